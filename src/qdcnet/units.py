@@ -1,0 +1,262 @@
+"""Unit strings to kernel integers and SI floats.
+
+Users write quantities as strings (``"10 us"``, ``"30 km"``, ``"0.2 dB/km"``);
+the configuration layer converts them once, at the edge, and the core works
+in plain numbers: time as an ``int`` of picoseconds in the kernel, everything
+else as SI floats (seconds, metres, hertz, dB per metre, metres per second).
+
+Time strings are converted exactly (decimal arithmetic), so ``"0.1 us"`` is
+100,000 ps, not 99,999 or 100,001.
+
+Examples
+--------
+>>> to_ps("2.5 ms")
+2500000000
+>>> to_si("30 km")
+30000.0
+>>> convert("0.2 dB/km", "dB/m")
+0.0002
+>>> to_si("250 Hz", "frequency")
+250.0
+>>> to_ps("10 parsecs")
+Traceback (most recent call last):
+...
+qdcnet.units.UnitError: unknown unit 'parsecs' in '10 parsecs'; known time units: ...
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from qdcnet.errors import QdcnetError
+
+__all__ = [
+    "DIMENSIONS",
+    "PS_PER_S",
+    "SPEED_OF_LIGHT_M_PER_S",
+    "Quantity",
+    "UnitError",
+    "convert",
+    "format_duration",
+    "parse",
+    "ps_to_s",
+    "s_to_ps",
+    "to_ps",
+    "to_si",
+]
+
+PS_PER_S = 10**12
+SPEED_OF_LIGHT_M_PER_S = 299_792_458.0
+
+
+class UnitError(QdcnetError, ValueError):
+    """A quantity string that could not be understood."""
+
+
+# unit -> (dimension, factor to the SI unit of that dimension), exact decimals.
+_UNITS: dict[str, tuple[str, Decimal]] = {}
+
+
+def _register(dimension: str, factors: dict[str, str]) -> None:
+    for unit, factor in factors.items():
+        _UNITS[unit] = (dimension, Decimal(factor))
+
+
+_register(
+    "time",
+    {
+        "ps": "1e-12",
+        "ns": "1e-9",
+        "us": "1e-6",
+        "µs": "1e-6",  # micro sign U+00B5
+        "μs": "1e-6",  # Greek mu U+03BC
+        "ms": "1e-3",
+        "s": "1",
+        "min": "60",
+        "h": "3600",
+    },
+)
+_register("length", {"nm": "1e-9", "um": "1e-6", "µm": "1e-6", "μm": "1e-6", "mm": "1e-3",
+                     "cm": "1e-2", "m": "1", "km": "1e3"})
+_register("frequency", {"Hz": "1", "kHz": "1e3", "MHz": "1e6", "GHz": "1e9", "THz": "1e12",
+                        "1/s": "1", "/s": "1"})
+_register("attenuation", {"dB/m": "1", "dB/km": "1e-3"})
+_register("loss", {"dB": "1"})
+_register("velocity", {"m/s": "1", "km/s": "1e3"})
+_register("dimensionless", {"": "1", "%": "0.01"})
+
+#: Units of each dimension, in the order they are listed in error messages.
+DIMENSIONS: dict[str, tuple[str, ...]] = {}
+for _unit, (_dim, _) in _UNITS.items():
+    if _unit in ("μs", "μm", "/s"):
+        continue  # aliases: accepted, not advertised
+    DIMENSIONS.setdefault(_dim, ())
+    DIMENSIONS[_dim] = (*DIMENSIONS[_dim], _unit)
+
+_SI_UNIT = {
+    "time": "s",
+    "length": "m",
+    "frequency": "Hz",
+    "attenuation": "dB/m",
+    "loss": "dB",
+    "velocity": "m/s",
+    "dimensionless": "",
+}
+
+_QUANTITY = re.compile(
+    r"^\s*(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>\S*?)\s*$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A parsed quantity: the number as written, its unit and its SI value."""
+
+    magnitude: Decimal
+    unit: str
+    dimension: str
+
+    @property
+    def si(self) -> float:
+        """Value in the SI unit of the dimension (seconds, metres, ...)."""
+        return float(self.magnitude * _UNITS[self.unit][1])
+
+    @property
+    def si_unit(self) -> str:
+        return _SI_UNIT[self.dimension]
+
+
+def _known(dimension: str | None) -> str:
+    if dimension is not None:
+        return f"known {dimension} units: " + ", ".join(DIMENSIONS[dimension])
+    return "known units: " + "; ".join(
+        f"{dim}: " + ", ".join(u for u in units if u) for dim, units in DIMENSIONS.items() if dim
+        != "dimensionless"
+    )
+
+
+def parse(text: str, dimension: str | None = None, *, name: str | None = None) -> Quantity:
+    """Parse ``"<number> <unit>"``, optionally requiring a dimension.
+
+    Parameters
+    ----------
+    text
+        The quantity, e.g. ``"2.5 ms"``, ``"1e-3 s"``, ``"0.2 dB/km"``.
+    dimension
+        If given, one of :data:`DIMENSIONS`; a quantity of another dimension
+        is refused.
+    name
+        The field the text came from, used in error messages.
+
+    >>> parse("780 nm").si
+    7.8e-07
+    """
+    if dimension is not None and dimension not in DIMENSIONS:
+        raise UnitError(f"unknown dimension {dimension!r}; known: {', '.join(DIMENSIONS)}")
+    where = f"{name}: " if name else ""
+    if not isinstance(text, str):
+        example = f"'{text} {DIMENSIONS[dimension][0]}'" if dimension else "'10 us'"
+        raise UnitError(
+            f"{where}expected a quantity string with a unit such as {example}, "
+            f"got {type(text).__name__} {text!r}"
+        )
+    match = _QUANTITY.match(text)
+    if match is None:
+        raise UnitError(f"{where}cannot read {text!r} as '<number> <unit>'")
+    number, unit = match.group("number"), match.group("unit")
+    if unit not in _UNITS:
+        raise UnitError(f"{where}unknown unit {unit!r} in {text!r}; {_known(dimension)}")
+    found = _UNITS[unit][0]
+    if dimension is not None and found != dimension:
+        if unit == "" and dimension != "dimensionless":
+            raise UnitError(
+                f"{where}{text!r} has no unit; write e.g. '{number} {DIMENSIONS[dimension][0]}' "
+                f"({_known(dimension)})"
+            )
+        raise UnitError(
+            f"{where}{text!r} is a {found}, expected a {dimension} ({_known(dimension)})"
+        )
+    try:
+        magnitude = Decimal(number)
+    except InvalidOperation:  # pragma: no cover - the regex admits only decimals
+        raise UnitError(f"{where}cannot read the number in {text!r}") from None
+    return Quantity(magnitude, unit, found)
+
+
+def to_si(text: str, dimension: str | None = None, *, name: str | None = None) -> float:
+    """The SI value of a quantity string (seconds, metres, Hz, dB/m, m/s)."""
+    return parse(text, dimension, name=name).si
+
+
+def convert(text: str, unit: str, *, name: str | None = None) -> float:
+    """The value of a quantity string expressed in ``unit`` (same dimension).
+
+    >>> convert("1550 nm", "um")
+    1.55
+    """
+    if unit not in _UNITS:
+        raise UnitError(f"unknown target unit {unit!r}; {_known(None)}")
+    dimension, factor = _UNITS[unit]
+    quantity = parse(text, dimension, name=name)
+    return float(quantity.magnitude * _UNITS[quantity.unit][1] / factor)
+
+
+def to_ps(text: str, *, name: str | None = None, allow_negative: bool = False) -> int:
+    """A time string as an integer number of picoseconds, converted exactly.
+
+    Values are rounded to the nearest picosecond; a nonzero value that would
+    round to zero is refused, as is a negative one unless ``allow_negative``.
+
+    >>> to_ps("0.1 us")
+    100000
+    """
+    quantity = parse(text, "time", name=name)
+    exact = quantity.magnitude * _UNITS[quantity.unit][1] * PS_PER_S
+    ps = int(exact.to_integral_value(rounding=ROUND_HALF_EVEN))
+    where = f"{name}: " if name else ""
+    if ps == 0 and exact != 0:
+        raise UnitError(f"{where}{text!r} is below the kernel's resolution of 1 ps")
+    if ps < 0 and not allow_negative:
+        raise UnitError(f"{where}{text!r} is negative; a duration must be >= 0 s")
+    return ps
+
+
+def s_to_ps(seconds: float) -> int:
+    """Seconds (float) to the nearest integer picosecond.
+
+    >>> s_to_ps(1.5e-6)
+    1500000
+    """
+    return round(seconds * PS_PER_S)
+
+
+def ps_to_s(ps: int) -> float:
+    """Picoseconds to seconds.
+
+    >>> ps_to_s(2_500_000_000)
+    0.0025
+    """
+    return ps / PS_PER_S
+
+
+_DISPLAY = (("h", 3600 * PS_PER_S), ("min", 60 * PS_PER_S), ("s", PS_PER_S), ("ms", 10**9),
+            ("us", 10**6), ("ns", 10**3), ("ps", 1))
+
+
+def format_duration(ps: int) -> str:
+    """A picosecond count in the largest unit that keeps it >= 1, for display.
+
+    >>> format_duration(2_500_000_000)
+    '2.5 ms'
+    >>> format_duration(0)
+    '0 s'
+    """
+    if ps == 0:
+        return "0 s"
+    magnitude = abs(ps)
+    for unit, size in _DISPLAY:
+        if magnitude >= size:
+            return f"{ps / size:.6g} {unit}"
+    return f"{ps} ps"  # pragma: no cover - the loop ends at 1 ps
