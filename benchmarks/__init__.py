@@ -1,0 +1,1 @@
+"""qdcnet benchmarks: run ``python benchmarks/run.py`` (``--quick`` for a smoke run)."""
