@@ -291,6 +291,16 @@ class DensityMatrix:
             raise ParameterError("relax_to", relax_to, "'ground' or 'mixed'")
         return self.apply_kraus(ops, [qubit])
 
+    def phase_damping(self, lam: float, *, qubit: int = 0) -> DensityMatrix:
+        """Phase damping (Nielsen & Chuang 8.3.6): coherences shrink by sqrt(1 - lam).
+
+        Kraus operators diag(1, sqrt(1 - lam)) and diag(0, sqrt(lam)); the
+        same channel as :meth:`dephase` with p = (1 - sqrt(1 - lam)) / 2.
+        """
+        q = check_probability("lam", lam)
+        ops = [np.diag([1.0, math.sqrt(1.0 - q)]), np.diag([0.0, math.sqrt(q)])]
+        return self.apply_kraus(ops, [qubit])
+
     def decohere(
         self,
         duration_s: float,
