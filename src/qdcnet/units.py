@@ -84,7 +84,9 @@ _register("frequency", {"Hz": "1", "kHz": "1e3", "MHz": "1e6", "GHz": "1e9", "TH
                         "1/s": "1", "/s": "1"})
 _register("attenuation", {"dB/m": "1", "dB/km": "1e-3"})
 _register("loss", {"dB": "1"})
+_register("loss_rate", {"dB/s": "1", "dB/ms": "1e3", "dB/us": "1e6", "dB/ns": "1e9"})
 _register("velocity", {"m/s": "1", "km/s": "1e3"})
+_register("angle", {"rad": "1", "mrad": "1e-3", "deg": "0.017453292519943295769"})
 _register("dimensionless", {"": "1", "%": "0.01"})
 
 #: Units of each dimension, in the order they are listed in error messages.
@@ -101,7 +103,9 @@ _SI_UNIT = {
     "frequency": "Hz",
     "attenuation": "dB/m",
     "loss": "dB",
+    "loss_rate": "dB/s",
     "velocity": "m/s",
+    "angle": "rad",
     "dimensionless": "",
 }
 
@@ -241,7 +245,7 @@ def ps_to_s(ps: int) -> float:
     return ps / PS_PER_S
 
 
-_DISPLAY = (("h", 3600 * PS_PER_S), ("min", 60 * PS_PER_S), ("s", PS_PER_S), ("ms", 10**9),
+_DISPLAY = (("h", 3600 * PS_PER_S), ("s", PS_PER_S), ("ms", 10**9),
             ("us", 10**6), ("ns", 10**3), ("ps", 1))
 
 

@@ -8,6 +8,8 @@ pay for numpy, scipy or the simulation layers.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -22,6 +24,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+JsonOption = Annotated[Path | None, typer.Option("--json", help="Write the result as JSON here.")]
+SeedOption = Annotated[int | None, typer.Option(help="Root seed (recorded in the output).")]
+
 
 def _show_version(value: bool) -> None:
     if value:
@@ -31,21 +36,73 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: bool = typer.Option(
-        False, "--version", callback=_show_version, is_eager=True, help="Show the version and exit."
-    ),
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
 ) -> None:
     """Design, simulate and orchestrate quantum data centers."""
 
 
 @app.command()
 def info(
-    json_output: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON, not a table.")] = False,
 ) -> None:
     """Show the versions of qdcnet, Python and the libraries a run records."""
     from qdcnet.cli.info import show_info
 
     show_info(json_output=json_output)
+
+
+@app.command()
+def profiles(
+    name: Annotated[str | None, typer.Argument(help="A profile to show with its sources.")] = None,
+) -> None:
+    """List the QPU platform profiles, or show one with the source of every number."""
+    from qdcnet.cli.profiles import run as run_profiles
+
+    run_profiles(name)
+
+
+@app.command()
+def link(
+    scenario: Annotated[Path | None, typer.Argument(help="A link scenario file (kind: link).")]
+    = None,
+    scheme: Annotated[str, typer.Option(help="single_click or two_click.")] = "two_click",
+    profile_a: Annotated[str, typer.Option(help="Platform profile at end A.")] = "trapped_ion",
+    profile_b: Annotated[str, typer.Option(help="Platform profile at end B.")] = "trapped_ion",
+    length: Annotated[str, typer.Option(help="Fibre between the ends (station midway).")]
+    = "2 km",
+    alpha: Annotated[float, typer.Option(help="Bright-state population (single click).")] = 0.1,
+    convert: Annotated[bool, typer.Option(help="Use each profile's converter to telecom.")]
+    = True,
+    duration: Annotated[str | None, typer.Option(help="Simulated time, e.g. '10 s'.")] = None,
+    seed: SeedOption = None,
+    cutoff: Annotated[str | None, typer.Option(help="Discard stored pairs older than this.")]
+    = None,
+    demand_rate: Annotated[str | None, typer.Option(help="Poisson demand, e.g. '50 Hz'.")]
+    = None,
+    attempt_by_attempt: Annotated[bool, typer.Option(help="Simulate every attempt (no skip).")]
+    = False,
+    json_path: JsonOption = None,
+) -> None:
+    """Heralded entanglement on one segment: analytic and simulated figures side by side."""
+    from qdcnet.cli.link import run as run_link
+
+    run_link(scenario, scheme=scheme, profile_a=profile_a, profile_b=profile_b, length=length,
+             alpha=alpha, convert=convert, duration=duration, seed=seed, cutoff=cutoff,
+             demand_rate=demand_rate, attempt_by_attempt=attempt_by_attempt,
+             json_path=json_path)
+
+
+@app.command()
+def demo(
+    duration: Annotated[str | None, typer.Option(help="Simulated time (default 10 s).")] = None,
+    seed: SeedOption = None,
+    json_path: JsonOption = None,
+) -> None:
+    """Run the built-in default data center: an ion QPU and an atom QPU linked over telecom."""
+    from qdcnet.cli.demo import run as run_demo
+
+    run_demo(duration=duration, seed=seed, json_path=json_path)
 
 
 def run() -> None:

@@ -1,0 +1,134 @@
+"""``qdcnet link``: one segment, analytic and simulated figures side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from qdcnet.config.common import ScenarioError
+from qdcnet.config.link import LinkScenario, load_link_scenario
+from qdcnet.link.experiment import LinkRun, bottlenecks, run_link
+from qdcnet.link.model import LinkModel
+from qdcnet.report import result_document, write_json
+from qdcnet.report.tables import bottleneck_table, capacity_table, format_number, link_run_table
+from qdcnet.units import UnitError, to_si
+
+
+def scenario_from_options(
+    *, scheme: str, profile_a: str, profile_b: str, length: str, alpha: float, convert: bool,
+) -> tuple[LinkScenario, dict[str, Any]]:
+    half = to_si(length, "length", name="--length") / 2
+    document: dict[str, Any] = {
+        "schema_version": 1, "kind": "link", "name": f"{profile_a}-{profile_b}", "scheme": scheme,
+        "ends": [
+            {"name": "qpu0", "profile": profile_a, "fiber": {"length": f"{half} m"},
+             "convert": convert},
+            {"name": "qpu1", "profile": profile_b, "fiber": {"length": f"{half} m"},
+             "convert": convert},
+        ],
+    }
+    if scheme == "single_click":
+        document["single_click"] = {"alpha_a": alpha, "alpha_b": alpha}
+    try:
+        scenario = LinkScenario.model_validate(document)
+    except Exception as exc:  # pydantic reports every field
+        raise ScenarioError(f"link options: {exc}") from None
+    scenario.build()
+    return scenario, document
+
+
+def report(console: Console, scenario: LinkScenario, run: LinkRun) -> None:
+    model = run.model
+    spec = model.spec
+    console.print(f"[bold]{scenario.name}[/bold]: {scenario.description or spec.scheme}")
+    ends = [spec.end_a, spec.end_b]  # type: ignore[attr-defined]
+    for end in ends:
+        photon = end.photon
+        console.print(
+            f"  {end.name}: arm efficiency {format_number(spec.arm_efficiency(end))} "  # type: ignore[attr-defined]
+            f"({photon.encoding.value} at {photon.wavelength_m * 1e9:.6g} nm, "
+            f"{photon.linewidth_hz / 1e6:.4g} MHz)")
+    console.print(f"  two-photon visibility {format_number(spec.visibility)}, "  # type: ignore[attr-defined]
+                  f"attempt period {format_number(model.attempt_period_s)} s, "
+                  f"{model.num_streams} stream(s)"
+                  + (f", duty cycle {format_number(model.duty_cycle.fraction)}"
+                     if model.duty_cycle else ""))
+    console.print(f"  simulated {format_number(run.duration_s)} s (seed {run.seed}): "
+                  f"{run.attempts:,} attempts, {run.heralds:,} heralds, "
+                  f"{run.delivered:,} pairs delivered")
+    console.print(link_run_table(run, "Analytic model vs event simulation"))
+    expected = model.rate_hz * run.duration_s
+    if expected < 30:
+        console.print(f"  [yellow]note:[/yellow] the model expects {expected:.3g} pairs in "
+                      f"{format_number(run.duration_s)} s; simulate longer (--duration) for "
+                      "tight estimates.")
+    console.print(capacity_table(model))
+    console.print(bottleneck_table(bottlenecks(spec), model.rate_hz))
+    if scenario.published is not None:
+        pub = scenario.published
+        rate = run.figure("pair rate")
+        fidelity = run.figure("delivered fidelity")
+        console.print(f"[bold]Published[/bold] ({pub.source}):")
+        if pub.rate is not None:
+            console.print(f"  rate {format_number(pub.rate)} /s; model "
+                          f"{format_number(rate.analytic)}"
+                          f" ({(rate.analytic / pub.rate - 1) * 100:+.1f}%), simulated "
+                          f"{format_number(rate.simulated)}")
+        if pub.fidelity is not None:
+            console.print(f"  fidelity {format_number(pub.fidelity)}; model "
+                          f"{format_number(fidelity.analytic)} "
+                          f"({fidelity.analytic - pub.fidelity:+.3f}), simulated "
+                          f"{format_number(fidelity.simulated)}")
+        if pub.note:
+            console.print(f"  note: {pub.note}")
+    if scenario.assumptions:
+        console.print("[bold]Assumptions[/bold]")
+        for line in scenario.assumptions:
+            console.print(f"  - {line}")
+
+
+def run(
+    scenario_path: Path | None,
+    *,
+    scheme: str,
+    profile_a: str,
+    profile_b: str,
+    length: str,
+    alpha: float,
+    convert: bool,
+    duration: str | None,
+    seed: int | None,
+    cutoff: str | None,
+    demand_rate: str | None,
+    attempt_by_attempt: bool,
+    json_path: Path | None,
+) -> None:
+    if scenario_path is not None:
+        scenario, document = load_link_scenario(scenario_path)
+    else:
+        scenario, document = scenario_from_options(
+            scheme=scheme, profile_a=profile_a, profile_b=profile_b, length=length, alpha=alpha,
+            convert=convert)
+    try:
+        duration_s = to_si(duration, "time", name="--duration") if duration else scenario.duration
+        cutoff_s = to_si(cutoff, "time", name="--cutoff") if cutoff else scenario.cutoff
+        demand_hz = (to_si(demand_rate, "frequency", name="--demand-rate") if demand_rate
+                     else scenario.demand_rate)
+    except UnitError as exc:
+        raise ScenarioError(str(exc)) from None
+    seed_value = scenario.seed if seed is None else seed
+    model = LinkModel.from_spec(scenario.build())
+    result = run_link(model, duration_s=duration_s, seed=seed_value,
+                      skip_failures=not attempt_by_attempt, cutoff_s=cutoff_s,
+                      demand_rate_hz=demand_hz)
+    report(Console(), scenario, result)
+    if json_path is not None:
+        document = dict(document) | {"duration": f"{duration_s} s", "seed": seed_value}
+        results = result.to_dict() | {"bottlenecks": bottlenecks(model.spec)}
+        if scenario.published is not None:
+            results["published"] = scenario.published.model_dump()
+        write_json(json_path, result_document(kind="link", seed=seed_value, scenario=document,
+                                              results=results))
+        Console(stderr=True).print(f"wrote {json_path}")

@@ -1,0 +1,43 @@
+"""Hardware: photonic-network components and QPU platform profiles (data with sources)."""
+
+from qdcnet.hardware.components import (
+    WDM,
+    BSMStation,
+    CompatibilityError,
+    Detector,
+    Emitter,
+    Encoding,
+    Fiber,
+    FrequencyConverter,
+    MemoryBank,
+    OpticalSwitch,
+    PairSource,
+    PhotonicInterface,
+    QuantumMemory,
+    Transducer,
+    check_compatible,
+    db_to_transmission,
+    default_attenuation_db_per_km,
+    two_photon_visibility,
+)
+
+__all__ = [
+    "WDM",
+    "BSMStation",
+    "CompatibilityError",
+    "Detector",
+    "Emitter",
+    "Encoding",
+    "Fiber",
+    "FrequencyConverter",
+    "MemoryBank",
+    "OpticalSwitch",
+    "PairSource",
+    "PhotonicInterface",
+    "QuantumMemory",
+    "Transducer",
+    "check_compatible",
+    "db_to_transmission",
+    "default_attenuation_db_per_km",
+    "two_photon_visibility",
+]

@@ -1,0 +1,212 @@
+"""Run a segment for a while and compare what the simulation measured with the model.
+
+:func:`run_link` simulates one segment and returns a :class:`LinkRun`: every
+simulated figure with its standard error beside the analytic value, ready
+for a table or JSON. :func:`bottlenecks` answers "which part must improve?":
+the rate the segment would reach if one factor of one arm were perfect.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from qdcnet.link.model import LinkModel
+from qdcnet.link.process import LinkSimulation
+from qdcnet.link.spec import EmitterEnd, LinkSpec, OpticalPath, SingleClickLink, TwoClickLink
+from qdcnet.sim import Simulator
+from qdcnet.units import s_to_ps
+
+__all__ = ["Figure", "LinkRun", "bottlenecks", "run_link"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One quantity: the model's value and the simulation's estimate ± standard error."""
+
+    name: str
+    unit: str
+    analytic: float
+    simulated: float
+    standard_error: float
+
+    @property
+    def deviation_in_se(self) -> float:
+        """|simulated − analytic| in standard errors (nan when the error is unknown)."""
+        if not self.standard_error or math.isnan(self.standard_error):
+            return math.nan
+        return abs(self.simulated - self.analytic) / self.standard_error
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self) | {"deviation_in_se": self.deviation_in_se}
+
+
+@dataclass(frozen=True)
+class LinkRun:
+    """The outcome of :func:`run_link`."""
+
+    model: LinkModel
+    duration_s: float
+    seed: int
+    skip_failures: bool
+    attempts: int
+    heralds: int
+    delivered: int
+    consumed: int
+    discarded: int
+    figures: tuple[Figure, ...]
+
+    def figure(self, name: str) -> Figure:
+        for figure in self.figures:
+            if figure.name == name:
+                return figure
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "link": self.model.spec.name,
+            "scheme": self.model.scheme,
+            "duration_s": self.duration_s,
+            "seed": self.seed,
+            "skip_failures": self.skip_failures,
+            "counts": {"attempts": self.attempts, "heralds": self.heralds,
+                       "delivered": self.delivered, "consumed": self.consumed,
+                       "discarded": self.discarded},
+            "figures": [f.to_dict() for f in self.figures],
+            "analytic": self.model.summary(),
+        }
+
+
+def run_link(
+    model: LinkModel,
+    *,
+    duration_s: float,
+    seed: int,
+    skip_failures: bool = True,
+    cutoff_s: float | None = None,
+    demand_rate_hz: float | None = None,
+) -> LinkRun:
+    """Simulate ``model`` for ``duration_s`` and put each measured figure beside its twin."""
+    sim = Simulator(seed=seed)
+    link = LinkSimulation(sim, model, skip_failures=skip_failures, cutoff_s=cutoff_s,
+                          demand_rate_hz=demand_rate_hz)
+    link.start()
+    sim.run(until=s_to_ps(duration_s))
+    link.stop()
+    stats = link.stats
+    nan = math.nan
+    # Standard errors are those the model predicts for this many trials, so a
+    # run that happens to see no false herald still has an honest error bar.
+    attempts, heralds = stats.attempts, stats.heralds
+    p = model.success_probability
+    p_hat = heralds / attempts if attempts else nan
+    p_se = math.sqrt(p * (1 - p) / attempts) if attempts else nan
+    f = model.false_herald_fraction
+    false_hat = stats.false_heralds / heralds if heralds else nan
+    false_se = math.sqrt(f * (1 - f) / heralds) if heralds else nan
+    outcomes = model.outcomes
+    spread = (outcomes.state_true.fidelity - outcomes.state_false.fidelity) ** 2 * f * (1 - f)
+    figures = [
+        Figure("success probability", "per attempt", p, p_hat, p_se),
+        Figure("false heralds", "fraction", f, false_hat, false_se),
+    ]
+    if demand_rate_hz is None:
+        expected = model.rate_hz * duration_s
+        rate = stats.delivered / duration_s
+        # Deliveries are a renewal process with nearly geometric gaps: var(N) ≈ E[N].
+        rate_se = math.sqrt(max(expected, 1.0)) / duration_s
+        cycle_mean = model.num_streams / model.rate_hz if model.rate_hz else nan
+        mean_cycle = stats.mean_cycle_s()[0]
+        cycles = len(stats.cycle_ps)
+        cycle_se = cycle_mean * math.sqrt(1 - p) / math.sqrt(cycles) if cycles else nan
+        consumed = stats.consumed
+        fidelity_se = (math.sqrt(max(spread, stats.fidelity_standard_error**2 * consumed)
+                                 / consumed) if consumed > 1 else nan)
+        figures += [
+            Figure("pair rate", "1/s", model.rate_hz, rate, rate_se),
+            Figure("time between pairs (one stream)", "s", cycle_mean, mean_cycle, cycle_se),
+            Figure("delivered fidelity", "", model.delivered_fidelity,
+                   stats.mean_fidelity if consumed else nan, fidelity_se),
+        ]
+        yield_sim = stats.mean_state.hashing_yield() if consumed else nan
+        figures.append(Figure("distillable rate (hashing)", "ebit/s",
+                              model.distillable_rate_hz, rate * yield_sim, nan))
+    else:
+        demand = model.with_demand(demand_rate_hz, cutoff_s if cutoff_s else math.inf)
+        served = stats.consumed / duration_s
+        discards = stats.discarded / duration_s
+        miss = stats.misses / stats.demands if stats.demands else nan
+        m = demand.miss_probability
+        figures += [
+            Figure("served pairs", "1/s", demand.served_rate_hz, served,
+                   math.sqrt(max(demand.served_rate_hz * duration_s, 1.0)) / duration_s),
+            Figure("discarded pairs", "1/s", demand.discard_rate_hz, discards,
+                   math.sqrt(max(demand.discard_rate_hz * duration_s, 1.0)) / duration_s),
+            Figure("missed demands", "fraction", m, miss,
+                   math.sqrt(m * (1 - m) / stats.demands) if stats.demands else nan),
+            Figure("served fidelity", "", demand.served_fidelity,
+                   stats.mean_fidelity if stats.consumed else nan,
+                   stats.fidelity_standard_error),
+        ]
+    return LinkRun(model, duration_s, seed, skip_failures, attempts, heralds, stats.delivered,
+                   stats.consumed, stats.discarded, tuple(figures))
+
+
+def _perfect_path(path: OpticalPath, part: str) -> OpticalPath:
+    if part == "conversion":
+        if path.converter is not None:
+            return dataclasses.replace(path, converter=dataclasses.replace(path.converter,
+                                                                           efficiency=1.0))
+        if path.transducer is not None:
+            return dataclasses.replace(path, transducer=dataclasses.replace(path.transducer,
+                                                                            efficiency=1.0))
+        return path
+    fiber = dataclasses.replace(path.fiber, attenuation_db_per_km=0.0)
+    return dataclasses.replace(path, fiber=fiber, switches=(), wdm=None, extra_loss_db=0.0)
+
+
+def _improve_end(end: EmitterEnd, part: str) -> EmitterEnd:
+    if part == "emission x collection":
+        emitter = dataclasses.replace(end.emitter, emission_probability=1.0,
+                                      collection_efficiency=1.0)
+        return dataclasses.replace(end, emitter=emitter)
+    return dataclasses.replace(end, path=_perfect_path(end.path, part))
+
+
+def bottlenecks(spec: LinkSpec) -> list[dict[str, Any]]:
+    """Per factor of each arm: its value and the rate if it alone were perfect.
+
+    Only for emitter-based segments (single and two click).
+    """
+    if not isinstance(spec, (SingleClickLink, TwoClickLink)):
+        return []
+    base = LinkModel.from_spec(spec).rate_hz
+    rows = []
+    for label, end_attr in (("A", "end_a"), ("B", "end_b")):
+        end: EmitterEnd = getattr(spec, end_attr)
+        conversion = (end.path.converter.efficiency if end.path.converter is not None
+                      else end.path.transducer.efficiency if end.path.transducer is not None
+                      else None)
+        factors = {
+            "emission x collection": end.emitter.efficiency,
+            "conversion": conversion,
+            "fibre and switching": end.path.downstream_transmission,
+        }
+        for part, value in factors.items():
+            if value is None or value >= 1.0:
+                continue
+            improved = dataclasses.replace(spec, **{end_attr: _improve_end(end, part)})
+            rate = LinkModel.from_spec(improved).rate_hz
+            rows.append({"end": f"{label} ({end.name})", "factor": part, "value": value,
+                         "rate_if_perfect_hz": rate, "gain": rate / base if base else math.inf})
+    detector = spec.station.detector
+    if detector.efficiency < 1.0:
+        station = dataclasses.replace(spec.station,
+                                      detector=dataclasses.replace(detector, efficiency=1.0))
+        rate = LinkModel.from_spec(dataclasses.replace(spec, station=station)).rate_hz
+        rows.append({"end": "station", "factor": "detector efficiency",
+                     "value": detector.efficiency, "rate_if_perfect_hz": rate,
+                     "gain": rate / base if base else math.inf})
+    return sorted(rows, key=lambda row: -row["gain"])

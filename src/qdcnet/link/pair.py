@@ -1,0 +1,175 @@
+"""Entanglement as a resource with identity: the :class:`EntangledPair` record.
+
+A pair is created by a link (or by swapping or distillation further up), is
+held in two memory slots, and is used exactly once. Its state is stored as it
+was at ``state_time_ps`` before the pending Pauli-frame correction; reading it
+ages each end in that end's memory up to the moment asked for and applies the
+correction. Aging is exact however it is split, so a pair is only aged when
+someone looks at it.
+
+Examples
+--------
+>>> from qdcnet.hardware import QuantumMemory
+>>> from qdcnet.quantum import BellDiagonal
+>>> memory = QuantumMemory(t1_s=float("inf"), t2_s=10e-3)
+>>> pair = EntangledPair(
+...     id=1, end_a=Endpoint("qpu0", 0), end_b=Endpoint("qpu1", 0),
+...     learned_a_ps=1_000, learned_b_ps=2_000,
+...     state=BellDiagonal.werner(0.95).apply_frame(1), state_time_ps=0,
+...     pending_frame=1, memory_a=memory, memory_b=memory)
+>>> round(pair.fidelity_at(2_000), 6)
+0.95
+>>> state = pair.consume(1_000_000_000)  # 1 ms later
+>>> round(state.fidelity, 4)
+0.8654
+>>> pair.consume(1_000_000_000)
+Traceback (most recent call last):
+...
+qdcnet.link.pair.PairUsedError: pair 1 (qpu0[0]-qpu1[0]) was already consumed at t = 1 ms
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from qdcnet.errors import ParameterError, QdcnetError
+from qdcnet.hardware.components import QuantumMemory
+from qdcnet.quantum import PairState
+from qdcnet.units import PS_PER_S, format_duration
+
+__all__ = ["Endpoint", "EntangledPair", "PairStatus", "PairUsedError"]
+
+
+class PairUsedError(QdcnetError):
+    """A pair was consumed or discarded already (a pair is used exactly once)."""
+
+
+class PairStatus(StrEnum):
+    LIVE = "live"
+    CONSUMED = "consumed"
+    DISCARDED = "discarded"
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One end of a pair: a node and the memory slot that holds the qubit."""
+
+    node: str
+    slot: int
+
+    def __str__(self) -> str:
+        return f"{self.node}[{self.slot}]"
+
+
+@dataclass(eq=False, slots=True)
+class EntangledPair:
+    """An entangled pair between two memory slots, usable once.
+
+    Attributes
+    ----------
+    id
+        Unique within a simulation.
+    end_a, end_b
+        Where the two qubits are held.
+    learned_a_ps, learned_b_ps
+        When each end learned that the pair exists (heralds reach the two
+        ends at different times). The pair is ready when both know.
+    state
+        The state at ``state_time_ps``, before the pending correction.
+    pending_frame
+        Pauli (0..3 for I, X, Y, Z) that end B still has to apply (or track);
+        reading the state applies it.
+    memory_a, memory_b
+        The memories holding each end: each ages with its own T1 and T2.
+    request
+        The request this pair serves, if any (set by whoever allocates it).
+    herald_true
+        Diagnostic only: ``False`` for a pair announced by a false herald
+        (dark count, noise photon). Nothing physical can read it.
+    """
+
+    id: int
+    end_a: Endpoint
+    end_b: Endpoint
+    learned_a_ps: int
+    learned_b_ps: int
+    state: PairState
+    state_time_ps: int
+    pending_frame: int
+    memory_a: QuantumMemory
+    memory_b: QuantumMemory
+    request: Any = None
+    herald_true: bool = True
+    status: PairStatus = PairStatus.LIVE
+    ended_ps: int | None = None
+    discard_reason: str | None = field(default=None)
+
+    @property
+    def ready_ps(self) -> int:
+        """The time both ends know of the pair."""
+        return max(self.learned_a_ps, self.learned_b_ps)
+
+    @property
+    def is_live(self) -> bool:
+        return self.status is PairStatus.LIVE
+
+    def age_s(self, now_ps: int) -> float:
+        """Time since the state's reference time, in seconds."""
+        return (now_ps - self.state_time_ps) / PS_PER_S
+
+    def state_at(self, now_ps: int) -> PairState:
+        """The corrected state each end would hold at ``now_ps`` (does not consume)."""
+        if now_ps < self.state_time_ps:
+            raise ParameterError(
+                "now_ps", now_ps, f"[{self.state_time_ps}, inf) (the pair's state time)"
+            )
+        state = self.state
+        if self.pending_frame:
+            state = state.to_bell_diagonal().apply_frame(self.pending_frame) if not hasattr(
+                state, "apply_frame") else state.apply_frame(self.pending_frame)
+        duration = (now_ps - self.state_time_ps) / PS_PER_S
+        if duration > 0.0:
+            a, b = self.memory_a, self.memory_b
+            state = state.decohere(duration, t1_s=a.t1_s, t2_s=a.t2_s, qubit=0)
+            state = state.decohere(duration, t1_s=b.t1_s, t2_s=b.t2_s, qubit=1)
+        return state
+
+    def fidelity_at(self, now_ps: int) -> float:
+        return self.state_at(now_ps).fidelity
+
+    def _end(self, now_ps: int, status: PairStatus) -> None:
+        if self.status is not PairStatus.LIVE:
+            raise PairUsedError(
+                f"pair {self.id} ({self.end_a}-{self.end_b}) was already {self.status.value} "
+                f"at t = {format_duration(self.ended_ps or 0)}"
+            )
+        self.status = status
+        self.ended_ps = now_ps
+
+    def consume(self, now_ps: int) -> PairState:
+        """Use the pair: returns its corrected state aged to ``now_ps``. Once only."""
+        if self.status is PairStatus.LIVE and now_ps < self.ready_ps:
+            raise ParameterError(
+                "now_ps", now_ps,
+                f"[{self.ready_ps}, inf): both ends learn of pair {self.id} only at "
+                f"{format_duration(self.ready_ps)}",
+            )
+        self._end(now_ps, PairStatus.CONSUMED)
+        return self.state_at(now_ps)
+
+    def discard(self, now_ps: int, reason: str) -> None:
+        """Drop the pair (cutoff, low fidelity, request ended). Once only."""
+        self._end(now_ps, PairStatus.DISCARDED)
+        self.discard_reason = reason
+
+    def apply_pauli_frame(self, pauli_index: int) -> None:
+        """Fold a further known Pauli into the pending correction (e.g. after a swap)."""
+        if pauli_index not in (0, 1, 2, 3):
+            raise ParameterError("pauli_index", pauli_index, "0, 1, 2 or 3 (I, X, Y, Z)")
+        self.pending_frame ^= pauli_index
+
+    def __repr__(self) -> str:
+        return (f"EntangledPair(id={self.id}, {self.end_a}-{self.end_b}, "
+                f"ready={format_duration(self.ready_ps)}, status={self.status.value})")

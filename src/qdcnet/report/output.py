@@ -1,0 +1,67 @@
+"""Result documents that say how they were made, written atomically.
+
+Every result carries the seed, the versions of qdcnet and the libraries that
+can change a result, and a hash of the scenario that produced it.
+
+>>> doc = result_document(kind="link", seed=3, scenario={"name": "x"}, results={"rate": 1.0})
+>>> doc["seed"], len(doc["scenario_hash"])
+(3, 64)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from qdcnet.provenance import content_hash, environment
+
+__all__ = ["result_document", "write_json"]
+
+
+def _clean(value: Any) -> Any:
+    # JSON has no NaN or infinity: write them as null / strings.
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return value
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def result_document(
+    *, kind: str, seed: int, scenario: Any, results: dict[str, Any]
+) -> dict[str, Any]:
+    """A result with its provenance: versions, seed, scenario and its hash."""
+    return _clean({
+        "kind": kind,
+        "seed": seed,
+        "environment": environment(),
+        "scenario_hash": content_hash(scenario),
+        "scenario": scenario,
+        "results": results,
+    })
+
+
+def write_json(path: str | Path, document: dict[str, Any]) -> Path:
+    """Write JSON atomically: a reader never sees a half-written file."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as stream:
+            json.dump(_clean(document), stream, indent=2, default=str)
+            stream.write("\n")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,79 @@
+"""Rich tables for the command line."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich.table import Table
+
+from qdcnet.link.experiment import LinkRun
+from qdcnet.link.model import LinkModel
+
+__all__ = ["bottleneck_table", "capacity_table", "format_number", "link_run_table"]
+
+
+def format_number(value: float | None, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if isinstance(value, float) and math.isinf(value):
+        return "inf"
+    if value == 0:
+        return "0"
+    magnitude = abs(value)
+    if magnitude >= 1e5 or magnitude < 1e-3:
+        return f"{value:.{digits - 1}e}"
+    return f"{value:.{digits}g}"
+
+
+def link_run_table(run: LinkRun, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("figure")
+    table.add_column("analytic", justify="right")
+    table.add_column("simulated", justify="right")
+    table.add_column("± s.e.", justify="right")
+    table.add_column("Δ/s.e.", justify="right")
+    for figure in run.figures:
+        deviation = figure.deviation_in_se
+        table.add_row(
+            f"{figure.name}" + (f" [{figure.unit}]" if figure.unit else ""),
+            format_number(figure.analytic),
+            format_number(figure.simulated),
+            format_number(figure.standard_error),
+            "" if math.isnan(deviation) else f"{deviation:.1f}",
+        )
+    return table
+
+
+def capacity_table(model: LinkModel) -> Table:
+    table = Table(title="Entanglement per channel use (attempt)", title_justify="left")
+    table.add_column("quantity")
+    table.add_column("ebit per attempt", justify="right")
+    table.add_column("ebit/s", justify="right")
+    rate = model.attempt_rate_hz * model.num_streams
+    rows: list[tuple[str, float]] = [
+        ("distillable (hashing bound of delivered pairs)", model.distillable_per_attempt),
+        (model.capacity_bound_name, model.capacity_bound_per_attempt),
+        ("direct-channel bound without the relay, -log2(1 - eta_A eta_B)",
+         model.direct_bound_per_attempt),
+    ]
+    for name, per_attempt in rows:
+        table.add_row(name, format_number(per_attempt), format_number(per_attempt * rate))
+    bound = model.capacity_bound_per_attempt
+    share = model.distillable_per_attempt / bound if bound else math.nan
+    table.add_row("fraction of the bound reached", format_number(share), "")
+    return table
+
+
+def bottleneck_table(rows: list[dict[str, Any]], base_rate_hz: float) -> Table:
+    table = Table(title=f"What limits the rate (now {format_number(base_rate_hz)} pairs/s)",
+                  title_justify="left")
+    table.add_column("where")
+    table.add_column("factor")
+    table.add_column("value", justify="right")
+    table.add_column("rate if perfect [1/s]", justify="right")
+    table.add_column("gain", justify="right")
+    for row in rows:
+        table.add_row(row["end"], row["factor"], format_number(row["value"]),
+                      format_number(row["rate_if_perfect_hz"]), f"{row['gain']:.3g}x")
+    return table
