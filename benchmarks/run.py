@@ -31,6 +31,7 @@ if str(ROOT) not in sys.path:
 SUITES = {
     "kernel": "benchmarks.bench_kernel",
     "states": "benchmarks.bench_states",
+    "link": "benchmarks.bench_link",
     "cli": "benchmarks.bench_cli",
 }
 

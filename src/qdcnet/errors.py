@@ -117,14 +117,15 @@ def check_range(
         x = float(value)
     except (TypeError, ValueError):
         raise ParameterError(name, value, "a real number", reason) from None
-    left = "(" if (low_open or (low == -math.inf and not allow_inf)) else "["
-    right = ")" if (high_open or (high == math.inf and not allow_inf)) else "]"
-    allowed = f"{left}{_format_bound(low)}, {_format_bound(high)}{right}"
-    if math.isnan(x):
-        raise ParameterError(name, value, allowed, reason)
-    below = x <= low if left == "(" else x < low
-    above = x >= high if right == ")" else x > high
-    if below or above:
+    # Fast path first: the message is only built for a value that fails.
+    lower_open = low_open or (low == -math.inf and not allow_inf)
+    upper_open = high_open or (high == math.inf and not allow_inf)
+    below = x <= low if lower_open else x < low
+    above = x >= high if upper_open else x > high
+    if below or above or x != x:  # x != x: NaN
+        left = "(" if lower_open else "["
+        right = ")" if upper_open else "]"
+        allowed = f"{left}{_format_bound(low)}, {_format_bound(high)}{right}"
         raise ParameterError(name, value, allowed, reason)
     return x
 

@@ -187,3 +187,12 @@ def test_conventions_for_depolarizing_infidelity():
     perfect = BellDiagonal.perfect()
     assert 1 - perfect.depolarize(p).fidelity == pytest.approx(3 * p / 4)
     assert 1 - perfect.depolarize_qubit(p).fidelity == pytest.approx(p)
+
+
+def test_age_both_ends_equals_two_decohere_calls():
+    state = BellDiagonal.from_coefficients([0.8, 0.1, 0.04, 0.06])
+    a, b = (3e-3, 1e-3), (np.inf, 2e-3)
+    expected = state.decohere(1.7e-3, t1_s=a[0], t2_s=a[1]).decohere(1.7e-3, t1_s=b[0],
+                                                                     t2_s=b[1])
+    aged = state.age(1.7e-3, 1 / a[0] + 1 / b[0], 1 / a[1] + 1 / b[1])
+    assert aged.isclose(expected, atol=1e-15)

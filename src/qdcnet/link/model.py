@@ -163,13 +163,15 @@ def _two_click(spec: TwoClickLink) -> HeraldOutcomes:
     spin_spin = swap(BellDiagonal.werner(spec.end_a.spin_photon_fidelity),
                      BellDiagonal.werner(spec.end_b.spin_photon_fidelity))
     true_state = spin_spin.dephase((1.0 - spec.visibility) / 2.0)
-    # A photon in one detector pairs with a dark count in one of the two
-    # detectors that complete a valid pattern (of the three others); two dark
-    # counts form one of the valid pairs.
-    valid_partners = 2.0 * resolved
+    # A photon in one detector and a dark count in a detector that completes a
+    # valid pattern, or two dark counts forming a valid pair, herald falsely.
+    # With 2 resolvable Bell states each detector has 2 valid partners among
+    # the 3 others, and 4 of the 6 detector pairs are valid patterns.
+    valid_partners = spec.station.resolvable_bell_states
+    valid_pairs = 2 * spec.station.resolvable_bell_states
     one_photon = eta_a * (1.0 - eta_b) + eta_b * (1.0 - eta_a)
     p_false = (one_photon * valid_partners * d * (1.0 - d) ** 2
-               + (1.0 - eta_a) * (1.0 - eta_b) * 4.0 * resolved * d * d * (1.0 - d) ** 2)
+               + (1.0 - eta_a) * (1.0 - eta_b) * valid_pairs * d * d * (1.0 - d) ** 2)
     frames = ((1, 0.5), (2, 0.5)) if spec.station.resolvable_bell_states == 2 else ((2, 1.0),)
     return HeraldOutcomes(p_true, p_false, true_state, BellDiagonal.maximally_mixed(), frames)
 
@@ -285,9 +287,10 @@ class LinkModel:
 
     @property
     def attempts_per_burst(self) -> int | None:
+        """Attempts that start within one burst (one every period from its start)."""
         if self.duty_cycle is None:
             return None
-        return max(1, math.floor(self.duty_cycle.burst_s / self.attempt_period_s + 1e-9))
+        return max(1, math.ceil(self.duty_cycle.burst_s / self.attempt_period_s - 1e-9))
 
     @property
     def attempt_rate_hz(self) -> float:
@@ -434,6 +437,8 @@ class LinkModel:
         miss = 1.0 - mean_hold / cycle
         # Age at use: reference -> ready (wait), then X ~ Exp(λ) truncated at the hold limit.
         base = _age(self.outcomes.mixed_state, self.memories, (wait, wait))
+        if used <= 0.0:
+            return DemandFigures(0.0, 1.0 / cycle, 1.0, base)
         hat = base.to_array() @ _WH
         rates = _decay_rates(self.memories)
         factors = np.ones(4)

@@ -36,7 +36,7 @@ from typing import Any
 
 from qdcnet.errors import ParameterError, QdcnetError
 from qdcnet.hardware.components import QuantumMemory
-from qdcnet.quantum import PairState
+from qdcnet.quantum import BellDiagonal, PairState
 from qdcnet.units import PS_PER_S, format_duration
 
 __all__ = ["Endpoint", "EntangledPair", "PairStatus", "PairUsedError"]
@@ -126,14 +126,26 @@ class EntangledPair:
                 "now_ps", now_ps, f"[{self.state_time_ps}, inf) (the pair's state time)"
             )
         state = self.state
-        if self.pending_frame:
-            state = state.to_bell_diagonal().apply_frame(self.pending_frame) if not hasattr(
-                state, "apply_frame") else state.apply_frame(self.pending_frame)
         duration = (now_ps - self.state_time_ps) / PS_PER_S
+        a, b = self.memory_a, self.memory_b
+        if isinstance(state, BellDiagonal):
+            if self.pending_frame:
+                state = state.apply_frame(self.pending_frame)
+            if duration > 0.0:
+                state = state.age(duration, 1.0 / a.t1_s + 1.0 / b.t1_s,
+                                  1.0 / a.t2_s + 1.0 / b.t2_s)
+            return state
+        # A density-matrix pair: the qubits decay as they physically are, and
+        # the correction (a Pauli on end B) applies to the aged state; the
+        # order matters for untwirled amplitude damping.
         if duration > 0.0:
-            a, b = self.memory_a, self.memory_b
             state = state.decohere(duration, t1_s=a.t1_s, t2_s=a.t2_s, qubit=0)
             state = state.decohere(duration, t1_s=b.t1_s, t2_s=b.t2_s, qubit=1)
+        if self.pending_frame:
+            from qdcnet.quantum.density import GATES
+
+            gate = {1: "X", 2: "Y", 3: "Z"}[self.pending_frame]
+            state = state.apply_unitary(GATES[gate], [1])  # type: ignore[attr-defined]
         return state
 
     def fidelity_at(self, now_ps: int) -> float:

@@ -103,13 +103,39 @@ class LinkStats:
         return float(cycles.mean()), float(cycles.std(ddof=1) / math.sqrt(cycles.size))
 
 
-class _Stream:
-    __slots__ = ("attempts_counted", "cutoff_handle", "handle", "herald_scheduled", "index",
-                 "last_ready_ps", "next_index", "next_start_ps", "pair", "paused",
-                 "success_index", "success_start_ps")
+class _Draws:
+    """Random numbers drawn from a generator in blocks (one numpy call per block).
 
-    def __init__(self, index: int) -> None:
+    A scalar numpy draw costs about as much as the rest of a herald event;
+    blocks keep the stream deterministic for a given seed.
+    """
+
+    __slots__ = ("_block", "_draw", "_index", "_values")
+
+    def __init__(self, draw: Callable[[int], np.ndarray], block: int = 1024) -> None:
+        self._draw = draw
+        self._block = block
+        self._values: list[float] = []
+        self._index = 0
+
+    def __call__(self) -> float:
+        index = self._index
+        if index == len(self._values):
+            self._values = self._draw(self._block).tolist()
+            index = 0
+        self._index = index + 1
+        return self._values[index]
+
+
+class _Stream:
+    __slots__ = ("attempts_counted", "cutoff_handle", "end_a", "end_b", "handle",
+                 "herald_scheduled", "index", "last_ready_ps", "next_index", "next_start_ps",
+                 "pair", "paused", "success_index", "success_start_ps")
+
+    def __init__(self, index: int, end_a: Endpoint, end_b: Endpoint) -> None:
         self.index = index
+        self.end_a = end_a  # built once: frozen dataclasses are slow to construct
+        self.end_b = end_b
         self.handle: int | None = None
         self.cutoff_handle: int | None = None
         self.pair: EntangledPair | None = None
@@ -176,16 +202,19 @@ class LinkSimulation:
         self.demand_rate_hz = demand_rate_hz
         self.cutoff_ps = s_to_ps(cutoff_s) if cutoff_s is not None else None
         self._ids = pair_ids if pair_ids is not None else itertools.count(1)
-        self._rng = sim.rng(f"link/{self.name}")
+        rng = sim.rng(f"link/{self.name}")
         self._demand_rng = sim.rng(f"link/{self.name}/demand")
         outcomes = model.outcomes
         self._p = outcomes.p_success
         if not 0.0 < self._p <= 1.0:
             raise QdcnetError(f"link {self.name}: success probability per attempt is "
                               f"{self._p:g}; no pair can ever be heralded")
+        p = self._p
+        self._uniform = _Draws(rng.random)
+        self._geometric = _Draws(lambda n: rng.geometric(p, n))
         self._p_true_given_success = outcomes.p_true / self._p
         self._frames = [frame for frame, _ in outcomes.frames]
-        self._frame_cdf = np.cumsum([w for _, w in outcomes.frames])
+        self._frame_cdf = np.cumsum([w for _, w in outcomes.frames]).tolist()
         # Raw (uncorrected) states per frame, prepared once.
         self._true_raw = {f: outcomes.state_true.apply_frame(f) for f in self._frames}
         self._false_raw = {f: outcomes.state_false.apply_frame(f) for f in self._frames}
@@ -203,9 +232,11 @@ class LinkSimulation:
             self._per_burst = None
             self._cycle_ps = 0
         spec = model.spec
-        self._node_a = spec.end_a.name  # type: ignore[attr-defined]
-        self._node_b = spec.end_b.name  # type: ignore[attr-defined]
-        self._streams = [_Stream(i) for i in range(model.num_streams)]
+        node_a = spec.end_a.name  # type: ignore[attr-defined]
+        node_b = spec.end_b.name  # type: ignore[attr-defined]
+        self._memory_a, self._memory_b = model.memories
+        self._streams = [_Stream(i, Endpoint(node_a, i), Endpoint(node_b, i))
+                         for i in range(model.num_streams)]
         self.stats = LinkStats()
         self._running = False
         self._demand_handle: int | None = None
@@ -300,7 +331,7 @@ class LinkSimulation:
         if stream.paused or not self._running:
             return
         if self.skip_failures:
-            attempts = int(self._rng.geometric(self._p))
+            attempts = int(self._geometric())
             stream.attempts_counted = attempts
             if self._per_burst is not None:
                 stream.success_index = stream.next_index + attempts - 1
@@ -323,7 +354,7 @@ class LinkSimulation:
             stream.next_index += 1
         else:
             stream.next_start_ps = now + self._period_ps
-        if self._rng.random() < self._p:
+        if self._uniform() < self._p:
             stream.success_start_ps = now
             stream.herald_scheduled = True
             stream.handle = self.sim.schedule(self._ready_ps, self._herald, stream)
@@ -363,27 +394,23 @@ class LinkSimulation:
             else:
                 stream.next_start_ps = stream.success_start_ps + self._period_ps
         stats.heralds += 1
-        rng = self._rng
-        true = rng.random() < self._p_true_given_success
+        true = self._uniform() < self._p_true_given_success
         if len(self._frames) == 1:
             frame = self._frames[0]
         else:
-            frame = self._frames[int(np.searchsorted(self._frame_cdf, rng.random(), side="right"))]
+            draw = self._uniform()
+            frame = self._frames[-1]
+            for candidate, edge in zip(self._frames, self._frame_cdf, strict=True):
+                if draw < edge:
+                    frame = candidate
+                    break
         if not true:
             stats.false_heralds += 1
         start = stream.success_start_ps
         pair = EntangledPair(
-            id=next(self._ids),
-            end_a=Endpoint(self._node_a, stream.index),
-            end_b=Endpoint(self._node_b, stream.index),
-            learned_a_ps=start + self._learn_ps[0],
-            learned_b_ps=start + self._learn_ps[1],
-            state=(self._true_raw if true else self._false_raw)[frame],
-            state_time_ps=start + self._reference_ps,
-            pending_frame=frame,
-            memory_a=self.model.memories[0],
-            memory_b=self.model.memories[1],
-            herald_true=true,
+            next(self._ids), stream.end_a, stream.end_b, start + self._learn_ps[0],
+            start + self._learn_ps[1], (self._true_raw if true else self._false_raw)[frame],
+            start + self._reference_ps, frame, self._memory_a, self._memory_b, None, true,
         )
         stream.pair = pair
         now = self.sim.now

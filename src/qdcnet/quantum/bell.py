@@ -207,7 +207,25 @@ class BellDiagonal:
         if pauli_index not in (0, 1, 2, 3):
             raise ParameterError("pauli_index", pauli_index, "0, 1, 2 or 3 (I, X, Y, Z)")
         c = self._c
-        return BellDiagonal(*(c[j ^ pauli_index] for j in range(4)))
+        k = pauli_index
+        return BellDiagonal(c[k], c[1 ^ k], c[2 ^ k], c[3 ^ k])
+
+    def age(self, duration_s: float, rate_t1_hz: float, rate_t2_hz: float) -> BellDiagonal:
+        """Both ends stored for ``duration_s``: the summed decay rates of the two memories.
+
+        ``rate_t2_hz`` is 1/T2 of end A plus 1/T2 of end B (likewise T1).
+        The same as two :meth:`decohere` calls, in one step and without
+        re-validating memories that were validated when they were built.
+        """
+        c0, c1, c2, c3 = self._c
+        f2 = math.exp(-duration_s * rate_t2_hz)
+        f1 = math.exp(-duration_s * rate_t1_hz)
+        # Walsh-Hadamard components decay independently (pauli.WALSH_HADAMARD).
+        h_y = (c0 - c1 + c2 - c3) * f2
+        h_x = (c0 + c1 - c2 - c3) * f2
+        h_z = (c0 - c1 - c2 + c3) * f1
+        return BellDiagonal((1.0 + h_y + h_x + h_z) / 4.0, (1.0 - h_y + h_x - h_z) / 4.0,
+                            (1.0 + h_y - h_x - h_z) / 4.0, (1.0 - h_y - h_x + h_z) / 4.0)
 
     # -- conversions --------------------------------------------------------
 
