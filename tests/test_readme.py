@@ -13,9 +13,12 @@ def test_readme_python_example_runs(capsys):
     assert blocks, "README has no python example"
     for block in blocks:
         exec(compile(block, str(README), "exec"), {"__name__": "readme"})
-    assert "heralded at" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "pairs/s at fidelity" in out
+    assert "after swap and DEJMPS" in out
 
 
-def test_readme_shows_the_test_command():
+def test_readme_shows_the_two_commands():
     text = README.read_text()
     assert 'pip install -e ".[test]" && pytest' in text
+    assert "pip install -e . && qdcnet demo" in text
