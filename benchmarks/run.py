@@ -32,6 +32,7 @@ SUITES = {
     "kernel": "benchmarks.bench_kernel",
     "states": "benchmarks.bench_states",
     "link": "benchmarks.bench_link",
+    "network": "benchmarks.bench_network",
     "cli": "benchmarks.bench_cli",
 }
 

@@ -1,6 +1,6 @@
 """``python -m qdcnet``: the same as the ``qdcnet`` command."""
 
-from qdcnet.cli.main import run
+from qdcnet.cli.main import main_entry
 
 if __name__ == "__main__":
-    run()
+    main_entry()

@@ -58,7 +58,7 @@ def test_user_errors_print_one_line_and_exit_2(monkeypatch, capsys):
 
     monkeypatch.setattr(cli_main, "app", broken_app)
     with pytest.raises(SystemExit) as info:
-        cli_main.run()
+        cli_main.main_entry()
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert err.strip() == "error: length_m = -3 is out of range: allowed [0, inf)"

@@ -196,3 +196,17 @@ def test_age_both_ends_equals_two_decohere_calls():
                                                                      t2_s=b[1])
     aged = state.age(1.7e-3, 1 / a[0] + 1 / b[0], 1 / a[1] + 1 / b[1])
     assert aged.isclose(expected, atol=1e-15)
+
+
+def test_distillation_with_different_noise_at_each_end():
+    a = BellDiagonal.from_coefficients([0.8, 0.1, 0.05, 0.05])
+    b = BellDiagonal.from_coefficients([0.85, 0.05, 0.05, 0.05])
+    same = dejmps(a, b, gate_error=0.02, measurement_error=0.01)
+    split = dejmps(a, b, gate_error=(0.02, 0.02), measurement_error=(0.01, 0.01))
+    assert same[0] == pytest.approx(split[0], abs=1e-15)
+    assert same[1].isclose(split[1], atol=1e-15)
+    # Noise at one end only sits between none and both.
+    one = dejmps(a, b, gate_error=(0.04, 0.0))[1].fidelity
+    assert dejmps(a, b, gate_error=0.04)[1].fidelity < one < dejmps(a, b)[1].fidelity
+    with pytest.raises(ValueError, match="gate_error"):
+        dejmps(a, b, gate_error=(0.1, 0.2, 0.3))

@@ -94,6 +94,29 @@ def link(
 
 
 @app.command()
+def validate(
+    scenario: Annotated[Path, typer.Argument(help="A data-center scenario file.")],
+) -> None:
+    """Check a data-center scenario file and explain what is wrong."""
+    from qdcnet.cli.scenario import validate as run_validate
+
+    run_validate(scenario)
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="A data-center scenario file.")],
+    duration: Annotated[str | None, typer.Option(help="Simulated time, e.g. '1 s'.")] = None,
+    seed: SeedOption = None,
+    json_path: JsonOption = None,
+) -> None:
+    """Run a scenario's workload of pair requests; a summary table and optional JSON."""
+    from qdcnet.cli.scenario import run as run_scenario
+
+    run_scenario(scenario, duration=duration, seed=seed, json_path=json_path)
+
+
+@app.command()
 def demo(
     duration: Annotated[str | None, typer.Option(help="Simulated time (default 10 s).")] = None,
     seed: SeedOption = None,
@@ -105,7 +128,7 @@ def demo(
     run_demo(duration=duration, seed=seed, json_path=json_path)
 
 
-def run() -> None:
+def main_entry() -> None:
     """Console-script entry: user mistakes print one line, never a traceback."""
     from qdcnet.errors import QdcnetError
 

@@ -114,6 +114,10 @@ def format_validation_error(error: ValidationError, model: type[BaseModel], wher
             lines.append(f"{field}: unknown field{hint}")
         elif kind == "missing":
             lines.append(f"{field}: required field is missing")
+        elif kind == "value_error" and isinstance(value, dict):
+            # A whole-model check: at the top level its message names its fields.
+            message = problem["msg"].removeprefix("Value error, ")
+            lines.append(f"{field}: {message}" if loc else message)
         else:
             message = problem["msg"].removeprefix("Value error, ")
             shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__

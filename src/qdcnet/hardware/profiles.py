@@ -31,7 +31,9 @@ qdcnet.hardware.profiles.ProfileError: unknown profile 'quantum_toaster'; known 
 
 from __future__ import annotations
 
+import copy
 import difflib
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -363,27 +365,42 @@ def _leaf(path: str, node: Any, sources: Mapping[str, str], where: str,
     raise ProfileError(f"{where}: {path} has no source or assumption")
 
 
+@functools.lru_cache(maxsize=64)
+def _parse_shipped(name: str) -> tuple[dict[str, Any], str] | None:
+    candidate = _profile_dir().joinpath(f"{name}.yaml")
+    if not candidate.is_file():
+        return None
+    return _parse(candidate.read_text(), f"profile {name}"), f"profile {name}"
+
+
+def _parse(text: str, where: str) -> dict[str, Any]:
+    try:
+        document = yaml.load(text, Loader=_LOADER)
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"{where}: not valid YAML: {exc}") from None
+    if not isinstance(document, dict):
+        raise ProfileError(f"{where}: a profile is a mapping of sections")
+    return document
+
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read(name_or_path: str | Path) -> tuple[dict[str, Any], str]:
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") or path.exists():
         if not path.exists():
             raise ProfileError(f"profile file {str(path)!r} does not exist")
         text, where = path.read_text(), str(path)
-    else:
-        name = str(name_or_path)
-        candidate = _profile_dir().joinpath(f"{name}.yaml")
-        if not candidate.is_file():
-            known = available_profiles()
-            raise ProfileError(f"unknown profile {name!r}; known profiles: {', '.join(known)}"
-                               f"{_suggest(name, set(known))}")
-        text, where = candidate.read_text(), f"profile {name}"
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ProfileError(f"{where}: not valid YAML: {exc}") from None
-    if not isinstance(document, dict):
-        raise ProfileError(f"{where}: a profile is a mapping of sections")
-    return document, where
+        return _parse(text, where), where
+    name = str(name_or_path)
+    parsed = _parse_shipped(name)
+    if parsed is None:
+        known = available_profiles()
+        raise ProfileError(f"unknown profile {name!r}; known profiles: {', '.join(known)}"
+                           f"{_suggest(name, set(known))}")
+    # The cache holds the parsed file; overrides must not touch it.
+    return copy.deepcopy(parsed[0]), parsed[1]
 
 
 def _set_path(document: dict[str, Any], path: str, value: Any) -> None:

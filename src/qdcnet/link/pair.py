@@ -176,6 +176,41 @@ class EntangledPair:
         self._end(now_ps, PairStatus.DISCARDED)
         self.discard_reason = reason
 
+    def hand_over(self, now_ps: int) -> EntangledPair:
+        """Give the pair to another owner: returns a live copy, marks this record used.
+
+        A link keeps its own record to know which qubits to free; the layer
+        above works on the copy (swaps it, stores it, consumes it).
+        """
+        copy = EntangledPair(self.id, self.end_a, self.end_b, self.learned_a_ps,
+                             self.learned_b_ps, self.state, self.state_time_ps,
+                             self.pending_frame, self.memory_a, self.memory_b, self.request,
+                             self.herald_true)
+        self._end(now_ps, PairStatus.CONSUMED)
+        return copy
+
+    def move_end(self, now_ps: int, *, node: str, slot: int, memory: QuantumMemory,
+                 depolarizing: float = 0.0) -> None:
+        """Move the qubit at ``node`` to another slot and memory (e.g. comm -> storage).
+
+        The state is aged to ``now_ps`` and corrected first; the move adds
+        one-qubit depolarising noise with probability ``depolarizing`` (X, Y,
+        Z each a third) to that end.
+        """
+        if self.status is not PairStatus.LIVE:
+            raise PairUsedError(f"pair {self.id} is {self.status.value}: nothing to move")
+        if node not in (self.end_a.node, self.end_b.node):
+            raise ParameterError("node", node, f"{self.end_a.node} or {self.end_b.node}")
+        state = self.state_at(now_ps)
+        qubit = 0 if self.end_a.node == node else 1
+        if depolarizing:
+            state = state.depolarize_qubit(depolarizing, qubit=qubit)
+        self.state, self.pending_frame, self.state_time_ps = state, 0, now_ps
+        if qubit == 0:
+            self.end_a, self.memory_a = Endpoint(node, slot), memory
+        else:
+            self.end_b, self.memory_b = Endpoint(node, slot), memory
+
     def apply_pauli_frame(self, pauli_index: int) -> None:
         """Fold a further known Pauli into the pending correction (e.g. after a swap)."""
         if pauli_index not in (0, 1, 2, 3):

@@ -112,9 +112,10 @@ class _Draws:
 
     __slots__ = ("_block", "_draw", "_index", "_values")
 
-    def __init__(self, draw: Callable[[int], np.ndarray], block: int = 1024) -> None:
+    def __init__(self, draw: Callable[[int], np.ndarray]) -> None:
         self._draw = draw
-        self._block = block
+        # Blocks grow from 16 to 1024: a link used a few times draws little.
+        self._block = 16
         self._values: list[float] = []
         self._index = 0
 
@@ -122,6 +123,7 @@ class _Draws:
         index = self._index
         if index == len(self._values):
             self._values = self._draw(self._block).tolist()
+            self._block = min(1024, self._block * 4)
             index = 0
         self._index = index + 1
         return self._values[index]

@@ -346,13 +346,23 @@ def distillation_tables() -> tuple[_Table, _Table]:
 _MATCH, _MISMATCH = distillation_tables()
 
 
+def _per_side(name: str, value: float | tuple[float, float]) -> tuple[float, float]:
+    if isinstance(value, tuple):
+        if len(value) != 2:
+            raise ParameterError(name, value, "a probability or a pair (side A, side B)")
+        return check_probability(name, value[0]), check_probability(name, value[1])
+    x = check_probability(name, value)
+    return x, x
+
+
 def _bilateral_cnot(
-    a: tuple[float, ...], b: tuple[float, ...], gate_error: float, measurement_error: float
+    a: tuple[float, ...], b: tuple[float, ...], gate_error: float | tuple[float, float],
+    measurement_error: float | tuple[float, float],
 ) -> tuple[float, tuple[float, float, float, float]]:
-    g = check_probability("gate_error", gate_error)
-    e = check_probability("measurement_error", measurement_error)
-    flip = 2.0 * e * (1.0 - e)  # exactly one of the two outcomes misread
-    intact = (1.0 - g) ** 2  # neither side's CNOT depolarised its qubits
+    g_a, g_b = _per_side("gate_error", gate_error)
+    e_a, e_b = _per_side("measurement_error", measurement_error)
+    flip = e_a * (1.0 - e_b) + e_b * (1.0 - e_a)  # exactly one of the two outcomes misread
+    intact = (1.0 - g_a) * (1.0 - g_b)  # neither side's CNOT depolarised its qubits
     out = [0.0, 0.0, 0.0, 0.0]
     for table, weight in ((_MATCH, 1.0 - flip), (_MISMATCH, flip)):
         if weight == 0.0:
@@ -371,12 +381,22 @@ def _bilateral_cnot(
     return success, (out[0] / success, out[1] / success, out[2] / success, out[3] / success)
 
 
+def _uniform_noise(gate_error: Any, measurement_error: Any) -> tuple[float, float]:
+    # The density-matrix twins take one figure per kind of noise.
+    if isinstance(gate_error, tuple) or isinstance(measurement_error, tuple):
+        raise ParameterError("gate_error", gate_error,
+                             "one probability for density-matrix pairs (per-side noise is "
+                             "modelled for Bell-diagonal pairs)")
+    return gate_error, measurement_error
+
+
 def _as_bell_diagonal_pair(a: Any, b: Any) -> bool:
     return isinstance(a, BellDiagonal) and isinstance(b, BellDiagonal)
 
 
 def dejmps(
-    a: Any, b: Any, *, gate_error: float = 0.0, measurement_error: float = 0.0
+    a: Any, b: Any, *, gate_error: float | tuple[float, float] = 0.0,
+    measurement_error: float | tuple[float, float] = 0.0,
 ) -> tuple[float, Any]:
     """One round of DEJMPS purification (Deutsch et al. 1996): keep ``a``, sacrifice ``b``.
 
@@ -384,7 +404,8 @@ def dejmps(
     which exchanges the Ψ⁻ and Φ⁻ coefficients), apply a bilateral CNOT with
     ``a`` as control, and measure ``b`` in Z; the round succeeds when the
     outcomes agree. Noise as in :func:`swap`: ``gate_error`` per side's CNOT,
-    ``measurement_error`` per measured qubit.
+    ``measurement_error`` per measured qubit; either may be a pair (end A,
+    end B) when the two nodes differ.
 
     Returns
     -------
@@ -403,7 +424,7 @@ def dejmps(
     if not _as_bell_diagonal_pair(a, b):
         from qdcnet.quantum.protocols import dejmps_density_matrix
 
-        return dejmps_density_matrix(a, b, gate_error, measurement_error)
+        return dejmps_density_matrix(a, b, *_uniform_noise(gate_error, measurement_error))
     ra = (a._c[0], a._c[1], a._c[3], a._c[2])
     rb = (b._c[0], b._c[1], b._c[3], b._c[2])
     success, out = _bilateral_cnot(ra, rb, gate_error, measurement_error)
@@ -411,7 +432,8 @@ def dejmps(
 
 
 def bbpssw(
-    a: Any, b: Any, *, gate_error: float = 0.0, measurement_error: float = 0.0
+    a: Any, b: Any, *, gate_error: float | tuple[float, float] = 0.0,
+    measurement_error: float | tuple[float, float] = 0.0,
 ) -> tuple[float, Any]:
     """One round of BBPSSW purification (Bennett et al. 1996): keep ``a``, sacrifice ``b``.
 
@@ -426,6 +448,6 @@ def bbpssw(
     if not _as_bell_diagonal_pair(a, b):
         from qdcnet.quantum.protocols import bbpssw_density_matrix
 
-        return bbpssw_density_matrix(a, b, gate_error, measurement_error)
+        return bbpssw_density_matrix(a, b, *_uniform_noise(gate_error, measurement_error))
     success, out = _bilateral_cnot(a.twirl()._c, b.twirl()._c, gate_error, measurement_error)
     return success, BellDiagonal(*out).twirl()

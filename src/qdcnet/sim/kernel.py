@@ -33,9 +33,10 @@ __all__ = ["Handle", "Simulator", "TraceHook", "TraceRecord", "stream_seed_seque
 Handle = int
 """An event handle, as returned by :meth:`Simulator.schedule`."""
 
-# Larger than any reachable time (2**62 ps is 53 days) and still a small-int
-# comparison, so the "until" test costs nothing when no limit is set.
-_FOREVER = 1 << 62
+# Larger than any time an int64-free Python clock will reach; comparing a
+# small int with it is decided by the integer sizes, so the "until" test
+# costs next to nothing when no limit is set.
+_FOREVER = 1 << 256
 # Runs before anything else scheduled at the same time.
 _STOP_PRIORITY = -(1 << 62)
 

@@ -1,0 +1,330 @@
+"""Data-center scenario files: QPUs, fabric, classical channels, control plane, workload.
+
+A scenario describes a quantum data center the way its designer would: the
+logical QPUs (platform profile plus overrides), the fabric nodes (optical
+switches, arrays of Bell-state-measurement stations, entangled-pair sources,
+memory banks, frequency converters), the fibres between them, the classical
+channels (latency and jitter), where the control plane sits, and a workload
+of entanglement requests. Quantities are strings with units.
+
+Segments are not listed: qdcnet derives them from the fibre graph (see
+:mod:`qdcnet.network.fabric`). Everything is validated before anything
+runs; :func:`load_scenario` raises one :class:`ScenarioError` listing every
+problem, with the field, the value, what is allowed and, for a misspelt
+field or node name, the nearest correct one.
+
+Examples
+--------
+>>> from qdcnet.network.topology import linear_chain
+>>> scenario = DataCenterScenario.model_validate(linear_chain(3, profile="trapped_ion"))
+>>> [q.name for q in scenario.qpus], len(scenario.bsm_stations)
+(['qpu0', 'qpu1', 'qpu2'], 2)
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from qdcnet.config.common import (
+    Angle,
+    Frequency,
+    Length,
+    Loss,
+    ScenarioError,
+    Seconds,
+    StrictModel,
+    format_validation_error,
+    read_yaml,
+)
+from qdcnet.config.link import DetectorConfig
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "DataCenterScenario",
+    "RequestConfig",
+    "load_scenario",
+    "validate_document",
+]
+
+SCHEMA_VERSION = 1
+
+
+def _db_per_km(value: Any) -> Any:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("write an attenuation with its unit, e.g. '0.2 dB/km'")
+    from qdcnet.units import UnitError, convert
+
+    try:
+        return convert(value, "dB/km")
+    except UnitError as exc:
+        raise ValueError(str(exc)) from None
+
+
+class _Named(StrictModel):
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+
+
+class AbsorberConfig(StrictModel):
+    """How a node stores a photon from a midpoint source (heralded absorption)."""
+
+    efficiency: float = Field(ge=0.0, le=1.0)
+    detector: DetectorConfig = DetectorConfig(efficiency=1.0)
+    window: Seconds = Field(default=1e-7, gt=0.0)
+    reset_time: Seconds = Field(default=1e-6, ge=0.0)
+
+
+class QPUConfig(_Named):
+    profile: str
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    rack: str | None = None
+    communication_qubits: int | None = Field(default=None, ge=1)
+    convert: bool = True
+    absorber: AbsorberConfig | None = None
+
+
+class MemoryBankConfig(QPUConfig):
+    """A bank of memories that relays or buffers pairs; it emits like its profile."""
+
+    slots: int = Field(ge=1)
+
+
+class SwitchConfig(_Named):
+    ports: int = Field(ge=2)
+    insertion_loss: Loss = Field(default=1.0, ge=0.0)
+    reconfiguration_time: Seconds = Field(default=10e-6, ge=0.0)
+    rack: str | None = None
+
+
+class StationConfig(_Named):
+    """An array of ``count`` Bell-state measurement stations at one location."""
+
+    count: int = Field(default=1, ge=1)
+    detector: DetectorConfig | None = None
+    insertion_loss: Loss = Field(default=0.0, ge=0.0)
+    processing_latency: Seconds = Field(default=0.0, ge=0.0)
+    resolvable_bell_states: Literal[1, 2] = 2
+
+
+class SourceConfig(_Named):
+    pair_rate: Frequency = Field(gt=0.0)
+    fidelity: float = Field(ge=0.25, le=1.0)
+    wavelength: Length
+    linewidth: Frequency = Field(gt=0.0)
+    encoding: Literal["polarization", "time_bin", "frequency_bin", "path"] = "polarization"
+    multi_pair_probability: float | None = Field(default=None, ge=0.0, le=1.0)
+    count: int = Field(default=1, ge=1)
+
+
+class ConverterConfig(_Named):
+    input_wavelength: Length
+    output_wavelength: Length
+    efficiency: float = Field(ge=0.0, le=1.0)
+    noise_rate: Frequency = 0.0
+
+
+class FiberConfig(StrictModel):
+    between: tuple[str, str]
+    length: Length = Field(ge=0.0)
+    attenuation: float | None = Field(default=None, ge=0.0, description="dB/km")
+    channels: int = Field(default=1, ge=1, description="WDM channels (1: no WDM)")
+    wdm_loss: Loss = Field(default=0.0, ge=0.0)
+
+    _attenuation = field_validator("attenuation", mode="before")(_db_per_km)
+
+
+class ChannelConfig(StrictModel):
+    between: tuple[str, str]
+    latency: Seconds = Field(ge=0.0)
+    jitter: Seconds = Field(default=0.0, ge=0.0)
+
+
+class ClassicalConfig(StrictModel):
+    """Classical channels: explicit ones, else along the fibre graph."""
+
+    velocity: float = Field(default=2.0e8, gt=0.0, description="m/s along fibre routes")
+    per_hop: Seconds = Field(default=0.0, ge=0.0)
+    jitter: Seconds = Field(default=0.0, ge=0.0)
+    channels: list[ChannelConfig] = Field(default_factory=list)
+
+    @field_validator("velocity", mode="before")
+    @classmethod
+    def _velocity(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            from qdcnet.units import UnitError, to_si
+
+            try:
+                return to_si(value, "velocity")
+            except UnitError as exc:
+                raise ValueError(str(exc)) from None
+        raise ValueError("write a velocity with its unit, e.g. '2e8 m/s'")
+
+
+class ControlPlaneConfig(StrictModel):
+    node: str
+    processing_latency: Seconds = Field(default=1e-6, ge=0.0)
+
+
+class LinkDefaults(StrictModel):
+    scheme: Literal["single_click", "two_click", "midpoint_source"] = "two_click"
+    alpha: float = Field(default=0.1, gt=0.0, lt=1.0)
+    phase_noise: Angle = Field(default=0.0, ge=0.0)
+    skip_failures: bool = True
+
+
+class DistillationConfig(StrictModel):
+    protocol: Literal["dejmps", "bbpssw"] = "dejmps"
+    rounds: int = Field(default=1, ge=1, le=8)
+    mode: Literal["recurrence", "pumping"] = "recurrence"
+
+
+class RequestConfig(_Named):
+    src: str
+    dst: str
+    pairs: int | None = Field(default=None, ge=1)
+    rate: Frequency | None = Field(default=None, gt=0.0)
+    duration: Seconds | None = Field(default=None, gt=0.0)
+    start: Seconds = Field(default=0.0, ge=0.0)
+    path: list[str] | None = None
+    min_fidelity: float | None = Field(default=None, gt=0.25, le=1.0)
+    deadline: Seconds | None = Field(default=None, gt=0.0)
+    priority: int = 0
+    distillation: DistillationConfig | None = None
+    swap: Literal["asap", "parallel"] = "asap"
+
+    @model_validator(mode="after")
+    def _amount(self) -> RequestConfig:
+        if self.pairs is None and self.rate is None:
+            raise ValueError("give pairs (a number of pairs) or rate with duration")
+        if self.rate is not None and self.duration is None:
+            raise ValueError("a rate needs a duration (how long to serve it)")
+        if self.src == self.dst:
+            raise ValueError(f"src and dst are both {self.src!r}")
+        return self
+
+
+class WorkloadConfig(StrictModel):
+    requests: list[RequestConfig] = Field(default_factory=list)
+
+
+class DataCenterScenario(StrictModel):
+    """A data-center scenario file (``kind: datacenter``)."""
+
+    schema_version: int
+    kind: Literal["datacenter"]
+    name: str = Field(min_length=1)
+    description: str = ""
+    seed: int = Field(default=1, ge=0)
+    duration: Seconds = Field(default=1.0, gt=0.0)
+    qpus: list[QPUConfig] = Field(min_length=1)
+    memory_banks: list[MemoryBankConfig] = Field(default_factory=list)
+    switches: list[SwitchConfig] = Field(default_factory=list)
+    bsm_stations: list[StationConfig] = Field(default_factory=list)
+    sources: list[SourceConfig] = Field(default_factory=list)
+    converters: list[ConverterConfig] = Field(default_factory=list)
+    fibers: list[FiberConfig] = Field(default_factory=list)
+    classical: ClassicalConfig = ClassicalConfig()
+    control_plane: ControlPlaneConfig | None = None
+    links: LinkDefaults = LinkDefaults()
+    workload: WorkloadConfig = WorkloadConfig()
+
+    @field_validator("schema_version")
+    @classmethod
+    def _version(cls, value: int) -> int:
+        if value != SCHEMA_VERSION:
+            raise ValueError(f"this qdcnet reads schema_version {SCHEMA_VERSION}")
+        return value
+
+    def node_kinds(self) -> dict[str, str]:
+        """Every node name and its kind (qpu, bank, switch, station, source, converter)."""
+        kinds: dict[str, str] = {}
+        for kind, nodes in (("qpu", self.qpus), ("bank", self.memory_banks),
+                            ("switch", self.switches), ("station", self.bsm_stations),
+                            ("source", self.sources), ("converter", self.converters)):
+            for node in nodes:
+                kinds[node.name] = kind
+        return kinds
+
+    @model_validator(mode="after")
+    def _references(self) -> DataCenterScenario:
+        problems: list[str] = []
+        seen: dict[str, str] = {}
+        for kind, nodes in (("qpus", self.qpus), ("memory_banks", self.memory_banks),
+                            ("switches", self.switches), ("bsm_stations", self.bsm_stations),
+                            ("sources", self.sources), ("converters", self.converters)):
+            for index, node in enumerate(nodes):
+                where = f"{kind}[{index}].name"
+                if node.name in seen:
+                    problems.append(
+                        f"{where} = {node.name!r}: duplicate name (also {seen[node.name]})")
+                else:
+                    seen[node.name] = where
+        names = set(seen)
+
+        def check(name: str, where: str, allowed: set[str] | None = None) -> None:
+            pool = names if allowed is None else allowed
+            if name not in pool:
+                close = difflib.get_close_matches(name, sorted(pool), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                what = "node" if allowed is None else "memory node (a QPU or memory bank)"
+                problems.append(f"{where} = {name!r}: no such {what}{hint}")
+
+
+        pairs_seen: set[frozenset[str]] = set()
+        for index, fiber in enumerate(self.fibers):
+            for end in fiber.between:
+                check(end, f"fibers[{index}].between")
+            if fiber.between[0] == fiber.between[1]:
+                problems.append(f"fibers[{index}].between: a fibre joins two different nodes")
+            key = frozenset(fiber.between)
+            if key in pairs_seen:
+                problems.append(f"fibers[{index}].between = {list(fiber.between)}: duplicate fibre "
+                                "(use channels for parallel wavelengths)")
+            pairs_seen.add(key)
+        for index, channel in enumerate(self.classical.channels):
+            for end in channel.between:
+                check(end, f"classical.channels[{index}].between")
+        if self.control_plane is not None:
+            check(self.control_plane.node, "control_plane.node")
+        memory_nodes = {q.name for q in self.qpus} | {b.name for b in self.memory_banks}
+        request_names: set[str] = set()
+        for index, request in enumerate(self.workload.requests):
+            where = f"workload.requests[{index}]"
+            if request.name in request_names:
+                problems.append(f"{where}.name = {request.name!r}: duplicate request name")
+            request_names.add(request.name)
+            check(request.src, f"{where}.src", memory_nodes)
+            check(request.dst, f"{where}.dst", memory_nodes)
+            if request.path is not None:
+                for hop, node in enumerate(request.path):
+                    check(node, f"{where}.path[{hop}]", memory_nodes)
+                if request.path and (request.path[0] != request.src
+                                     or request.path[-1] != request.dst):
+                    problems.append(f"{where}.path must start at src {request.src!r} and end at "
+                                    f"dst {request.dst!r}")
+        if problems:
+            raise ValueError("\n  ".join(problems))
+        return self
+
+
+def validate_document(document: Any, where: str = "scenario") -> DataCenterScenario:
+    """Validate a scenario document (a mapping) into a :class:`DataCenterScenario`."""
+    if not isinstance(document, dict):
+        raise ScenarioError(f"{where}: expected a mapping of fields at the top level")
+    try:
+        return DataCenterScenario.model_validate(document)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, DataCenterScenario, where)) from None
+
+
+def load_scenario(path: str | Path) -> tuple[DataCenterScenario, dict[str, Any]]:
+    """Read and validate a data-center scenario file; returns the model and the raw document."""
+    document, where = read_yaml(path)
+    if document.get("kind") == "link":
+        raise ScenarioError(f"{where}: this is a link scenario (kind: link); use qdcnet link")
+    return validate_document(document, where), document

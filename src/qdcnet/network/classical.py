@@ -1,0 +1,93 @@
+"""Classical channels between nodes: latency and jitter, as kernel events.
+
+A message from one node to another arrives after the channel's latency plus
+a jitter drawn uniformly from [0, jitter] (from the stream
+``classical/<src>-<dst>``). Explicit channels in the scenario win; otherwise
+the latency is the shortest fibre route between the nodes at the classical
+velocity, plus a processing delay per hop.
+
+>>> from qdcnet.config.scenario import DataCenterScenario
+>>> from qdcnet.network.topology import linear_chain
+>>> net = ClassicalNetwork(DataCenterScenario.model_validate(linear_chain(3, spacing_m=2000)))
+>>> round(net.latency_s("qpu0", "qpu2"), 9)
+2e-05
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import networkx as nx
+
+from qdcnet.config.scenario import DataCenterScenario
+from qdcnet.errors import QdcnetError
+from qdcnet.sim import Simulator
+from qdcnet.units import s_to_ps
+
+__all__ = ["ClassicalNetwork"]
+
+
+class ClassicalNetwork:
+    """Latencies between any two nodes of a scenario, and message delivery."""
+
+    def __init__(self, scenario: DataCenterScenario) -> None:
+        self._config = scenario.classical
+        self._graph = nx.Graph()
+        self._graph.add_nodes_from(scenario.node_kinds())
+        for fiber in scenario.fibers:
+            self._graph.add_edge(*fiber.between, length_m=fiber.length)
+        self._explicit: dict[frozenset[str], tuple[float, float]] = {
+            frozenset(c.between): (c.latency, c.jitter) for c in scenario.classical.channels}
+        self._channels: dict[tuple[str, str], tuple[float, float]] = {}
+
+    @functools.cache  # noqa: B019
+    def _distances(self, source: str) -> dict[str, tuple[float, int]]:
+        lengths, paths = nx.single_source_dijkstra(self._graph, source, weight="length_m")
+        return {node: (lengths[node], len(paths[node]) - 1) for node in lengths}
+
+    def channel(self, src: str, dst: str) -> tuple[float, float]:
+        """(latency, jitter) in seconds from ``src`` to ``dst``."""
+        cached = self._channels.get((src, dst))
+        if cached is None:
+            cached = self._channels[(src, dst)] = self._channel(src, dst)
+        return cached
+
+    def _channel(self, src: str, dst: str) -> tuple[float, float]:
+        if src == dst:
+            return 0.0, 0.0
+        explicit = self._explicit.get(frozenset((src, dst)))
+        if explicit is not None:
+            return explicit
+        # Distances are symmetric; messages go to few destinations (path ends,
+        # the control plane), so one search from the destination serves them all.
+        reach = self._distances(dst)
+        if src not in reach:
+            raise QdcnetError(f"no classical channel from {src} to {dst}: add one under "
+                              "classical.channels or connect them by fibre")
+        length, hops = reach[src]
+        return length / self._config.velocity + hops * self._config.per_hop, self._config.jitter
+
+    def latency_s(self, src: str, dst: str) -> float:
+        return self.channel(src, dst)[0]
+
+    def mean_latency_s(self, src: str, dst: str) -> float:
+        latency, jitter = self.channel(src, dst)
+        return latency + jitter / 2.0
+
+    def send(self, sim: Simulator, src: str, dst: str, callback: Callable[..., Any],
+             *args: Any) -> int:
+        """Deliver a message: ``callback(*args)`` runs at ``dst`` when it arrives."""
+        latency, jitter = self.channel(src, dst)
+        delay = latency
+        if jitter > 0.0:
+            delay += float(sim.rng(f"classical/{src}-{dst}").uniform(0.0, jitter))
+        return sim.schedule(s_to_ps(delay), callback, *args)
+
+    def delay_ps(self, sim: Simulator, src: str, dst: str) -> int:
+        """One message's delay (drawn now), in picoseconds."""
+        latency, jitter = self.channel(src, dst)
+        if jitter > 0.0:
+            latency += float(sim.rng(f"classical/{src}-{dst}").uniform(0.0, jitter))
+        return s_to_ps(latency)

@@ -1,0 +1,212 @@
+"""A data center assembled from a scenario: simulator, fabric, channels, nodes, services.
+
+:class:`DataCenter` is what later layers drive: it routes segments, finds
+and estimates paths, grants fabric circuits (first come, first served, all of
+a request's segments at once), and serves pair requests along fixed paths.
+
+Examples
+--------
+>>> from qdcnet.network.topology import linear_chain
+>>> dc = DataCenter.from_document(linear_chain(3, profile="trapped_ion_oxford",
+...                                            spacing_m=10.0), seed=1)
+>>> dc.paths("qpu0", "qpu2")[0]
+('qpu0', 'qpu1', 'qpu2')
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import networkx as nx
+
+from qdcnet.config.scenario import DataCenterScenario, validate_document
+from qdcnet.errors import QdcnetError
+from qdcnet.hardware.profiles import load_profile
+from qdcnet.network.classical import ClassicalNetwork
+from qdcnet.network.fabric import Circuit, Fabric, NotConnectedError, SegmentRoute
+from qdcnet.network.paths import PathEstimate, PathModel, segment_graph_edges
+from qdcnet.network.protocols import NodeOps
+from qdcnet.sim import Simulator
+
+__all__ = ["DataCenter"]
+
+
+class DataCenter:
+    """Everything a run needs, built from a validated scenario."""
+
+    def __init__(self, scenario: DataCenterScenario, *, seed: int | None = None) -> None:
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else seed
+        self.sim = Simulator(seed=self.seed)
+        memory_nodes = list(scenario.qpus) + list(scenario.memory_banks)
+        loaded: dict[str, Any] = {}
+        self.profiles = {}
+        for node in memory_nodes:
+            # Identical profile and overrides: one load, shared (profiles are immutable).
+            key = f"{node.profile}|{sorted(node.overrides.items())!r}"
+            if key not in loaded:
+                loaded[key] = load_profile(node.profile, node.overrides)
+            self.profiles[node.name] = loaded[key]
+        self.fabric = Fabric(scenario, self.profiles)
+        self.classical = ClassicalNetwork(scenario)
+        self.ops = {name: NodeOps.from_profile(name, profile)
+                    for name, profile in self.profiles.items()}
+        self.pair_ids: Iterator[int] = itertools.count(1)
+        self._waiting: deque[tuple[Any, list[SegmentRoute], Callable[[list[Circuit]], None]]] = (
+            deque())
+        self._held: dict[int, list[Circuit]] = {}
+        self._graph: nx.Graph | None = None
+        self._storage_free = {name: ops.storage_slots for name, ops in self.ops.items()}
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any], *, seed: int | None = None) -> DataCenter:
+        return cls(validate_document(document), seed=seed)
+
+    # -- paths ---------------------------------------------------------------------------
+
+    @property
+    def segment_graph(self) -> nx.Graph:
+        """Memory nodes, joined where they share a station (or source) through switches."""
+        if self._graph is None:
+            graph = nx.Graph()
+            graph.add_nodes_from(self.fabric.memory_nodes())
+            wanted = ("source" if self.scenario.links.scheme == "midpoint_source"
+                      else "station")
+            reach = {t: set(nodes) for t, nodes in self.fabric._reach.items()
+                     if self.fabric.kinds[t] == wanted}
+            graph.add_edges_from(segment_graph_edges(reach))
+            self._graph = graph
+        return self._graph
+
+    def paths(self, src: str, dst: str, *, k: int = 3, max_hops: int | None = None
+              ) -> list[tuple[str, ...]]:
+        """Up to ``k`` candidate paths, fewest segments first (k shortest simple paths)."""
+        self.fabric.check_node(src, memory=True)
+        self.fabric.check_node(dst, memory=True)
+        graph = self.segment_graph
+        if not nx.has_path(graph, src, dst):
+            raise NotConnectedError(f"{src} and {dst} are not connected: no path of segments "
+                                    "joins them")
+        out = []
+        for path in nx.shortest_simple_paths(graph, src, dst):
+            if max_hops is not None and len(path) - 1 > max_hops:
+                break
+            out.append(tuple(path))
+            if len(out) >= k:
+                break
+        return out
+
+    def path_model(self, path: tuple[str, ...]) -> PathModel:
+        for a, b in itertools.pairwise(path):
+            if not self.segment_graph.has_edge(a, b):
+                raise NotConnectedError(f"path {' -> '.join(path)}: {a} and {b} share no "
+                                        "segment")
+        routes = [self.fabric.route(a, b) for a, b in itertools.pairwise(path)]
+        segments = [self.fabric.model(r.a, r.b, streams)
+                    for r, streams in zip(routes, self.stream_plan(routes), strict=True)]
+        swaps = [(self.ops[n].bell_measurement_time_s, self.ops[n].gate_error,
+                  self.ops[n].measurement_error) for n in path[1:-1]]
+        ends = tuple(self.ops[n] for n in (path[0], path[-1]))
+        return PathModel(tuple(path), segments, swaps, self.classical.channel,
+                         ends)  # type: ignore[arg-type]
+
+    def estimate(self, path: tuple[str, ...], distillation: Any = None, *,
+                 samples: int = 20_000) -> PathEstimate:
+        return self.path_model(path).estimate(samples=samples, seed=self.seed,
+                                              distillation=distillation)
+
+    def candidates(self, src: str, dst: str, *, k: int = 3, distillation: Any = None,
+                   min_fidelity: float | None = None) -> list[PathEstimate]:
+        """Candidate paths with their estimates, best first.
+
+        Paths that reach ``min_fidelity`` come before those that do not; among
+        them, the higher rate wins.
+        """
+        estimates = [self.estimate(path, distillation) for path in self.paths(src, dst, k=k)]
+
+        def rank(e: PathEstimate) -> tuple[bool, float]:
+            meets = min_fidelity is None or e.fidelity >= min_fidelity
+            return (not meets, -e.rate_hz)
+
+        return sorted(estimates, key=rank)
+
+    # -- storage qubits --------------------------------------------------------------------
+
+    def take_storage(self, *nodes: str) -> bool:
+        """One storage slot at each of ``nodes``, or none (all or nothing)."""
+        if any(self._storage_free[n] < 1 for n in nodes):
+            return False
+        for n in nodes:
+            self._storage_free[n] -= 1
+        return True
+
+    def free_storage(self, *nodes: str) -> None:
+        for n in nodes:
+            self._storage_free[n] += 1
+            if self._storage_free[n] > self.ops[n].storage_slots:
+                raise QdcnetError(f"storage slots of {n} released twice")
+
+    # -- fabric circuits -------------------------------------------------------------------
+
+    def request_circuits(self, owner: Any, routes: list[SegmentRoute],
+                         granted: Callable[[list[Circuit]], None]) -> None:
+        """Grant all of ``routes`` at once when free (first come, first served)."""
+        needed: dict[str, int] = {}
+        for route in routes:
+            for node in (route.a, route.b):
+                needed[node] = needed.get(node, 0) + 1
+        for node, count in needed.items():
+            have = self.fabric.communication_qubits(node)
+            if have < count:
+                raise QdcnetError(
+                    f"{node} takes part in {count} segments of this path but has {have} "
+                    f"communication qubit(s); a relay needs one per segment (set "
+                    f"communication_qubits: {count} or more on {node})")
+        self._waiting.append((owner, routes, granted))
+        self._grant()
+
+    def release_circuits(self, owner: Any, circuits: list[Circuit]) -> None:
+        held = self._held.pop(id(owner), None)
+        if held is None:
+            # Still waiting: withdraw the request.
+            self._waiting = deque(w for w in self._waiting if w[0] is not owner)
+            return
+        for circuit in held:
+            self.fabric.release(circuit)
+        self._grant()
+
+    def _grant(self) -> None:
+        # Head-of-line order keeps the grant order fair and deterministic.
+        while self._waiting:
+            owner, routes, granted = self._waiting[0]
+            circuits = self._try_all(routes)
+            if circuits is None:
+                return
+            self._waiting.popleft()
+            self._held[id(owner)] = circuits
+            self.sim.schedule(0, granted, circuits)
+
+    def stream_plan(self, routes: list[SegmentRoute]) -> list[int]:
+        """Streams per segment of a request: each node splits its communication
+        qubits evenly among the segments of the request it takes part in."""
+        uses: dict[str, int] = {}
+        for route in routes:
+            for node in (route.a, route.b):
+                uses[node] = uses.get(node, 0) + 1
+        return [max(1, min(self.fabric.communication_qubits(route.a) // uses[route.a],
+                           self.fabric.communication_qubits(route.b) // uses[route.b]))
+                for route in routes]
+
+    def _try_all(self, routes: list[SegmentRoute]) -> list[Circuit] | None:
+        taken: list[Circuit] = []
+        for route, streams in zip(routes, self.stream_plan(routes), strict=True):
+            circuit = self.fabric.acquire(route, streams)
+            if circuit is None:
+                for held in taken:
+                    self.fabric.release(held)
+                return None
+            taken.append(circuit)
+        return taken

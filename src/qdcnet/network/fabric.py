@@ -1,0 +1,499 @@
+"""The switched photonic fabric: routes, segments, and the resources they hold.
+
+**Routes.** The fibre graph joins memory nodes (QPUs, memory banks),
+transit nodes (optical switches, frequency converters) and terminals (BSM
+station arrays, pair sources). A segment between memory nodes A and B is an
+optical circuit from each of them, through transit nodes only, to one
+terminal: the station (or source) that minimises the summed loss of the two
+arms. Losses multiply along an arm (converter, switch insertion losses, WDM,
+fibre at the wavelength the photon has on that fibre); a route never passes
+through another memory node or terminal. Cross-rack segments through several
+switches are routed the same way as anything else.
+
+**Resources.** Every fibre carries ``channels`` circuits (parallel fibres or
+wavelengths), each ending on its own switch port; a port is cross-connected
+to one partner port at a time, and changing a cross-connect costs the
+switch's reconfiguration time. A station array has ``count`` BSM units, a
+source ``count`` units, and a memory node a number of communication qubits.
+:meth:`Fabric.acquire` takes all of a segment's resources at once or none;
+what is held is released together.
+
+Examples
+--------
+>>> from qdcnet.config.scenario import DataCenterScenario
+>>> from qdcnet.network.topology import star
+>>> fabric = Fabric(DataCenterScenario.model_validate(star(4)))
+>>> route = fabric.route("qpu0", "qpu3")
+>>> route.via, route.arm_a.nodes
+('bsm0', ('qpu0', 'sw0', 'bsm0'))
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import itertools
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from qdcnet.config.scenario import DataCenterScenario
+from qdcnet.errors import QdcnetError
+from qdcnet.hardware.components import (
+    BSMStation,
+    Detector,
+    Fiber,
+    FrequencyConverter,
+    OpticalSwitch,
+    PairSource,
+    PhotonicInterface,
+    default_attenuation_db_per_km,
+)
+from qdcnet.hardware.profiles import PlatformProfile, load_profile
+from qdcnet.link.build import default_detector
+from qdcnet.link.model import LinkModel
+from qdcnet.link.spec import (
+    AbsorberEnd,
+    EmitterEnd,
+    LinkSpec,
+    MidpointSourceLink,
+    OpticalPath,
+    SingleClickLink,
+    TwoClickLink,
+)
+
+__all__ = ["Arm", "Circuit", "Fabric", "NotConnectedError", "SegmentRoute"]
+
+MEMORY_KINDS = ("qpu", "bank")
+TRANSIT_KINDS = ("switch", "converter")
+TERMINAL_KINDS = ("station", "source")
+_NOMINAL_WAVELENGTH = 1550e-9
+
+
+class NotConnectedError(QdcnetError, ValueError):
+    """Two nodes that no optical circuit (or path of segments) can join."""
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One side of a segment: memory node -> transit nodes -> terminal."""
+
+    nodes: tuple[str, ...]
+    path: OpticalPath
+    loss_db: float
+
+    @property
+    def node(self) -> str:
+        return self.nodes[0]
+
+    @property
+    def switches(self) -> tuple[str, ...]:
+        return self.nodes[1:-1]
+
+
+@dataclass(frozen=True)
+class SegmentRoute:
+    """The optical circuit of a segment between two memory nodes."""
+
+    a: str
+    b: str
+    via: str
+    terminal_kind: str
+    arm_a: Arm
+    arm_b: Arm
+
+    @property
+    def loss_db(self) -> float:
+        return self.arm_a.loss_db + self.arm_b.loss_db
+
+    def fibers(self) -> list[tuple[str, str]]:
+        out = []
+        for arm in (self.arm_a, self.arm_b):
+            out += [tuple(sorted(edge)) for edge in zip(arm.nodes, arm.nodes[1:], strict=False)]
+        return out  # type: ignore[return-value]
+
+
+@dataclass
+class _Port:
+    capacity_used: int = 0
+    peer: tuple[str, int] | None = None  # (neighbour, channel) this port is connected to
+
+
+@dataclass
+class Circuit:
+    """Resources a segment holds; release them with :meth:`Fabric.release`."""
+
+    route: SegmentRoute
+    streams: int
+    ports: list[tuple[str, tuple[str, int], tuple[str, int]]] = field(default_factory=list)
+    setup_s: float = 0.0
+    released: bool = False
+    unit: int = 0
+
+
+class Fabric:
+    """The photonic fabric of a scenario: routing, segment models, resource bookkeeping."""
+
+    def __init__(self, scenario: DataCenterScenario,
+                 profiles: dict[str, PlatformProfile] | None = None) -> None:
+        self.scenario = scenario
+        self.kinds = scenario.node_kinds()
+        self.graph = nx.Graph()
+        for name, kind in self.kinds.items():
+            self.graph.add_node(name, kind=kind)
+        for fiber in scenario.fibers:
+            a, b = fiber.between
+            self.graph.add_edge(a, b, length_m=fiber.length, attenuation=fiber.attenuation,
+                                channels=fiber.channels, wdm_loss_db=fiber.wdm_loss)
+        self._switches = {s.name: s for s in scenario.switches}
+        self._converters = {c.name: c for c in scenario.converters}
+        self._stations = {s.name: s for s in scenario.bsm_stations}
+        self._sources = {s.name: s for s in scenario.sources}
+        self._memory = ({q.name: q for q in scenario.qpus}
+                        | {b.name: b for b in scenario.memory_banks})
+        self.profiles = profiles if profiles is not None else {
+            name: load_profile(config.profile, config.overrides)
+            for name, config in self._memory.items()}
+        self._check_switch_ports()
+        self._reach = {t: self._reach_from(t) for t, kind in self.kinds.items()
+                       if kind in TERMINAL_KINDS}
+        # Resource state.
+        self._ports: dict[str, dict[tuple[str, int], _Port]] = {
+            name: {(nbr, c): _Port() for nbr in self.graph.neighbors(name)
+                   for c in range(self.graph.edges[name, nbr]["channels"])}
+            for name in self._switches}
+        self._busy_units: dict[str, set[int]] = {name: set() for name in self._stations}
+        self._busy_units |= {name: set() for name in self._sources}
+        self._comm_free = {name: self.communication_qubits(name) for name in self._memory}
+        self._fiber_used: dict[tuple[str, str], int] = {}
+
+    # -- validation ------------------------------------------------------------------
+
+    def _check_switch_ports(self) -> None:
+        for name, switch in self._switches.items():
+            attached = sum(self.graph.edges[name, nbr]["channels"]
+                           for nbr in self.graph.neighbors(name))
+            if attached > switch.ports:
+                raise QdcnetError(f"switch {name}: fibres attach {attached} circuits but it has "
+                                  f"{switch.ports} ports")
+
+    def check_node(self, name: str, *, memory: bool = False) -> None:
+        pool = self._memory if memory else self.kinds
+        if name not in pool:
+            close = difflib.get_close_matches(name, sorted(pool), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            what = "memory node (QPU or memory bank)" if memory else "node"
+            raise NotConnectedError(f"no {what} called {name!r}{hint}")
+
+    # -- routing ---------------------------------------------------------------------
+
+    def _node_loss_db(self, name: str) -> float:
+        if name in self._switches:
+            return self._switches[name].insertion_loss
+        return 0.0
+
+    def _edge_loss_db(self, u: str, v: str) -> float:
+        data = self.graph.edges[u, v]
+        attenuation = data["attenuation"]
+        if attenuation is None:
+            attenuation = default_attenuation_db_per_km(_NOMINAL_WAVELENGTH)
+        wdm = data["wdm_loss_db"] if data["channels"] > 1 else 0.0
+        return attenuation * data["length_m"] / 1000.0 + wdm
+
+    def _reach_from(self, terminal: str) -> dict[str, tuple[float, list[str]]]:
+        kinds = self.kinds
+
+        def weight(u: str, v: str, _: dict[str, Any]) -> float | None:
+            # Routes run through transit nodes only: never out of a memory
+            # node, and never through another terminal.
+            if u != terminal and kinds[u] not in TRANSIT_KINDS:
+                return None
+            if kinds[v] in TERMINAL_KINDS:
+                return None
+            return self._edge_loss_db(u, v) + self._node_loss_db(v)
+
+        distances, paths = nx.single_source_dijkstra(self.graph, terminal, weight=weight)
+        return {node: (distances[node], list(reversed(paths[node])))
+                for node in distances if kinds[node] in MEMORY_KINDS}
+
+    def terminals(self, a: str, b: str, scheme: str | None = None) -> list[str]:
+        """Stations (or sources, for midpoint-source segments) both nodes reach."""
+        wanted = "source" if (scheme or self.scenario.links.scheme) == "midpoint_source" \
+            else "station"
+        return sorted(t for t, reach in self._reach.items()
+                      if self.kinds[t] == wanted and a in reach and b in reach)
+
+    @functools.cache  # noqa: B019 - the fabric lives as long as its cache
+    def route(self, a: str, b: str) -> SegmentRoute:
+        """The segment between memory nodes ``a`` and ``b`` (lowest total loss)."""
+        self.check_node(a, memory=True)
+        self.check_node(b, memory=True)
+        if a == b:
+            raise NotConnectedError(f"a segment joins two different nodes, got {a!r} twice")
+        candidates = self.terminals(a, b)
+        if not candidates:
+            kind = "pair source" if self.scenario.links.scheme == "midpoint_source" \
+                else "BSM station"
+            raise NotConnectedError(
+                f"{a} and {b} share no {kind} reachable through switches and converters: "
+                "they need a path of segments through memory nodes (see qdcnet.network.paths)")
+        def cost(t: str) -> tuple[float, int, str]:
+            # Lowest loss; on a tie, balanced arms (no hairpin through a far switch).
+            (loss_a, path_a), (loss_b, path_b) = self._reach[t][a], self._reach[t][b]
+            return round(loss_a + loss_b, 9), max(len(path_a), len(path_b)), t
+
+        best = min(candidates, key=cost)
+        arm_a = self._arm(self._reach[best][a][1])
+        arm_b = self._arm(self._reach[best][b][1])
+        return SegmentRoute(a, b, best, self.kinds[best], arm_a, arm_b)
+
+    def has_segment(self, a: str, b: str) -> bool:
+        return a != b and bool(self.terminals(a, b))
+
+    def _photon(self, node: str) -> tuple[PhotonicInterface, Any, Any]:
+        """The photon as it leaves the node, and the node's own converter/transducer."""
+        config = self._memory[node]
+        profile = self.profiles[node]
+        comm = profile.communication
+        if comm is None:
+            raise NotConnectedError(f"{node} ({profile.name}) has no communication interface: "
+                                    f"a {profile.platform} QPU cannot join a heralded segment")
+        photon = comm.interface(node)
+        converter = comm.converter if config.convert else None
+        transducer = comm.transducer if config.convert else None
+        return photon, converter, transducer
+
+    def _arm(self, nodes: list[str]) -> Arm:
+        node = nodes[0]
+        photon, converter, transducer = self._photon(node)
+        if converter is not None:
+            photon = converter.convert(photon)
+        elif transducer is not None:
+            photon = transducer.convert(photon)
+        fiber_loss = 0.0
+        length = 0.0
+        wdm_loss = 0.0
+        switches: list[OpticalSwitch] = []
+        for u, v in itertools.pairwise(nodes):
+            data = self.graph.edges[u, v]
+            attenuation = (data["attenuation"] if data["attenuation"] is not None
+                           else default_attenuation_db_per_km(photon.wavelength_m))
+            fiber_loss += attenuation * data["length_m"] / 1000.0
+            length += data["length_m"]
+            if data["channels"] > 1:
+                wdm_loss += data["wdm_loss_db"]
+            if v in self._switches:
+                s = self._switches[v]
+                switches.append(OpticalSwitch(s.ports, s.insertion_loss, s.reconfiguration_time))
+            elif v in self._converters:
+                if converter is not None or transducer is not None:
+                    raise QdcnetError(f"route {' -> '.join(nodes)} converts twice ({node}'s own "
+                                      f"converter and {v}); set convert: false on {node}")
+                c = self._converters[v]
+                converter = FrequencyConverter(c.input_wavelength, c.output_wavelength,
+                                               c.efficiency, c.noise_rate)
+                photon = converter.convert(photon)
+        fiber = Fiber(length_m=length, wavelength_m=photon.wavelength_m,
+                      attenuation_db_per_km=(fiber_loss / (length / 1000.0) if length else 0.0))
+        path = OpticalPath(fiber, converter=converter, transducer=transducer,
+                           switches=tuple(switches), extra_loss_db=wdm_loss)
+        loss = fiber_loss + wdm_loss + sum(s.insertion_loss_db for s in switches)
+        return Arm(tuple(nodes), path, loss)
+
+    # -- segment models --------------------------------------------------------------
+
+    def communication_qubits(self, node: str) -> int:
+        config = self._memory[node]
+        if config.communication_qubits is not None:
+            return config.communication_qubits
+        comm = self.profiles[node].communication
+        return comm.num_qubits if comm is not None else 0
+
+    def _emitter_end(self, node: str, arm: Arm, streams: int) -> EmitterEnd:
+        comm = self.profiles[node].communication
+        assert comm is not None
+        from qdcnet.link.spec import DutyCycle
+
+        duty = DutyCycle(comm.burst_s, comm.pause_s or 0.0) if comm.burst_s is not None else None
+        return EmitterEnd(
+            name=node, emitter=comm.emitter, memory=comm.memory, path=arm.path,
+            num_communication_qubits=streams, indistinguishability=comm.indistinguishability,
+            spin_photon_fidelity=comm.spin_photon_fidelity,
+            double_excitation_probability=comm.double_excitation_probability, duty_cycle=duty)
+
+    def _absorber_end(self, node: str, arm: Arm, streams: int, source: PairSource) -> AbsorberEnd:
+        config = self._memory[node]
+        if config.absorber is None:
+            raise QdcnetError(f"{node} has no absorber section: a midpoint-source segment needs "
+                              "each node to store incoming photons")
+        comm = self.profiles[node].communication
+        memory = comm.memory if comm is not None else self.profiles[node].memory
+        interface = arm.path.output_interface(source.interface())
+        return AbsorberEnd(name=node, memory=memory, path=arm.path, interface=interface,
+                           absorption_efficiency=config.absorber.efficiency,
+                           herald_detector=config.absorber.detector.build(),
+                           acceptance_window_s=config.absorber.window,
+                           reset_time_s=config.absorber.reset_time,
+                           num_communication_qubits=streams)
+
+    def segment_spec(self, route: SegmentRoute, streams: int | None = None) -> LinkSpec:
+        """The link specification of a routed segment with ``streams`` parallel streams."""
+        k = streams or min(self.communication_qubits(route.a), self.communication_qubits(route.b))
+        defaults = self.scenario.links
+        name = f"{route.a}~{route.b}"
+        if route.terminal_kind == "source":
+            s = self._sources[route.via]
+            source = PairSource(s.pair_rate, s.fidelity, s.wavelength, s.linewidth, s.encoding,
+                                s.multi_pair_probability)
+            # The arms run from the source to each node: no node-side converter applies.
+            return MidpointSourceLink(self._absorber_end(route.a, route.arm_a, k, source),
+                                      self._absorber_end(route.b, route.arm_b, k, source),
+                                      source, name=name)
+        end_a = self._emitter_end(route.a, route.arm_a, k)
+        end_b = self._emitter_end(route.b, route.arm_b, k)
+        config = self._stations[route.via]
+        detector: Detector = (config.detector.build() if config.detector is not None
+                              else default_detector(end_a.photon.wavelength_m))
+        station = BSMStation(detector, config.insertion_loss, config.resolvable_bell_states,
+                             config.processing_latency)
+        if defaults.scheme == "single_click":
+            return SingleClickLink(end_a, end_b, station, alpha_a=defaults.alpha,
+                                   alpha_b=defaults.alpha, phase_noise_rad=defaults.phase_noise,
+                                   name=name)
+        return TwoClickLink(end_a, end_b, station, name=name)
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019
+    def model(self, a: str, b: str, streams: int | None = None) -> LinkModel:
+        """The analytic model of the segment between ``a`` and ``b``."""
+        return LinkModel.from_spec(self.segment_spec(self.route(a, b), streams))
+
+    # -- resources -------------------------------------------------------------------
+
+    def free_communication_qubits(self, node: str) -> int:
+        return self._comm_free[node]
+
+    def acquire(self, route: SegmentRoute, streams: int) -> Circuit | None:
+        """Take every resource of the segment, or nothing. ``None`` if something is busy.
+
+        Both arms must end on the two inputs of one BSM unit (or the two
+        outputs of one source unit), so a node that changes partner usually
+        has a cross-connect to change. Among the free units the one needing
+        the fewest reconfigurations is taken; the circuit's set-up time is
+        the longest reconfiguration among the switches that changed.
+        """
+        if streams < 1:
+            raise QdcnetError(f"a segment needs at least one stream, got {streams}")
+        if self._comm_free[route.a] < streams or self._comm_free[route.b] < streams:
+            return None
+        fibers = route.fibers()
+        for fiber, needed in Counter(fibers).items():
+            if self._fiber_used.get(fiber, 0) + needed > self.graph.edges[fiber]["channels"]:
+                return None
+        best: tuple[int, int, list[tuple[str, tuple[str, int], tuple[str, int], bool]]] | None
+        best = None
+        for unit in self._free_units(route.via):
+            for sides in ((0, 1), (1, 0)):
+                plan = self._plan(route, unit, sides)
+                if plan is None:
+                    continue
+                changes = sum(1 for *_, reconfigure in plan if reconfigure)
+                if best is None or changes < best[0]:
+                    best = (changes, unit, plan)
+            if best is not None and best[0] == 0:
+                break
+        if best is None:
+            return None
+        _, unit, plan = best
+        self._comm_free[route.a] -= streams
+        self._comm_free[route.b] -= streams
+        self._busy_units[route.via].add(unit)
+        for fiber in fibers:
+            self._fiber_used[fiber] = self._fiber_used.get(fiber, 0) + 1
+        setup = 0.0
+        for switch, port_in, port_out, reconfigure in plan:
+            ports = self._ports[switch]
+            ports[port_in].peer, ports[port_out].peer = port_out, port_in
+            ports[port_in].capacity_used += 1
+            ports[port_out].capacity_used += 1
+            if reconfigure:
+                setup = max(setup, self._switches[switch].reconfiguration_time)
+        circuit = Circuit(route, streams, [(sw, i, o) for sw, i, o, _ in plan], setup)
+        circuit.unit = unit
+        return circuit
+
+    def _free_units(self, terminal: str) -> list[int]:
+        config = self._stations.get(terminal) or self._sources[terminal]
+        busy = self._busy_units[terminal]
+        return [u for u in range(config.count) if u not in busy]
+
+    def _plan(self, route: SegmentRoute, unit: int, sides: tuple[int, int]
+              ) -> list[tuple[str, tuple[str, int], tuple[str, int], bool]] | None:
+        plan = []
+        claimed: set[tuple[str, tuple[str, int]]] = set()
+        for arm, side in ((route.arm_a, sides[0]), (route.arm_b, sides[1])):
+            for before, switch, after in zip(arm.nodes, arm.nodes[1:], arm.nodes[2:],
+                                             strict=False):
+                if switch not in self._switches:
+                    continue
+                # The last switch must patch this arm into its input of the unit.
+                required = (route.via, 2 * unit + side) if after == route.via else None
+                choice = self._choose_ports(switch, before, after, claimed, required)
+                if choice is None:
+                    return None
+                port_in, port_out, reconfigure = choice
+                claimed |= {(switch, port_in), (switch, port_out)}
+                plan.append((switch, port_in, port_out, reconfigure))
+        return plan
+
+    def _choose_ports(self, switch: str, before: str, after: str,
+                      claimed: set[tuple[str, tuple[str, int]]],
+                      required: tuple[str, int] | None = None,
+                      ) -> tuple[tuple[str, int], tuple[str, int], bool] | None:
+        ports = self._ports[switch]
+        inputs = [p for p in ports if p[0] == before and ports[p].capacity_used == 0
+                  and (switch, p) not in claimed]
+        if required is not None:
+            outputs = ([required] if required in ports and ports[required].capacity_used == 0
+                       and (switch, required) not in claimed else [])
+        else:
+            outputs = [p for p in ports if p[0] == after and ports[p].capacity_used == 0
+                       and (switch, p) not in claimed]
+        # A pair already cross-connected needs no reconfiguration.
+        for p in inputs:
+            peer = ports[p].peer
+            if peer in outputs:
+                return p, peer, False
+        if inputs and outputs:
+            return inputs[0], outputs[0], True
+        return None
+
+    def release(self, circuit: Circuit) -> None:
+        """Free a circuit's resources (cross-connects stay as they are)."""
+        if circuit.released:
+            raise QdcnetError("circuit released twice")
+        circuit.released = True
+        route = circuit.route
+        self._comm_free[route.a] += circuit.streams
+        self._comm_free[route.b] += circuit.streams
+        self._busy_units[route.via].discard(circuit.unit)
+        for fiber in route.fibers():
+            self._fiber_used[fiber] -= 1
+        for switch, port_in, port_out in circuit.ports:
+            self._ports[switch][port_in].capacity_used -= 1
+            self._ports[switch][port_out].capacity_used -= 1
+
+    def busy_summary(self) -> dict[str, Any]:
+        """What is in use right now (for tests and reports)."""
+        return {
+            "communication_qubits": {n: self.communication_qubits(n) - f
+                                     for n, f in self._comm_free.items()},
+            "terminals": {t: len(busy) for t, busy in self._busy_units.items()},
+            "ports": {s: sum(p.capacity_used for p in ports.values())
+                      for s, ports in self._ports.items()},
+        }
+
+    def memory_nodes(self) -> Iterable[str]:
+        return self._memory.keys()

@@ -1,0 +1,460 @@
+"""Serving end-to-end pairs along a fixed path, on the event kernel.
+
+:class:`PathService` takes a request (two end nodes, a path of memory nodes,
+an amount, optional distillation), acquires every segment's optical circuit
+from the fabric (waiting while something is busy, paying reconfiguration
+time), runs one :class:`~qdcnet.link.LinkSimulation` per segment, swaps at
+each intermediate node as soon as it holds both halves (ASAP), sends every
+swap outcome to both ends over the classical channels, distils end to end if
+asked, and hands each finished pair to its consumer. Qubits are tracked one
+by one: a swap replaces the two pairs that held a node's halves by one pair
+between their far qubits, and the communication qubits of every segment in a
+pair's lineage are released when that pair is consumed or discarded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from qdcnet.errors import QdcnetError
+from qdcnet.link.pair import EntangledPair, PairStatus
+from qdcnet.link.process import LinkSimulation
+from qdcnet.network.fabric import Circuit
+from qdcnet.network.protocols import distill_pairs, swap_pairs
+from qdcnet.units import PS_PER_S, s_to_ps
+
+if TYPE_CHECKING:
+    from qdcnet.network.datacenter import DataCenter
+
+__all__ = ["PathService", "ServiceStats"]
+
+
+@dataclass
+class ServiceStats:
+    """What one request got."""
+
+    requested_ps: int = 0
+    granted_ps: int | None = None
+    first_pair_ps: int | None = None
+    completed_ps: int | None = None
+    delivered: int = 0
+    raw_pairs: int = 0
+    swaps: int = 0
+    distillations: int = 0
+    distillation_failures: int = 0
+    discarded: int = 0
+    fidelities: list[float] = field(default_factory=list)
+    delivery_ps: list[int] = field(default_factory=list)
+
+    @property
+    def mean_fidelity(self) -> float:
+        return float(sum(self.fidelities) / len(self.fidelities)) if self.fidelities else math.nan
+
+    @property
+    def fidelity_standard_error(self) -> float:
+        n = len(self.fidelities)
+        if n < 2:
+            return math.nan
+        mean = self.mean_fidelity
+        variance = sum((f - mean) ** 2 for f in self.fidelities) / (n - 1)
+        return math.sqrt(variance / n)
+
+
+class _Virtual:
+    """A pair between two tracked qubits, with what each final end has heard."""
+
+    __slots__ = ("arrival_dst", "arrival_src", "level", "lineage", "pair", "qubits", "stored")
+
+    def __init__(self, pair: EntangledPair, qubits: tuple[int, int],
+                 lineage: list[tuple[LinkSimulation, EntangledPair]], arrival_src: int,
+                 arrival_dst: int) -> None:
+        self.pair = pair
+        self.qubits = qubits
+        self.lineage = lineage
+        self.arrival_src = arrival_src
+        self.arrival_dst = arrival_dst
+        self.level = 0
+        self.stored = False  # holds a storage slot at each end
+
+    def other(self, qubit: int) -> int:
+        return self.qubits[1] if self.qubits[0] == qubit else self.qubits[0]
+
+
+class PathService:
+    """Serve a request along ``path``.
+
+    Parameters
+    ----------
+    datacenter
+        The assembled data center (simulator, fabric, classical network, node
+        operations).
+    name
+        The request's name (used for random streams and records).
+    path
+        Memory nodes from source to destination.
+    pairs
+        Stop after this many delivered pairs (``None``: until stopped).
+    distillation
+        ``None`` or an object with ``protocol``, ``rounds``, ``mode``.
+    on_pair
+        Called with each delivered pair, which then belongs to the caller: it
+        consumes or discards the pair when it has used it, then calls
+        :meth:`release` so the qubits that held it are freed. Without
+        ``on_pair`` each pair is consumed as soon as it is delivered.
+    on_done
+        Called with the service when the request is complete.
+    """
+
+    def __init__(
+        self,
+        datacenter: DataCenter,
+        name: str,
+        path: tuple[str, ...],
+        *,
+        pairs: int | None = None,
+        distillation: Any = None,
+        on_pair: Callable[[EntangledPair], None] | None = None,
+        on_done: Callable[[PathService], None] | None = None,
+        request: Any = None,
+    ) -> None:
+        if len(path) < 2:
+            raise QdcnetError(f"request {name}: a path needs two nodes at least")
+        if distillation is not None:
+            for node in (path[0], path[-1]):
+                slots = datacenter.ops[node].storage_slots
+                if slots < 2:
+                    raise QdcnetError(
+                        f"request {name}: distillation keeps pairs in storage qubits while they "
+                        f"wait for a partner, but {node} has {slots} storage slot(s); it needs "
+                        "2 or more (override qubits.storage)")
+        self.dc = datacenter
+        self.sim = datacenter.sim
+        self.name = name
+        self.path = tuple(path)
+        self.pairs = pairs
+        self.distillation = distillation
+        self.on_pair = on_pair
+        self.on_done = on_done
+        self.request = request if request is not None else name
+        self.stats = ServiceStats()
+        self.routes = [datacenter.fabric.route(a, b) for a, b in itertools.pairwise(path)]
+        self._rng = self.sim.rng(f"service/{name}")
+        self._circuits: list[Circuit] = []
+        self._links: list[LinkSimulation] = []
+        self._owner: dict[int, _Virtual] = {}
+        self._node_of: dict[int, str] = {}
+        self._left: dict[str, deque[int]] = {node: deque() for node in path[1:-1]}
+        self._right: dict[str, deque[int]] = {node: deque() for node in path[1:-1]}
+        self._levels: dict[int, list[_Virtual]] = {}
+        self._next_qubit = 0
+        self._handed: dict[int, _Virtual] = {}
+        self._active = False
+        self._finished = False
+
+    # -- control -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Ask the fabric for every segment; the service begins once all are granted."""
+        self.stats.requested_ps = self.sim.now
+        self.dc.request_circuits(self, self.routes, self._granted)
+
+    def _granted(self, circuits: list[Circuit]) -> None:
+        self._circuits = circuits
+        setup = max((c.setup_s for c in circuits), default=0.0)
+        self.stats.granted_ps = self.sim.now
+        self.sim.schedule(s_to_ps(setup), self._begin)
+
+    def _begin(self) -> None:
+        if self._finished:
+            return
+        self._active = True
+        for index, circuit in enumerate(self._circuits):
+            model = self.dc.fabric.model(circuit.route.a, circuit.route.b, circuit.streams)
+            link = LinkSimulation(
+                self.sim, model, name=f"{self.name}/seg{index}",
+                skip_failures=self.dc.scenario.links.skip_failures,
+                on_pair=lambda pair, i=index: self._on_link_pair(i, pair),
+                pair_ids=self.dc.pair_ids)
+            self._links.append(link)
+        for link in self._links:
+            link.start()
+
+    def stop(self) -> None:
+        """End the request: stop the links, drop pairs in flight, release the fabric."""
+        if self._finished:
+            return
+        self._finished = True
+        self._active = False
+        now = self.sim.now
+        for link in self._links:
+            link.stop()
+        for virtual in {id(v): v for v in self._owner.values()}.values():
+            self._drop(virtual, "request ended", release=False)
+        for level in self._levels.values():
+            for virtual in level:
+                self._drop(virtual, "request ended", release=False)
+        self._owner.clear()
+        self._levels.clear()
+        self.stats.completed_ps = now
+        if not self._handed:
+            self._close()
+
+    def _close(self) -> None:
+        # The fabric gets the circuits back once no delivered pair still holds
+        # qubits of them.
+        self.dc.release_circuits(self, self._circuits)
+        if self.on_done is not None:
+            self.on_done(self)
+
+    @property
+    def links(self) -> list[LinkSimulation]:
+        return self._links
+
+    # -- pairs from the links -------------------------------------------------------------
+
+    def _new_qubit(self, node: str) -> int:
+        qubit = self._next_qubit
+        self._next_qubit += 1
+        self._node_of[qubit] = node
+        return qubit
+
+    def _on_link_pair(self, index: int, pair: EntangledPair) -> None:
+        if not self._active:
+            pair.discard(self.sim.now, "request ended")
+            self._links[index].release(pair)
+            return
+        self.stats.raw_pairs += 1
+        left_node, right_node = self.path[index], self.path[index + 1]
+        q_a, q_b = self._new_qubit(left_node), self._new_qubit(right_node)
+        src, dst = self.path[0], self.path[-1]
+        # The link keeps its record (to free its qubits later); we work on a copy.
+        own = pair.hand_over(self.sim.now)
+        virtual = _Virtual(own, (q_a, q_b), [(self._links[index], pair)],
+                           pair.learned_a_ps if left_node == src else 0,
+                           pair.learned_b_ps if right_node == dst else 0)
+        self._owner[q_a] = self._owner[q_b] = virtual
+        if len(self.path) == 2:
+            self._ready(virtual)
+            return
+        if right_node in self._left:
+            self._left[right_node].append(q_b)
+            self._try_swap(right_node)
+        if left_node in self._right:
+            self._right[left_node].append(q_a)
+            self._try_swap(left_node)
+
+    def _try_swap(self, node: str) -> None:
+        left, right = self._left[node], self._right[node]
+        while left and right:
+            q_left, q_right = left.popleft(), right.popleft()
+            ops = self.dc.ops[node]
+            self.sim.schedule(s_to_ps(ops.bell_measurement_time_s), self._swap, node, q_left,
+                              q_right)
+
+    def _swap(self, node: str, q_left: int, q_right: int) -> None:
+        if not self._active:
+            return
+        now = self.sim.now
+        v_left, v_right = self._owner.pop(q_left), self._owner.pop(q_right)
+        far_left, far_right = v_left.other(q_left), v_right.other(q_right)
+        # Orient the new pair from the source side to the destination side.
+        pair = swap_pairs(v_left.pair, v_right.pair, self.dc.ops[node], now, self._rng,
+                          next(self.dc.pair_ids))
+        if pair.end_a.node != self._node_of[far_left]:
+            pair = _flipped(pair)
+        self.stats.swaps += 1
+        src, dst = self.path[0], self.path[-1]
+        arrival_src = now + self.dc.classical.delay_ps(self.sim, node, src)
+        arrival_dst = now + self.dc.classical.delay_ps(self.sim, node, dst)
+        virtual = _Virtual(pair, (far_left, far_right), v_left.lineage + v_right.lineage,
+                           max(v_left.arrival_src, v_right.arrival_src, arrival_src),
+                           max(v_left.arrival_dst, v_right.arrival_dst, arrival_dst))
+        self._owner[far_left] = self._owner[far_right] = virtual
+        if self._node_of[far_left] == src and self._node_of[far_right] == dst:
+            self._ready(virtual)
+
+    def _ready(self, virtual: _Virtual) -> None:
+        """An end-to-end pair: deliver it when both ends have heard every outcome."""
+        for qubit in virtual.qubits:
+            self._owner.pop(qubit, None)
+        ready = max(virtual.arrival_src, virtual.arrival_dst, virtual.pair.ready_ps)
+        pair = virtual.pair
+        pair.learned_a_ps = max(pair.learned_a_ps, virtual.arrival_src)
+        pair.learned_b_ps = max(pair.learned_b_ps, virtual.arrival_dst)
+        pair.request = self.request
+        self.sim.schedule_at(max(ready, self.sim.now), self._arrived, virtual)
+
+    def _arrived(self, virtual: _Virtual) -> None:
+        if not self._active:
+            self._drop(virtual, "request ended")
+            return
+        if self.distillation is None:
+            self._deliver(virtual)
+            return
+        # A pair waiting for its partner moves to storage qubits at both ends,
+        # freeing the communication qubits for the next pair.
+        src, dst = self.path[0], self.path[-1]
+        if not self.dc.take_storage(src, dst):
+            self._drop(virtual, "no free storage slot")
+            return
+        virtual.stored = True
+        transfer = max(self.dc.ops[src].transfer_time_s, self.dc.ops[dst].transfer_time_s)
+        self.sim.schedule(s_to_ps(transfer), self._stored, virtual)
+
+    def _stored(self, virtual: _Virtual) -> None:
+        now = self.sim.now
+        if not self._active:
+            self._drop(virtual, "request ended")
+            return
+        src, dst = self.path[0], self.path[-1]
+        pair = virtual.pair
+        for node in (src, dst):
+            ops = self.dc.ops[node]
+            pair.move_end(now, node=node, slot=-1, memory=ops.data_memory,
+                          depolarizing=ops.transfer_error)
+        self._release_lineage(virtual.lineage, now)
+        virtual.lineage = []
+        self._distil_step(virtual)
+
+    # -- distillation -----------------------------------------------------------------
+
+    def _distil_step(self, virtual: _Virtual) -> None:
+        plan = self.distillation
+        if plan.mode == "recurrence":
+            level = self._levels.setdefault(virtual.level, [])
+            level.append(virtual)
+            if len(level) >= 2:
+                first, second = level.pop(0), level.pop(0)
+                self._schedule_distillation(first, second, virtual.level + 1)
+            return
+        # Pumping: level > 0 holds the one pair being pumped.
+        if virtual.level == 0 and self._levels.get(-1):
+            kept = self._levels[-1].pop()
+            self._schedule_distillation(kept, virtual, kept.level + 1)
+        else:
+            self._levels.setdefault(-1, []).append(virtual)
+
+    def _schedule_distillation(self, keep: _Virtual, sacrifice: _Virtual, level: int) -> None:
+        src, dst = self.path[0], self.path[-1]
+        local = max(self.dc.ops[src].distillation_time_s, self.dc.ops[dst].distillation_time_s)
+        self.sim.schedule(s_to_ps(local), self._distil, keep, sacrifice, level)
+
+    def _distil(self, keep: _Virtual, sacrifice: _Virtual, level: int) -> None:
+        if not self._active:
+            self._drop(keep, "request ended")
+            self._drop(sacrifice, "request ended")
+            return
+        now = self.sim.now
+        src, dst = self.path[0], self.path[-1]
+        self.stats.distillations += 1
+        out, _ = distill_pairs(keep.pair, sacrifice.pair, self.dc.ops[src], self.dc.ops[dst],
+                               now, self._rng, next(self.dc.pair_ids),
+                               self.distillation.protocol)
+        lineage = keep.lineage + sacrifice.lineage
+        if sacrifice.stored:
+            self.dc.free_storage(src, dst)
+        if out is None:
+            self.stats.distillation_failures += 1
+            self._release_lineage(lineage, now)
+            if keep.stored:
+                self.dc.free_storage(src, dst)
+            return
+        # Each end learns the outcome when the other end's message arrives.
+        out.learned_a_ps = now + self.dc.classical.delay_ps(self.sim, dst, src)
+        out.learned_b_ps = now + self.dc.classical.delay_ps(self.sim, src, dst)
+        out.request = self.request
+        virtual = _Virtual(out, keep.qubits, lineage, out.learned_a_ps, out.learned_b_ps)
+        virtual.level = level
+        virtual.stored = keep.stored
+        done = (level >= self.distillation.rounds)
+        self.sim.schedule_at(out.ready_ps, self._distilled, virtual, done)
+
+    def _distilled(self, virtual: _Virtual, done: bool) -> None:
+        if not self._active:
+            self._drop(virtual, "request ended")
+            return
+        if done:
+            self._deliver(virtual)
+        elif self.distillation.mode == "recurrence":
+            self._distil_step(virtual)
+        else:
+            self._levels.setdefault(-1, []).append(virtual)
+
+    # -- delivery and release ---------------------------------------------------------------
+
+    def _deliver(self, virtual: _Virtual) -> None:
+        now = self.sim.now
+        pair = virtual.pair
+        stats = self.stats
+        if stats.first_pair_ps is None:
+            stats.first_pair_ps = now
+        stats.delivered += 1
+        stats.delivery_ps.append(now)
+        stats.fidelities.append(pair.fidelity_at(now))
+        done = self.pairs is not None and stats.delivered >= self.pairs
+        if self.on_pair is not None:
+            self._handed[pair.id] = virtual
+            self.on_pair(pair)
+        else:
+            pair.consume(now)
+            self._release_lineage(virtual.lineage, now)
+            self._free_storage_of(virtual)
+        if done:
+            self.stop()
+
+    def release(self, pair: EntangledPair) -> None:
+        """Free what held a delivered pair, once its owner has consumed or discarded it."""
+        virtual = self._handed.pop(pair.id, None)
+        if virtual is None:
+            raise QdcnetError(f"pair {pair.id} was not delivered by request {self.name} or was "
+                              "released already")
+        if pair.status is PairStatus.LIVE:
+            self._handed[pair.id] = virtual
+            raise QdcnetError(f"pair {pair.id} is still live: consume or discard it first")
+        self._release_lineage(virtual.lineage, self.sim.now)
+        self._free_storage_of(virtual)
+        if self._finished and not self._handed:
+            self._close()
+
+    def _drop(self, virtual: _Virtual, reason: str, *, release: bool = True) -> None:
+        if virtual.pair.status is PairStatus.LIVE:
+            virtual.pair.discard(self.sim.now, reason)
+            self.stats.discarded += 1
+        if release:
+            self._release_lineage(virtual.lineage, self.sim.now)
+        self._free_storage_of(virtual)
+
+    def _free_storage_of(self, virtual: _Virtual) -> None:
+        if virtual.stored:
+            virtual.stored = False
+            self.dc.free_storage(self.path[0], self.path[-1])
+
+    def _release_lineage(self, lineage: list[tuple[LinkSimulation, EntangledPair]],
+                         now: int) -> None:
+        for link, link_pair in lineage:
+            if link_pair.status is PairStatus.LIVE:
+                link_pair.discard(now, "released")
+            link.release(link_pair)
+
+    # -- figures ----------------------------------------------------------------------------
+
+    def rate_hz(self) -> float:
+        """Delivered pairs per second since the service began."""
+        stats = self.stats
+        if stats.granted_ps is None:
+            return 0.0
+        end = stats.completed_ps if stats.completed_ps is not None else self.sim.now
+        elapsed = (end - stats.granted_ps) / PS_PER_S
+        return stats.delivered / elapsed if elapsed > 0 else math.nan
+
+
+def _flipped(pair: EntangledPair) -> EntangledPair:
+    """The same pair with its ends exchanged (Bell-diagonal states are symmetric)."""
+    return EntangledPair(pair.id, pair.end_b, pair.end_a, pair.learned_b_ps, pair.learned_a_ps,
+                         pair.state, pair.state_time_ps, pair.pending_frame, pair.memory_b,
+                         pair.memory_a, pair.request)
