@@ -23,22 +23,25 @@ def test_validate_explains_the_scenario():
     assert "request cross-rack: r0q2 -> r1q2" in result.output
 
 
-def test_run_writes_rows_per_request_and_segment(tmp_path):
+def test_run_goes_through_the_orchestrator(tmp_path):
     out = tmp_path / "run.json"
     result = runner.invoke(app, ["run", str(EXAMPLES / "repeater_chain.yaml"), "--duration",
-                                 "1 s", "--seed", "3", "--json", str(out)],
+                                 "3 s", "--seed", "3", "--json", str(out)],
                            env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     document = json.loads(out.read_text())
     assert document["seed"] == 3
     assert len(document["scenario_hash"]) == 64
-    rows = document["results"]["requests"]
+    results = document["results"]
+    rows = results["requests"]
     assert [r["request"] for r in rows] == ["end-to-end", "end-to-end-distilled"]
     first = rows[0]
-    assert first["path"] == ["qpu0", "qpu1", "qpu2", "qpu3", "qpu4"]
+    assert "qpu0 -> qpu1 -> qpu2 -> qpu3 -> qpu4" in first["plan"]
     assert first["delivered"] > 0
-    assert {"estimated_rate_hz", "rate_hz", "mean_fidelity", "fidelity_se"} <= set(first)
-    assert len(document["results"]["segments"]) >= 4
+    assert {"planned_rate_hz", "planned_fidelity", "mean_fidelity", "fidelity_se",
+            "time_to_first_pair_s", "qos_met", "circuit_s"} <= set(first)
+    assert results["policy"] == "fifo"
+    assert results["summary"]["requests"] == 2
 
 
 def test_scenario_mistakes_are_one_line(tmp_path):

@@ -108,12 +108,14 @@ def run(
     scenario: Annotated[Path, typer.Argument(help="A data-center scenario file.")],
     duration: Annotated[str | None, typer.Option(help="Simulated time, e.g. '1 s'.")] = None,
     seed: SeedOption = None,
+    policy: Annotated[str | None, typer.Option(
+        help="Override the scenario's policy: fifo, edf, priority, fair-share.")] = None,
     json_path: JsonOption = None,
 ) -> None:
-    """Run a scenario's workload of pair requests; a summary table and optional JSON."""
+    """Run a scenario's workload through the orchestrator; a summary table and optional JSON."""
     from qdcnet.cli.scenario import run as run_scenario
 
-    run_scenario(scenario, duration=duration, seed=seed, json_path=json_path)
+    run_scenario(scenario, duration=duration, seed=seed, json_path=json_path, policy=policy)
 
 
 @app.command()

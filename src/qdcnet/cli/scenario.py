@@ -63,7 +63,8 @@ def validate(path: Path) -> None:
         console.print(f"  request {request.name}: {' -> '.join(path)}")
 
 
-def run(path: Path, *, duration: str | None, seed: int | None, json_path: Path | None) -> None:
+def run(path: Path, *, duration: str | None, seed: int | None, json_path: Path | None,
+        policy: str | None = None) -> None:
     dc, document = build(path, seed)
     scenario = dc.scenario
     try:
@@ -72,39 +73,37 @@ def run(path: Path, *, duration: str | None, seed: int | None, json_path: Path |
         raise ScenarioError(str(exc)) from None
     if not scenario.workload.requests:
         raise ScenarioError(f"{path}: the workload has no requests to run")
-    result = run_workload(dc, duration_s=duration_s)
+    result = run_workload(dc, duration_s=duration_s, policy=policy)
     console = Console()
+    summary = result.qos_summary()
     console.print(f"[bold]{scenario.name}[/bold]: {format_number(duration_s)} s simulated, "
-                  f"seed {dc.seed}, {result.wall_events:,} events")
-    table = Table(title="Requests: estimate vs simulation", title_justify="left")
-    for column in ("request", "path", "pairs", "rate est.", "rate sim.", "F est.", "F sim.",
-                   "first pair [s]"):
-        table.add_column(column, justify="left" if column in ("request", "path") else "right")
+                  f"seed {dc.seed}, policy {result.orchestrator.policy.name}, "
+                  f"{result.events:,} events; QoS met for {summary['qos_met']} of "
+                  f"{summary['requests']} requests ({summary['refused']} refused)")
+    table = Table(title="Requests: plan vs what was delivered", title_justify="left")
+    for column in ("request", "status", "plan", "pairs", "F", "first pair [s]", "done [s]",
+                   "QoS"):
+        table.add_column(column)
     rows = result.request_rows()
     for row in rows:
-        fidelity = (f"{format_number(row['mean_fidelity'])} ± "
+        fidelity = ("" if row["delivered"] == 0 else
+                    f"{format_number(row['mean_fidelity'])} ± "
                     f"{format_number(row['fidelity_se'], 2)}")
-        table.add_row(row["request"], " > ".join(row["path"]), str(row["delivered"]),
-                      format_number(row["estimated_rate_hz"]),
-                      f"{format_number(row['rate_hz'])} ± {format_number(row['rate_se_hz'], 2)}",
-                      format_number(row["estimated_fidelity"]), fidelity,
-                      format_number(row["time_to_first_pair_s"]))
+        handle = result.handles[rows.index(row)]
+        table.add_row(row["request"], row["status"],
+                      handle.plan.short() if handle.plan else row["reason"],
+                      f"{row['delivered']}/{row['pairs_wanted']}", fidelity,
+                      format_number(row["time_to_first_pair_s"]),
+                      format_number(row["time_to_completion_s"]),
+                      "met" if row["qos_met"] else "missed")
     console.print(table)
-    segments = result.segment_rows()
-    seg_table = Table(title="Segments", title_justify="left")
-    for column in ("request", "segment", "via", "loss [dB]", "streams", "attempts", "heralds",
-                   "p model", "p measured"):
-        seg_table.add_column(column)
-    for row in segments:
-        seg_table.add_row(row["request"], row["segment"], row["via"],
-                          format_number(row["loss_db"]), str(row["streams"]),
-                          f"{row['attempts']:,}", f"{row['heralds']:,}",
-                          format_number(row["success_probability"]),
-                          format_number(row["measured_success_probability"]))
-    console.print(seg_table)
+    stock = result.orchestrator.stock_levels()
+    for pair, history in stock.items():
+        console.print(f"stock {pair}: {len(history)} changes, final level {history[-1][1]}")
     if json_path is not None:
         document = dict(document) | {"duration": f"{duration_s} s", "seed": dc.seed}
-        write_json(json_path, result_document(kind="run", seed=dc.seed, scenario=document,
-                                              results={"requests": rows, "segments": segments,
-                                                       "events": result.wall_events}))
+        write_json(json_path, result_document(
+            kind="run", seed=dc.seed, scenario=document,
+            results={"summary": summary, "policy": result.orchestrator.policy.name,
+                     "requests": rows, "stock_levels": stock, "events": result.events}))
         Console(stderr=True).print(f"wrote {json_path}")

@@ -194,8 +194,8 @@ class RequestConfig(_Named):
     min_fidelity: float | None = Field(default=None, gt=0.25, le=1.0)
     deadline: Seconds | None = Field(default=None, gt=0.0)
     priority: int = 0
+    weight: float = Field(default=1.0, gt=0.0)
     distillation: DistillationConfig | None = None
-    swap: Literal["asap", "parallel"] = "asap"
 
     @model_validator(mode="after")
     def _amount(self) -> RequestConfig:
@@ -206,6 +206,22 @@ class RequestConfig(_Named):
         if self.src == self.dst:
             raise ValueError(f"src and dst are both {self.src!r}")
         return self
+
+
+class StockConfig(StrictModel):
+    between: tuple[str, str]
+    depth: int = Field(ge=1)
+    cutoff: Seconds = Field(default=float("inf"), gt=0.0)
+
+
+class OrchestratorConfig(StrictModel):
+    """How requests are admitted and scheduled."""
+
+    policy: Literal["fifo", "edf", "priority", "fair-share"] = "fifo"
+    quantum: Seconds | None = Field(default=None, gt=0.0,
+                                    description="time slice (fair-share policy)")
+    max_rounds: int = Field(default=3, ge=0, le=6)
+    stock: list[StockConfig] = Field(default_factory=list)
 
 
 class WorkloadConfig(StrictModel):
@@ -231,6 +247,7 @@ class DataCenterScenario(StrictModel):
     classical: ClassicalConfig = ClassicalConfig()
     control_plane: ControlPlaneConfig | None = None
     links: LinkDefaults = LinkDefaults()
+    orchestrator: OrchestratorConfig = OrchestratorConfig()
     workload: WorkloadConfig = WorkloadConfig()
 
     @field_validator("schema_version")
@@ -307,6 +324,9 @@ class DataCenterScenario(StrictModel):
                                      or request.path[-1] != request.dst):
                     problems.append(f"{where}.path must start at src {request.src!r} and end at "
                                     f"dst {request.dst!r}")
+        for index, stock in enumerate(self.orchestrator.stock):
+            for end in stock.between:
+                check(end, f"orchestrator.stock[{index}].between", memory_nodes)
         if problems:
             raise ValueError("\n  ".join(problems))
         return self

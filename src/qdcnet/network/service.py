@@ -108,6 +108,10 @@ class PathService:
         ``on_pair`` each pair is consumed as soon as it is delivered.
     on_done
         Called with the service when the request is complete.
+    store
+        Move each delivered pair into storage qubits at both ends first (as
+        for distillation), so it can wait without holding communication
+        qubits; its storage slots are freed by :meth:`release`.
     """
 
     def __init__(
@@ -121,10 +125,11 @@ class PathService:
         on_pair: Callable[[EntangledPair], None] | None = None,
         on_done: Callable[[PathService], None] | None = None,
         request: Any = None,
+        store: bool = False,
     ) -> None:
         if len(path) < 2:
             raise QdcnetError(f"request {name}: a path needs two nodes at least")
-        if distillation is not None:
+        if distillation is not None or store:
             for node in (path[0], path[-1]):
                 slots = datacenter.ops[node].storage_slots
                 if slots < 2:
@@ -141,6 +146,8 @@ class PathService:
         self.on_pair = on_pair
         self.on_done = on_done
         self.request = request if request is not None else name
+        self.store = store
+        self._on_release: Callable[[list[Circuit]], None] | None = None
         self.stats = ServiceStats()
         self.routes = [datacenter.fabric.route(a, b) for a, b in itertools.pairwise(path)]
         self._rng = self.sim.rng(f"service/{name}")
@@ -155,13 +162,24 @@ class PathService:
         self._handed: dict[int, _Virtual] = {}
         self._active = False
         self._finished = False
+        self._closed = False
 
     # -- control -------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Ask the fabric for every segment; the service begins once all are granted."""
+    def start(self, circuits: list[Circuit] | None = None,
+              on_release: Callable[[list[Circuit]], None] | None = None) -> None:
+        """Begin: ask the fabric for every segment, or use ``circuits`` already reserved.
+
+        With reserved circuits, ``on_release`` gets them back when the
+        service ends (the reserver frees them); otherwise the data center's
+        first-come-first-served queue grants and takes them back.
+        """
         self.stats.requested_ps = self.sim.now
-        self.dc.request_circuits(self, self.routes, self._granted)
+        if circuits is not None:
+            self._on_release = on_release
+            self._granted(circuits)
+        else:
+            self.dc.request_circuits(self, self.routes, self._granted)
 
     def _granted(self, circuits: list[Circuit]) -> None:
         self._circuits = circuits
@@ -201,13 +219,23 @@ class PathService:
         self._owner.clear()
         self._levels.clear()
         self.stats.completed_ps = now
-        if not self._handed:
+        if not self._holding_circuits():
             self._close()
+
+    def _holding_circuits(self) -> bool:
+        # Delivered pairs moved to storage no longer hold the circuits' qubits.
+        return any(virtual.lineage for virtual in self._handed.values())
 
     def _close(self) -> None:
         # The fabric gets the circuits back once no delivered pair still holds
         # qubits of them.
-        self.dc.release_circuits(self, self._circuits)
+        if self._closed:
+            return
+        self._closed = True
+        if self._on_release is not None:
+            self._on_release(self._circuits)
+        else:
+            self.dc.release_circuits(self, self._circuits)
         if self.on_done is not None:
             self.on_done(self)
 
@@ -293,11 +321,11 @@ class PathService:
         if not self._active:
             self._drop(virtual, "request ended")
             return
-        if self.distillation is None:
+        if self.distillation is None and not self.store:
             self._deliver(virtual)
             return
-        # A pair waiting for its partner moves to storage qubits at both ends,
-        # freeing the communication qubits for the next pair.
+        # A pair that will wait (for a distillation partner, or in stock) moves to
+        # storage qubits at both ends, freeing the communication qubits.
         src, dst = self.path[0], self.path[-1]
         if not self.dc.take_storage(src, dst):
             self._drop(virtual, "no free storage slot")
@@ -319,7 +347,10 @@ class PathService:
                           depolarizing=ops.transfer_error)
         self._release_lineage(virtual.lineage, now)
         virtual.lineage = []
-        self._distil_step(virtual)
+        if self.distillation is None:
+            self._deliver(virtual)
+        else:
+            self._distil_step(virtual)
 
     # -- distillation -----------------------------------------------------------------
 
@@ -418,7 +449,7 @@ class PathService:
             raise QdcnetError(f"pair {pair.id} is still live: consume or discard it first")
         self._release_lineage(virtual.lineage, self.sim.now)
         self._free_storage_of(virtual)
-        if self._finished and not self._handed:
+        if self._finished and not self._closed and not self._holding_circuits():
             self._close()
 
     def _drop(self, virtual: _Virtual, reason: str, *, release: bool = True) -> None:
