@@ -33,6 +33,7 @@ SUITES = {
     "states": "benchmarks.bench_states",
     "link": "benchmarks.bench_link",
     "network": "benchmarks.bench_network",
+    "orchestrator": "benchmarks.bench_orchestrator",
     "cli": "benchmarks.bench_cli",
 }
 

@@ -51,10 +51,30 @@ def plan_request(
 ) -> Admission | Refusal:
     """The best plan for ``request``, or why there is none."""
     try:
-        paths = ([request.path] if request.path is not None
-                 else dc.paths(request.src, request.dst, k=k_paths))
+        if request.path is not None:
+            paths = [request.path]
+        elif dc.segment_graph.has_edge(request.src, request.dst):
+            # A direct segment first; other paths only if it cannot serve.
+            paths = [(request.src, request.dst)]
+        else:
+            paths = dc.paths(request.src, request.dst, k=k_paths)
     except QdcnetError as exc:
         return Refusal(str(exc))
+    decision = _best(dc, request, paths, now_s, max_rounds, protocol, samples)
+    if (isinstance(decision, Refusal) and request.path is None and len(paths) == 1
+            and len(paths[0]) == 2):
+        more = [p for p in dc.paths(request.src, request.dst, k=k_paths) if len(p) > 2]
+        if more:
+            wider = _best(dc, request, paths + more, now_s, max_rounds, protocol, samples)
+            if not isinstance(wider, Refusal):
+                return wider
+    return decision
+
+
+def _best(
+    dc: DataCenter, request: EntanglementRequest, paths: list[tuple[str, ...]], now_s: float,
+    max_rounds: int, protocol: str, samples: int,
+) -> Admission | Refusal:
     storage_ok = all(dc.ops[n].storage_slots >= 2 for n in (request.src, request.dst))
     if request.distillation_rounds is not None:
         if request.distillation_rounds and not storage_ok:
@@ -68,8 +88,7 @@ def plan_request(
         for rounds in round_choices:
             plan = DistillationConfig(protocol=protocol, rounds=rounds) if rounds else None
             try:
-                estimate = dc.path_model(path).estimate(samples=samples, seed=dc.seed,
-                                                       distillation=plan)
+                estimate = dc.estimate(path, plan, samples=samples)
             except QdcnetError:
                 continue
             options.append(Plan(path, rounds, protocol, estimate))

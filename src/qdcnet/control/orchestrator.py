@@ -152,6 +152,9 @@ class Orchestrator:
         self._stocks: dict[frozenset[str], _Stock] = {}
         self._stock_handles: dict[int, _Stock] = {}
         self._dispatch_pending = False
+        self._changed: set[Any] = set()
+        self._blocked: set[int] = set()
+        self._resource_keys: dict[int, frozenset[Any]] = {}
         for spec in stock or []:
             self._add_stock(spec)
 
@@ -236,18 +239,48 @@ class Orchestrator:
         if not self._queue:
             return
         now = self.sim.now
-        for handle in self.policy.order(list(self._queue), now):
-            if handle.finished:
-                continue
+        changed, self._changed = self._changed, set()
+        # A request that was blocked can only fit again if something it uses was
+        # released since: re-trying only those keeps a long queue cheap.
+        candidates = [h for h in self._queue if h.id not in self._blocked
+                      or not changed.isdisjoint(self._resources(h))]
+        granted = []
+        for handle in self.policy.order(candidates, now):
             circuits = self._reserve(handle)
             if circuits is None:
+                self._blocked.add(handle.id)
                 continue
-            self._queue.remove(handle)
+            self._blocked.discard(handle.id)
+            granted.append(handle)
             self._grant(handle, circuits)
+        if granted:
+            done = {h.id for h in granted}
+            self._queue = [h for h in self._queue if h.id not in done]
+
+    def _resources(self, handle: RequestHandle) -> frozenset[Any]:
+        """Every resource key a request's plan uses: nodes, fibres, stations."""
+        keys = self._resource_keys.get(handle.id)
+        if keys is None:
+            fabric = self.dc.fabric
+            items: set[Any] = set(handle.plan.path)  # type: ignore[union-attr]
+            for a, b in itertools.pairwise(handle.plan.path):  # type: ignore[union-attr]
+                route = fabric.route(a, b)
+                items.add(route.via)
+                items.update(route.fiber_counts)
+            keys = self._resource_keys[handle.id] = frozenset(items)
+        return keys
+
+    def _touch(self, keys: Any) -> None:
+        self._changed.update(keys)
 
     def _reserve(self, handle: RequestHandle) -> list[Circuit] | None:
         plan = handle.plan
         assert plan is not None
+        fabric = self.dc.fabric
+        # Cheap test first: a node with no free communication qubit blocks the grant.
+        for node in plan.path:
+            if fabric.free_communication_qubits(node) < 1:
+                return None
         distils = plan.distillation_rounds > 0
         src, dst = plan.path[0], plan.path[-1]
         if distils and not self.dc.take_storage(src, dst):
@@ -358,6 +391,7 @@ class Orchestrator:
         self.policy.served(handle, held)
         for circuit in served.circuits:
             self.dc.fabric.release(circuit)
+        self._touch(self._resources(handle))
         self._dispatch()
 
     # -- endings ---------------------------------------------------------------------------
@@ -464,6 +498,7 @@ class Orchestrator:
             if pair.status is PairStatus.LIVE:
                 pair.consume(now)
             service.release(pair)
+        self._touch((stock.spec.a, stock.spec.b))
         self._record(stock)
         self.sim.schedule(0, self._refill, stock)
 
@@ -485,6 +520,7 @@ class Orchestrator:
                 pair.discard(now, "stock cutoff")
                 service.release(pair)
                 stock.discarded += 1
+                self._touch((stock.spec.a, stock.spec.b))
             else:
                 kept.append((pair, service))
         stock.pairs = kept

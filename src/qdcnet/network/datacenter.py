@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -60,6 +61,8 @@ class DataCenter:
         self._held: dict[int, list[Circuit]] = {}
         self._graph: nx.Graph | None = None
         self._storage_free = {name: ops.storage_slots for name, ops in self.ops.items()}
+        self._estimates: dict[tuple[Any, ...], PathEstimate] = {}
+        self._ops_signature = {n: dataclasses.replace(o, name="") for n, o in self.ops.items()}
 
     @classmethod
     def from_document(cls, document: dict[str, Any], *, seed: int | None = None) -> DataCenter:
@@ -115,8 +118,33 @@ class DataCenter:
 
     def estimate(self, path: tuple[str, ...], distillation: Any = None, *,
                  samples: int = 20_000) -> PathEstimate:
-        return self.path_model(path).estimate(samples=samples, seed=self.seed,
-                                              distillation=distillation)
+        """The analytic estimate of serving pairs along ``path``.
+
+        Paths that are alike in every figure (the same segment models, node
+        operations and latencies, as between any two QPUs of a rack) share
+        one estimate, relabelled with their own node names.
+        """
+        model = self.path_model(path)
+        key = (self._signature(model), None if distillation is None else
+               (distillation.protocol, distillation.rounds, distillation.mode), samples)
+        cached = self._estimates.get(key)
+        if cached is None:
+            cached = model.estimate(samples=samples, seed=self.seed, distillation=distillation)
+            self._estimates[key] = cached
+        return dataclasses.replace(cached, path=tuple(path))
+
+    def _signature(self, model: PathModel) -> tuple[Any, ...]:
+        def segment(m: Any) -> tuple[Any, ...]:
+            o = m.outcomes
+            return (o.p_true, o.p_false, o.state_true.coefficients, o.state_false.coefficients,
+                    m.attempt_period_s, m.reference_delay_s, m.learn_delay_s, m.pre_age_s,
+                    m.num_streams, m.duty_cycle, m.memories, m.reset_time_s)
+
+        path = model.path
+        latencies = tuple(self.classical.channel(n, end) for n in path
+                          for end in (path[0], path[-1]))
+        return (tuple(segment(m) for m in model.segments), latencies,
+                tuple(self._ops_signature[n] for n in path))
 
     def candidates(self, src: str, dst: str, *, k: int = 3, distillation: Any = None,
                    min_fidelity: float | None = None) -> list[PathEstimate]:

@@ -110,10 +110,16 @@ class SegmentRoute:
         return self.arm_a.loss_db + self.arm_b.loss_db
 
     def fibers(self) -> list[tuple[str, str]]:
+        """Every fibre the two arms use (a shared one appears once per arm)."""
         out = []
         for arm in (self.arm_a, self.arm_b):
-            out += [tuple(sorted(edge)) for edge in zip(arm.nodes, arm.nodes[1:], strict=False)]
+            out += [tuple(sorted(edge)) for edge in itertools.pairwise(arm.nodes)]
         return out  # type: ignore[return-value]
+
+    @functools.cached_property
+    def fiber_counts(self) -> dict[tuple[str, str], int]:
+        """How many circuits this segment needs on each fibre (computed once)."""
+        return dict(Counter(self.fibers()))
 
 
 @dataclass
@@ -169,6 +175,8 @@ class Fabric:
         self._busy_units |= {name: set() for name in self._sources}
         self._comm_free = {name: self.communication_qubits(name) for name in self._memory}
         self._fiber_used: dict[tuple[str, str], int] = {}
+        self._fiber_channels = {tuple(sorted((u, v))): data["channels"]
+                                for u, v, data in self.graph.edges(data=True)}
 
     # -- validation ------------------------------------------------------------------
 
@@ -388,9 +396,14 @@ class Fabric:
             raise QdcnetError(f"a segment needs at least one stream, got {streams}")
         if self._comm_free[route.a] < streams or self._comm_free[route.b] < streams:
             return None
-        fibers = route.fibers()
-        for fiber, needed in Counter(fibers).items():
-            if self._fiber_used.get(fiber, 0) + needed > self.graph.edges[fiber]["channels"]:
+        config = self._stations.get(route.via) or self._sources[route.via]
+        if len(self._busy_units[route.via]) >= config.count:
+            return None
+        fiber_counts = route.fiber_counts
+        used = self._fiber_used
+        capacity = self._fiber_channels
+        for fiber, needed in fiber_counts.items():
+            if used.get(fiber, 0) + needed > capacity[fiber]:
                 return None
         best: tuple[int, int, list[tuple[str, tuple[str, int], tuple[str, int], bool]]] | None
         best = None
@@ -410,8 +423,8 @@ class Fabric:
         self._comm_free[route.a] -= streams
         self._comm_free[route.b] -= streams
         self._busy_units[route.via].add(unit)
-        for fiber in fibers:
-            self._fiber_used[fiber] = self._fiber_used.get(fiber, 0) + 1
+        for fiber, needed in fiber_counts.items():
+            used[fiber] = used.get(fiber, 0) + needed
         setup = 0.0
         for switch, port_in, port_out, reconfigure in plan:
             ports = self._ports[switch]
@@ -479,8 +492,8 @@ class Fabric:
         self._comm_free[route.a] += circuit.streams
         self._comm_free[route.b] += circuit.streams
         self._busy_units[route.via].discard(circuit.unit)
-        for fiber in route.fibers():
-            self._fiber_used[fiber] -= 1
+        for fiber, needed in route.fiber_counts.items():
+            self._fiber_used[fiber] -= needed
         for switch, port_in, port_out in circuit.ports:
             self._ports[switch][port_in].capacity_used -= 1
             self._ports[switch][port_out].capacity_used -= 1
