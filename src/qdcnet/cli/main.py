@@ -118,6 +118,31 @@ def run(
     run_scenario(scenario, duration=duration, seed=seed, json_path=json_path, policy=policy)
 
 
+@app.command(name="compile")
+def compile_(
+    circuit: Annotated[Path, typer.Argument(help="An OpenQASM 2 or 3 file.")],
+    scenario: Annotated[Path, typer.Option("--scenario", "-s",
+                                           help="The data center to compile for.")],
+    model: Annotated[str, typer.Option(
+        help="fixed (qubits stay put, shared by cat-entanglement) or teleport "
+             "(qubits may also move).")] = "fixed",
+    seeds: Annotated[int, typer.Option(help="Partition with this many seeds; keep the best.")]
+    = 1,
+    seed: SeedOption = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Folder for program.json and one .qasm per QPU (default CIRCUIT_compiled).")]
+    = None,
+    verify: Annotated[bool, typer.Option(
+        help="Check the result against the circuit by state-vector simulation (<= 14 qubits)."
+    )] = False,
+) -> None:
+    """Distribute a circuit over the scenario's QPUs: ebits, per-QPU QASM and a JSON DAG."""
+    from qdcnet.cli.compile import run as run_compile
+
+    run_compile(circuit, scenario=scenario, model=model, seeds=seeds, seed=seed, out=out,
+                verify=verify)
+
+
 @app.command()
 def demo(
     duration: Annotated[str | None, typer.Option(help="Simulated time (default 10 s).")] = None,

@@ -1,0 +1,241 @@
+"""Read circuits: OpenQASM 2 and 3 (files or text) and Qiskit ``QuantumCircuit``.
+
+Parsing is Qiskit's (``qiskit.qasm2`` and, for OpenQASM 3,
+``qiskit-qasm3-import``); user-defined gates are unrolled by Qiskit into
+standard gates, and the result becomes the compiler's :class:`Circuit`.
+Mistakes come back as :class:`CircuitError` with the line and column.
+
+>>> circuit = load_circuit('''OPENQASM 3.0; include "stdgates.inc";
+... qubit[2] q; bit[2] c; h q[0]; cx q[0], q[1]; c = measure q;''')
+>>> circuit.num_qubits, circuit.count_ops()
+(2, {'h': 1, 'cx': 1, 'measure': 2})
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qdcnet.compiler.ir import NON_UNITARY, Circuit, Condition, Gate
+from qdcnet.errors import QdcnetError
+
+if TYPE_CHECKING:
+    from qiskit import QuantumCircuit
+
+__all__ = ["CircuitError", "from_qiskit", "load_circuit"]
+
+#: Gates kept by name; anything else is unrolled by Qiskit into these.
+VOCABULARY = (
+    "id", "x", "y", "z", "h", "s", "sdg", "t", "tdg", "sx", "sxdg",
+    "rx", "ry", "rz", "p", "u", "u1", "u2", "u3", "r",
+    "cx", "cy", "cz", "ch", "cp", "crx", "cry", "crz", "cs", "csdg", "csx",
+    "swap", "iswap", "ecr", "rzz", "rxx", "ryy", "rzx", "dcx",
+)
+_CONTROL_FLOW = ("if_else", "for_loop", "while_loop", "switch_case", "box", "break_loop",
+                 "continue_loop")
+
+
+class CircuitError(QdcnetError, ValueError):
+    """A circuit qdcnet cannot read or cannot compile, with where and why."""
+
+
+def load_circuit(source: Any, *, name: str | None = None) -> Circuit:
+    """A :class:`Circuit` from QASM text, a ``.qasm`` path, a ``QuantumCircuit`` or a Circuit.
+
+    The OpenQASM version is read from the ``OPENQASM`` header (2 when absent).
+    """
+    if isinstance(source, Circuit):
+        return source
+    if isinstance(source, Path) or (isinstance(source, str) and _looks_like_path(source)):
+        path = Path(source)
+        if not path.exists():
+            raise CircuitError(f"circuit file {str(path)!r} does not exist")
+        text = path.read_text(encoding="utf-8")
+        return _from_text(text, where=str(path), name=name or path.stem)
+    if isinstance(source, str):
+        return _from_text(source, where="<string>", name=name or "circuit")
+    try:
+        from qiskit import QuantumCircuit
+    except ImportError:  # pragma: no cover - qiskit is a dependency
+        QuantumCircuit = None
+    if QuantumCircuit is not None and isinstance(source, QuantumCircuit):
+        return from_qiskit(source, name=name)
+    raise CircuitError(
+        f"cannot read a circuit from {type(source).__name__}: give OpenQASM text, a .qasm "
+        "path, a qiskit QuantumCircuit or a qdcnet Circuit")
+
+
+def _looks_like_path(text: str) -> bool:
+    return "\n" not in text and ";" not in text and len(text) < 4096
+
+
+_VERSION = re.compile(r"^\s*(?://[^\n]*\n\s*|/\*.*?\*/\s*)*OPENQASM\s+(\d+)", re.DOTALL)
+
+
+def _from_text(text: str, *, where: str, name: str) -> Circuit:
+    match = _VERSION.match(text)
+    version = int(match.group(1)) if match else 2
+    if version == 2:
+        import qiskit.qasm2 as qasm2
+
+        try:
+            circuit = qasm2.loads(text, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+        except qasm2.QASM2ParseError as exc:
+            raise CircuitError(_qasm2_message(str(exc), where)) from None
+    elif version == 3:
+        circuit = _load_qasm3(text, where)
+    else:
+        raise CircuitError(f"{where}: OPENQASM {version} is not supported (2 and 3 are)")
+    return from_qiskit(circuit, name=name)
+
+
+def _qasm2_message(message: str, where: str) -> str:
+    message = message.strip().strip("'\"")
+    found = re.match(r"<input>:(\d+),(\d+):\s*(.*)", message, re.DOTALL)
+    if found:
+        line, column, text = found.groups()
+        return f"{where}: line {line}, column {int(column) + 1}: {text}"
+    return f"{where}: {message}"
+
+
+def _load_qasm3(text: str, where: str) -> QuantumCircuit:
+    import qiskit.qasm3 as qasm3
+
+    try:
+        return qasm3.loads(text)
+    except qasm3.QASM3ImporterError as exc:
+        message = str(exc).strip().strip("'\"")
+        found = re.match(r"(\d+),(\d+):\s*(.*)", message, re.DOTALL)
+        if found:
+            line, column, rest = found.groups()
+            raise CircuitError(f"{where}: line {line}, column {int(column) + 1}: {rest}") from None
+        raise CircuitError(f"{where}: {message}") from None
+    except Exception as exc:
+        # openqasm3's parser raises a bare error whose cause carries "L<line>:C<col>: ...".
+        chain: BaseException | None = exc
+        while chain is not None:
+            found = re.match(r"L(\d+):C(\d+):\s*(.*)", str(chain), re.DOTALL)
+            if found:
+                line, column, rest = found.groups()
+                raise CircuitError(
+                    f"{where}: line {line}, column {int(column) + 1}: {rest}") from None
+            chain = chain.__cause__ or chain.__context__
+        if type(exc).__module__.startswith(("openqasm3", "qiskit")):
+            raise CircuitError(f"{where}: cannot parse OpenQASM 3: {exc or type(exc).__name__}"
+                               ) from None
+        raise
+
+
+def from_qiskit(circuit: QuantumCircuit, *, name: str | None = None) -> Circuit:
+    """Convert a ``QuantumCircuit``: custom gates unrolled, ``if`` blocks flattened."""
+    from qiskit import transpile
+
+    if circuit.parameters:
+        names = ", ".join(sorted(p.name for p in circuit.parameters))
+        raise CircuitError(f"circuit has unbound parameters ({names}); assign values first")
+    if _needs_unrolling(circuit):
+        try:
+            circuit = transpile(circuit, basis_gates=[*VOCABULARY, "measure", "reset", "if_else"],
+                                optimization_level=0)
+        except Exception as exc:
+            raise CircuitError(f"cannot unroll the circuit into standard gates: {exc}") from None
+    gates: list[Gate] = []
+    _convert(circuit, circuit, gates, condition=None)
+    return Circuit(circuit.num_qubits, circuit.num_clbits, tuple(gates),
+                   name=name or circuit.name or "circuit")
+
+
+def _needs_unrolling(circuit: QuantumCircuit) -> bool:
+    for instruction in circuit.data:
+        operation = instruction.operation
+        if operation.name == "if_else":
+            if any(_needs_unrolling(block) for block in operation.blocks):
+                return True
+        elif operation.name not in VOCABULARY and operation.name not in NON_UNITARY:
+            return True
+    return False
+
+
+def _convert(top: QuantumCircuit, circuit: QuantumCircuit, gates: list[Gate],
+             condition: Condition | None, qubit_map: list[int] | None = None,
+             clbit_map: list[int] | None = None) -> None:
+    def qubit(q: Any) -> int:
+        index = circuit.find_bit(q).index
+        return qubit_map[index] if qubit_map is not None else index
+
+    def clbit(c: Any) -> int:
+        index = circuit.find_bit(c).index
+        return clbit_map[index] if clbit_map is not None else index
+
+    for instruction in circuit.data:
+        operation = instruction.operation
+        opname = operation.name
+        qubits = tuple(qubit(q) for q in instruction.qubits)
+        clbits = tuple(clbit(c) for c in instruction.clbits)
+        if opname == "if_else":
+            if condition is not None:
+                raise CircuitError("nested classical conditions are not supported; "
+                                   "combine them into one condition")
+            cond = _condition(operation.condition, circuit, clbit)
+            true_body, false_body = operation.blocks[0], (
+                operation.blocks[1] if len(operation.blocks) > 1 else None)
+            for body, branch in ((true_body, cond),
+                                 (false_body, Condition(cond.bits, cond.value, equal=False))):
+                if body is None:
+                    continue
+                _convert(top, body, gates, branch, list(qubits), list(clbits))
+            continue
+        if opname in _CONTROL_FLOW:
+            raise CircuitError(f"control flow {opname!r} is not supported (only if/else "
+                               "blocks of gates are); unroll loops before compiling")
+        if opname == "barrier":
+            continue
+        if opname == "delay":
+            continue
+        if opname not in VOCABULARY and opname not in NON_UNITARY:
+            raise CircuitError(f"gate {opname!r} has no definition in standard gates, so no "
+                               "platform can run it; define it in the circuit")
+        params: tuple[float, ...] = ()
+        if operation.params:
+            try:
+                params = tuple(float(p) for p in operation.params)
+            except TypeError:
+                raise CircuitError(f"gate {opname!r} has a non-numeric parameter "
+                                   f"{operation.params!r}") from None
+        if opname == "measure" and len(clbits) != 1:
+            raise CircuitError("measure needs one classical bit per qubit")
+        gates.append(Gate(opname, qubits, params, clbits, condition))
+
+
+def _condition(raw: Any, circuit: QuantumCircuit, clbit: Any) -> Condition:
+    from qiskit.circuit import ClassicalRegister, Clbit
+
+    if isinstance(raw, tuple) and len(raw) == 2:
+        target, value = raw
+        if isinstance(target, Clbit):
+            return Condition((clbit(target),), int(value))
+        if isinstance(target, ClassicalRegister):
+            return Condition(tuple(clbit(b) for b in target), int(value))
+    # Qiskit's classical expressions: accept a bare bit/register or `x == value`.
+    from qiskit.circuit.classical import expr
+
+    if isinstance(raw, expr.Var) and isinstance(raw.var, Clbit):
+        return Condition((clbit(raw.var),), 1)
+    if isinstance(raw, expr.Binary) and raw.op in (expr.Binary.Op.EQUAL,
+                                                   expr.Binary.Op.NOT_EQUAL):
+        left, right = raw.left, raw.right
+        if isinstance(left, expr.Value):
+            left, right = right, left
+        while isinstance(left, expr.Cast):
+            left = left.operand
+        if isinstance(left, expr.Var) and isinstance(right, expr.Value):
+            var = left.var
+            bits = ((clbit(var),) if isinstance(var, Clbit)
+                    else tuple(clbit(b) for b in var) if isinstance(var, ClassicalRegister)
+                    else None)
+            if bits is not None:
+                return Condition(bits, int(right.value),
+                                 equal=raw.op == expr.Binary.Op.EQUAL)
+    raise CircuitError(f"classical condition {raw} is not supported; use a bit or a "
+                       "register compared with an integer")

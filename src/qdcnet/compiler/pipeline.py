@@ -1,0 +1,88 @@
+"""``compile_circuit``: the passes in order, each timed.
+
+>>> from qdcnet.compiler import CompileTarget, compile_circuit
+>>> result = compile_circuit('''OPENQASM 2.0; include "qelib1.inc"; qreg q[4];
+... h q[0]; cx q[0],q[1]; cx q[0],q[2]; cx q[0],q[3];''', CompileTarget.equal_modules(2, 2))
+>>> result.program.num_ebits, sorted(result.timings)
+(1, ['load', 'normalize', 'partition', 'remote_ops', 'translate'])
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from qdcnet.compiler.frontend import load_circuit
+from qdcnet.compiler.hypergraph import CircuitSegments
+from qdcnet.compiler.ir import Circuit
+from qdcnet.compiler.normalize import Normalize
+from qdcnet.compiler.partition import Partition
+from qdcnet.compiler.program import DistributedProgram
+from qdcnet.compiler.remote import Assignment, RemoteOps
+from qdcnet.compiler.target import CompileTarget
+from qdcnet.compiler.translate import Translate
+
+__all__ = ["CompileResult", "compile_circuit"]
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    """Everything a compilation produced, pass by pass."""
+
+    circuit: Circuit
+    normalized: Circuit
+    segments: CircuitSegments
+    assignment: Assignment
+    untranslated: DistributedProgram
+    program: DistributedProgram
+    timings: dict[str, float] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        out = self.program.summary()
+        out.update({
+            "circuit": self.circuit.name,
+            "circuit_two_qubit_gates": self.normalized.num_two_qubit_gates,
+            "baseline_ebits": baseline_ebits(self),
+            "seed": self.assignment.seed,
+            "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
+        })
+        return out
+
+
+def baseline_ebits(result: CompileResult) -> int:
+    """One ebit per two-qubit gate whose qubits start on different QPUs (same placement)."""
+    home = result.untranslated.initial_layout
+    return sum(1 for g in result.normalized.gates
+               if g.is_two_qubit and home[g.qubits[0]][0] != home[g.qubits[1]][0])
+
+
+def compile_circuit(source: Any, target: CompileTarget, *, model: str = "fixed",
+                    seeds: int = 1, seed: int = 0, embed: bool = True,
+                    search_evaluations: int = 3000, translate: bool = True) -> CompileResult:
+    """Compile a circuit (QASM text or path, QuantumCircuit or Circuit) for ``target``."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    circuit = load_circuit(source)
+    timings["load"] = time.perf_counter() - clock
+    passes_partition = Partition(model=model, seeds=seeds, seed=seed, embed=embed,
+                                 search_evaluations=search_evaluations)
+    clock = time.perf_counter()
+    normalized = Normalize().run(circuit)
+    timings["normalize"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    segments, assignment = passes_partition.run(normalized, target)
+    timings["partition"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    untranslated = RemoteOps().run(normalized, segments, assignment, target)
+    timings["remote_ops"] = time.perf_counter() - clock
+    program = untranslated
+    if translate:
+        clock = time.perf_counter()
+        program = Translate().run(untranslated, target)
+        timings["translate"] = time.perf_counter() - clock
+    settings = {"model": model, "seeds": seeds, "seed": seed, "embed": embed,
+                "search_evaluations": search_evaluations}
+    return CompileResult(circuit, normalized, segments, assignment, untranslated, program,
+                         timings, settings)
