@@ -120,6 +120,11 @@ def _load_qasm3(text: str, where: str) -> QuantumCircuit:
                 line, column, rest = found.groups()
                 raise CircuitError(
                     f"{where}: line {line}, column {int(column) + 1}: {rest}") from None
+            # ANTLR's bail-out strategy wraps the error; its token knows the place.
+            token = getattr(chain.args[0], "offendingToken", None) if chain.args else None
+            if token is not None and getattr(token, "line", None) is not None:
+                raise CircuitError(f"{where}: line {token.line}, column {token.column + 1}: "
+                                   f"syntax error at {token.text!r}") from None
             chain = chain.__cause__ or chain.__context__
         if type(exc).__module__.startswith(("openqasm3", "qiskit")):
             raise CircuitError(f"{where}: cannot parse OpenQASM 3: {exc or type(exc).__name__}"
@@ -147,13 +152,28 @@ def from_qiskit(circuit: QuantumCircuit, *, name: str | None = None) -> Circuit:
 
 
 def _needs_unrolling(circuit: QuantumCircuit) -> bool:
+    needed = False
     for instruction in circuit.data:
         operation = instruction.operation
         if operation.name == "if_else":
-            if any(_needs_unrolling(block) for block in operation.blocks):
-                return True
+            needed = any(_needs_unrolling(block) for block in operation.blocks) or needed
+        elif operation.name in _CONTROL_FLOW:
+            continue
         elif operation.name not in VOCABULARY and operation.name not in NON_UNITARY:
-            return True
+            if operation.name != "delay" and _undefined(operation):
+                raise CircuitError(f"gate {operation.name!r} has no definition in standard "
+                                   "gates, so no platform can run it; define it in the circuit")
+            needed = True
+    return needed
+
+
+def _undefined(operation: Any) -> bool:
+    if getattr(operation, "definition", None) is not None:
+        return False
+    try:
+        operation.to_matrix()
+    except Exception:
+        return True
     return False
 
 

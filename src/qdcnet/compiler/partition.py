@@ -88,31 +88,37 @@ class Partition:
             else target.distance[i][j]) for j in range(k)] for i in range(k)]
         capacity = [q.data_qubits for q in target.qpus]
         fixed = build_hypergraph(segs, movable=False)
-        best: tuple[float, int, list[int]] | None = None
+        moving = build_hypergraph(segs, movable=True) if self.model == "teleport" else None
+        best: tuple[int, float, int, Assignment] | None = None
         for seed in range(self.seed, self.seed + self.seeds):
             part = self._fixed(fixed, capacity, distance, seed, target)
-            cost = fixed.cost(part, distance)
-            if best is None or cost < best[0] - 1e-9:
-                best = (cost, seed, part)
+            if moving is None:
+                hg, final = fixed, part
+            else:
+                hg, final = moving, self._temporal(segs, fixed, moving, part, capacity,
+                                                    distance, seed)
+            realized, assignment = self._choose(circuit, segs, hg, final, distance, seed,
+                                                target, movable=moving is not None)
+            key = (realized, assignment.planned_cost)
+            if best is None or key < best[:2]:
+                best = (realized, assignment.planned_cost, seed, assignment)
         assert best is not None
-        _, seed, part = best
-        if self.model == "fixed":
-            return segs, self._choose(circuit, segs, fixed, part, distance, seed, target,
-                                      movable=False)
-        moving = build_hypergraph(segs, movable=True)
+        return segs, best[3]
+
+    def _temporal(self, segs: CircuitSegments, fixed: Hypergraph, moving: Hypergraph,
+                  part: list[int], capacity: list[int], distance: list[list[float]],
+                  seed: int) -> list[int]:
+        """Let qubits move: start from the fixed solution and refine on the time-layered graph."""
         moved = self._project(segs, fixed, moving, part)
         rng = np.random.default_rng(seed)
-        chains = self._chains(segs, moving)
-        exchange_search(moving, chains, moved, distance, rng,
+        exchange_search(moving, self._chains(segs, moving), moved, distance, rng,
                         max_evaluations=self.search_evaluations)
         fm_refine(moving, moved, capacity, distance, rng)
-        moved = list(v_cycle(moving, moved, capacity, distance, seed=seed).part)
-        return segs, self._choose(circuit, segs, moving, moved, distance, seed, target,
-                                  movable=True)
+        return list(v_cycle(moving, moved, capacity, distance, seed=seed).part)
 
     def _choose(self, circuit: Circuit, segs: CircuitSegments, hg: Hypergraph,
                 part: list[int], distance: list[list[float]], seed: int,
-                target: CompileTarget, *, movable: bool) -> Assignment:
+                target: CompileTarget, *, movable: bool) -> tuple[int, Assignment]:
         """The searched placement, or the same owners with short-lived copies: fewer ebits wins.
 
         The partition counts one ebit per shared segment as if a copy could live
@@ -131,7 +137,8 @@ class Partition:
             program = RemoteOps().run(circuit, segs, assignment, target)
             candidates.append((program.num_ebits, assignment.planned_cost, len(candidates),
                                assignment))
-        return min(candidates, key=lambda c: c[:3])[3]
+        chosen = min(candidates, key=lambda c: c[:3])
+        return chosen[0], chosen[3]
 
     def _fixed(self, hg: Hypergraph, capacity: list[int], distance: list[list[float]],
                seed: int, target: CompileTarget) -> list[int]:

@@ -100,10 +100,18 @@ def _cover(gates: list[tuple[int, int, int]], a: int, b: int, part: list[int] | 
     right_w = [weights[e] * distance[b][a] for e in right]
     uniform = len(set(left_w) | set(right_w)) == 1 and float(left_w[0]).is_integer()
     if spans is not None:
-        # Lexicographic: ebits first, then how long the copies live.
-        scale = 1 + max(spans[e] for e in (*left, *right))
-        left_tb = [w * scale + spans[e] for w, e in zip(left_w, left, strict=True)]
-        right_tb = [w * scale + spans[e] for w, e in zip(right_w, right, strict=True)]
+        # Lexicographic: ebits first, then how long the copies live. The scale must
+        # exceed the sum of all tie-break terms; coarsen them if the flow would not
+        # fit in 32-bit capacities.
+        ties = [spans[e] for e in (*left, *right)]
+        budget = (2 ** 30) // max(1, round(sum(left_w) + sum(right_w)))
+        if 1 + sum(ties) > budget:
+            top = max(max(ties), 1)
+            levels = max(1, budget // (2 * len(ties)) - 1)
+            ties = [t * levels // top for t in ties]
+        scale = 1 + sum(ties)
+        left_tb = [w * scale + t for w, t in zip(left_w, ties[:len(left)], strict=True)]
+        right_tb = [w * scale + t for w, t in zip(right_w, ties[len(left):], strict=True)]
         in_left, in_right = _min_cut(left_tb, right_tb, rows, cols)
         cost = float(np.dot(in_left, left_w) + np.dot(in_right, right_w))
         if part is not None:

@@ -1,0 +1,108 @@
+"""Reading circuits: OpenQASM 2 and 3, Qiskit, and the errors users see."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from qiskit import QuantumCircuit
+from qiskit.circuit import Parameter
+
+from qdcnet.compiler import Circuit, CircuitError, Condition, load_circuit
+
+QASM2 = """OPENQASM 2.0;
+include "qelib1.inc";
+gate majority a,b,c { cx c,b; cx c,a; ccx a,b,c; }
+qreg q[3];
+creg c[3];
+h q[0];
+majority q[0],q[1],q[2];
+measure q[0] -> c[0];
+if (c==1) x q[1];
+"""
+
+
+def test_qasm2_with_a_custom_gate_is_unrolled_into_standard_gates():
+    circuit = load_circuit(QASM2)
+    assert circuit.num_qubits == 3
+    assert circuit.num_clbits == 3
+    names = set(circuit.count_ops())
+    assert "majority" not in names
+    assert "ccx" not in names
+    assert {"h", "cx", "measure", "x"} <= names
+    conditional = [g for g in circuit.gates if g.condition is not None]
+    assert len(conditional) == 1
+    assert conditional[0].condition == Condition((0, 1, 2), 1)
+
+
+def test_qasm3_if_else_on_a_register_becomes_two_conditions():
+    circuit = load_circuit("""OPENQASM 3.0; include "stdgates.inc";
+qubit[2] q; bit[2] c;
+h q[0]; c[0] = measure q[0]; c[1] = measure q[1];
+if (c == 2) { x q[1]; } else { z q[1]; }
+""")
+    conditions = [(g.name, g.condition) for g in circuit.gates if g.condition is not None]
+    assert conditions == [("x", Condition((0, 1), 2, True)), ("z", Condition((0, 1), 2, False))]
+    assert Condition((0, 1), 2, True).holds({0: 0, 1: 1})
+    assert not Condition((0, 1), 2, True).holds({0: 1, 1: 1})
+
+
+def test_a_qiskit_circuit_and_a_file_read_the_same(tmp_path):
+    qc = QuantumCircuit(2, name="bell")
+    qc.h(0)
+    qc.cx(0, 1)
+    path = tmp_path / "bell.qasm"
+    path.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\ncx q[0],q[1];\n')
+    from_file = load_circuit(path)
+    from_qiskit = load_circuit(qc)
+    assert from_file.gates == from_qiskit.gates
+    assert from_file.name == "bell"
+    assert load_circuit(from_file) is from_file
+
+
+def test_parameters_are_floats_and_unbound_ones_are_refused():
+    theta = Parameter("theta")
+    qc = QuantumCircuit(1)
+    qc.rx(theta, 0)
+    with pytest.raises(CircuitError, match="unbound parameters \\(theta\\)"):
+        load_circuit(qc)
+    bound = load_circuit(qc.assign_parameters({theta: 0.25}))
+    assert bound.gates[0].params == (0.25,)
+    assert math.isclose(load_circuit(
+        'OPENQASM 2.0; include "qelib1.inc"; qreg q[1]; rz(pi/4) q[0];').gates[0].params[0],
+        math.pi / 4)
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncx q[0] q[1];\n', "line 4, column 1"),
+    ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nfoo q[0];\n', "line 4, column 1"),
+    ('OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\ncx q[0] q[1];\n', "line 4, column"),
+    ('OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nfoo q[0];\n', "line 4, column 1"),
+])
+def test_malformed_qasm_names_line_and_column(text, where):
+    with pytest.raises(CircuitError, match=where):
+        load_circuit(text)
+
+
+def test_loops_and_unknown_versions_and_missing_files_are_clear_errors(tmp_path):
+    with pytest.raises(CircuitError, match="for_loop"):
+        load_circuit('OPENQASM 3.0; include "stdgates.inc"; qubit[1] q; '
+                     'for int i in [0:2] { h q[0]; }')
+    with pytest.raises(CircuitError, match="OPENQASM 4 is not supported"):
+        load_circuit("OPENQASM 4.0; qubit q;")
+    with pytest.raises(CircuitError, match="does not exist"):
+        load_circuit(tmp_path / "nope.qasm")
+    with pytest.raises(CircuitError, match="cannot read a circuit from int"):
+        load_circuit(3)
+
+
+def test_an_opaque_gate_no_platform_can_run_is_refused():
+    with pytest.raises(CircuitError, match="'mystery'"):
+        load_circuit('OPENQASM 2.0; include "qelib1.inc"; opaque mystery a; qreg q[1]; '
+                     'mystery q[0];')
+
+
+def test_depth_counts_classical_dependencies():
+    circuit = load_circuit(QASM2)
+    assert isinstance(circuit, Circuit)
+    assert circuit.depth() >= 6
