@@ -201,10 +201,18 @@ def _convert(top: QuantumCircuit, circuit: QuantumCircuit, gates: list[Gate],
             true_body, false_body = operation.blocks[0], (
                 operation.blocks[1] if len(operation.blocks) > 1 else None)
             for body, branch in ((true_body, cond),
-                                 (false_body, Condition(cond.bits, cond.value, equal=False))):
+                                 (false_body, Condition(cond.bits, cond.value,
+                                                        equal=not cond.equal))):
                 if body is None:
                     continue
+                start = len(gates)
                 _convert(top, body, gates, branch, list(qubits), list(clbits))
+                # Flattening tests the condition gate by gate, so the block must not
+                # change the bits it is conditioned on.
+                written = {b for gate in gates[start:] for b in gate.clbits}
+                if written & set(cond.bits):
+                    raise CircuitError("a measurement inside an if/else block writes a bit of "
+                                       "the block's own condition; measure into another bit")
             continue
         if opname in _CONTROL_FLOW:
             raise CircuitError(f"control flow {opname!r} is not supported (only if/else "

@@ -74,9 +74,9 @@ class Partition:
                 f"circuit {circuit.name!r} has {circuit.num_qubits} qubits but the QPUs hold "
                 f"{target.capacity} data qubits together "
                 f"({', '.join(f'{q.name}: {q.data_qubits}' for q in target.qpus)})")
-        if self.model == "teleport":
+        if self.model == "teleport" and circuit.num_two_qubit_gates and len(target.qpus) > 1:
             short = [q.name for q in target.qpus if q.comm_qubits < 2]
-            if short and len(target.qpus) > 1:
+            if short:
                 raise CircuitError(
                     "the teleport model needs two communication qubits per QPU (one to "
                     "receive a qubit while another leaves when both QPUs are full); "

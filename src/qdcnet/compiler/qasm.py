@@ -20,9 +20,6 @@ _DEFINITIONS = {
     "rzz": "gate rzz(theta) a, b { cx a, b; rz(theta) b; cx a, b; }",
     "rxx": "gate rxx(theta) a, b { h a; h b; cx a, b; rz(theta) b; cx a, b; h a; h b; }",
 }
-_STANDARD = {"x", "y", "z", "h", "s", "sdg", "t", "tdg", "sx", "rx", "ry", "rz", "p", "cx",
-             "cy", "cz", "cp", "crx", "cry", "crz", "ch", "swap", "ccx", "cswap", "cu", "id",
-             "u1", "u2", "u3"}
 
 
 def _angle(value: float) -> str:
@@ -30,7 +27,10 @@ def _angle(value: float) -> str:
 
 
 def _condition(condition: BitCondition) -> str:
-    terms = [f"{bit} == {(condition.value >> i) & 1}" for i, bit in enumerate(condition.bits)]
+    terms = [bit if (condition.value >> i) & 1 else f"!{bit}"
+             for i, bit in enumerate(condition.bits)]
+    if condition.value >> len(condition.bits):
+        terms = ["false"]  # the value needs more bits than the condition has
     expression = " && ".join(terms)
     return expression if condition.equal else f"!({expression})"
 
@@ -51,7 +51,7 @@ def _statement(ins: Instruction) -> str:
 
 
 def program_qasm(program: DistributedProgram, qpu: str) -> str:
-    """OpenQASM 3 for one QPU of ``program``.
+    """OpenQASM 3 for one QPU of ``program`` (valid for the reference ``openqasm3`` parser).
 
     >>> from qdcnet.compiler import CompileTarget, compile_circuit
     >>> result = compile_circuit('''OPENQASM 2.0; include "qelib1.inc"; qreg q[2];
@@ -64,6 +64,7 @@ def program_qasm(program: DistributedProgram, qpu: str) -> str:
     received: list[str] = []
     sent: set[str] = set()
     used_names: set[str] = set()
+    read: set[str] = set()
     body: list[str] = []
     for op in program.operations:
         mine = [i for i in op.instructions if i.qpu == qpu]
@@ -89,6 +90,8 @@ def program_qasm(program: DistributedProgram, qpu: str) -> str:
         for ins in mine:
             if ins.bit is not None and ins.bit not in local_bits:
                 local_bits.append(ins.bit)
+            if ins.condition is not None:
+                read.update(ins.condition.bits)
             used_names.add(ins.name)
             body.append(_statement(ins))
     header = ["OPENQASM 3.0;", 'include "stdgates.inc";',
@@ -99,5 +102,8 @@ def program_qasm(program: DistributedProgram, qpu: str) -> str:
             header.append(_DEFINITIONS[name])
     declarations = [f"input bit {bit};" for bit in received if bit not in local_bits]
     declarations += [f"{'output ' if bit in sent else ''}bit {bit};" for bit in local_bits]
+    # A circuit bit that is read but never written anywhere keeps its initial 0.
+    declarations += [f"bit {bit} = 0;" for bit in sorted(read)
+                     if bit not in local_bits and bit not in received]
     declarations.append(f"qubit[{slots.size}] q;")
     return "\n".join(header + declarations + body) + "\n"

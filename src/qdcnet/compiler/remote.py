@@ -263,23 +263,26 @@ class _Walk:
         return self.open_copy(q, x, now, protect)
 
     def where_to_run(self, qubits: tuple[int, ...], planned: int) -> int:
-        """The planned QPU, unless it needs more new copies now than a qubit's own QPU.
+        """The planned QPU, unless another needs fewer new copies now or the plan cannot fit.
 
         The partition assumes a copy lives for its whole segment; when
         communication qubits ran short and copies were closed early, running the
-        gate where fewer copies must be (re)made saves ebits.
+        gate where fewer copies must be (re)made saves ebits. A QPU can run the
+        gate only if it can hold a copy of every qubit that is not at home there.
         """
+        def shared(x: int) -> int:
+            return sum(1 for q in qubits if self.home_block[q] != x)
+
         def missing(x: int) -> int:
             return sum(1 for q in qubits if self.home_block[q] != x and x not in self.copies[q])
 
-        best, best_missing = planned, missing(planned)
-        if best_missing == 0:
-            return planned
-        for q in qubits:
-            x = self.home_block[q]
-            if missing(x) < best_missing:
-                best, best_missing = x, missing(x)
-        return best
+        options = [planned] + [self.home_block[q] for q in qubits]
+        feasible = [x for x in options if shared(x) <= self.target.qpus[x].comm_qubits]
+        if not feasible:
+            names = ", ".join(self.names[x] for x in dict.fromkeys(options))
+            raise CircuitError(f"no QPU among {names} has the communication qubits to share "
+                               "a qubit for a two-qubit gate; give them some")
+        return min(feasible, key=lambda x: (missing(x), x != planned))
 
     # -- moving qubits --------------------------------------------------------------------
 
@@ -403,12 +406,13 @@ class _Walk:
         if gate.name == "measure":
             c = gate.clbits[0]
             self.b.emit("measure", (q,), [Instruction(qpu, "measure", (slot,), bit=f"c{c}",
-                                                      origin=g)], source=g)
+                                                      condition=condition, origin=g)], source=g)
             self.bit_home[c] = x
             self.bit_known[c] = {x}
             return
         if gate.name == "reset":
-            self.b.emit("reset", (q,), [Instruction(qpu, "reset", (slot,))], source=g)
+            self.b.emit("reset", (q,), [Instruction(qpu, "reset", (slot,), condition=condition,
+                                                    origin=g)], source=g)
             return
         self.stats["one_qubit_gates"] += 1
         self.b.emit("gate", (q,), [Instruction(qpu, gate.name, (slot,), gate.params,

@@ -99,10 +99,17 @@ class StateVector:
         self.known[key] = outcome
         return outcome, probability
 
-    def reset(self, key: Hashable) -> None:
-        if key in self.axes:
-            self.measure(key)
+    def reset(self, key: Hashable, forced: int | None = None) -> int:
+        """Reset to |0>; return the (unobserved) outcome, which ``forced`` may fix.
+
+        Resetting an entangled qubit leaves a mixture; forcing the outcome picks
+        the branch, so two simulations can be compared branch by branch.
+        """
+        outcome = self.measure(key, forced)[0] if key in self.axes else self.known.get(key, 0)
+        if key not in self.axes and forced is not None and forced != outcome:
+            raise ImpossibleBranch(f"qubit {key!r} is |{outcome}>, cannot reset from {forced}")
         self.known[key] = 0
+        return outcome
 
     def vector(self, keys: Sequence[Hashable]) -> np.ndarray:
         """The state as a vector over ``keys`` (``keys[0]`` low bit); other qubits must be |0>."""
@@ -123,8 +130,8 @@ def simulate_circuit(circuit: Circuit, *, rng: np.random.Generator | None = None
                      ) -> tuple[np.ndarray, dict[int, int], dict[int, tuple[int, float]]]:
     """Run a circuit; return the final state, the classical bits and each measurement's outcome.
 
-    ``forced`` maps a gate index (a ``measure`` in ``circuit.gates``) to its outcome.
-    The outcomes come back keyed the same way, with their probabilities.
+    ``forced`` maps a gate index (a ``measure`` or ``reset`` in ``circuit.gates``) to its
+    outcome. The outcomes come back keyed the same way, with their probabilities.
 
     >>> from qdcnet.compiler.ir import Circuit, Gate
     >>> state, bits, _ = simulate_circuit(Circuit(2, 0, (Gate("h", (0,)), Gate("cx", (0, 1)))))
@@ -143,7 +150,7 @@ def simulate_circuit(circuit: Circuit, *, rng: np.random.Generator | None = None
             bits[gate.clbits[0]] = outcome
             outcomes[index] = (outcome, p)
         elif gate.name == "reset":
-            sv.reset(gate.qubits[0])
+            outcomes[index] = (sv.reset(gate.qubits[0], forced.get(index)), 1.0)
         elif gate.name != "barrier":
             sv.apply(gate_matrix(gate.name, gate.params), gate.qubits)
     return sv.vector(list(range(circuit.num_qubits))), bits, outcomes

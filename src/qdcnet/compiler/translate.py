@@ -30,7 +30,6 @@ NATIVE_TO_QISKIT: dict[str, tuple[str, int]] = {
     "sx": ("sx", 1), "x": ("x", 1), "h": ("h", 1),
     "cz": ("cz", 2), "fusion": ("cz", 2), "cx": ("cx", 2), "cnot": ("cx", 2),
     "cnot_en": ("cx", 2), "rzz": ("rzz", 2), "ms": ("rxx", 2), "rxx": ("rxx", 2),
-    "iswap": ("iswap", 2), "ecr": ("ecr", 2),
 }
 
 _EULER_BASES = (

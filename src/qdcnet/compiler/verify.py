@@ -47,7 +47,8 @@ def simulate_program(program: DistributedProgram, *, rng: np.random.Generator,
                      ) -> tuple[np.ndarray, dict[str, int], int]:
     """Run the program; return the data state (logical order), all bits, peak live qubits.
 
-    ``forced`` maps an instruction ``origin`` (a measurement of the circuit) to its outcome.
+    ``forced`` maps an instruction ``origin`` (a measurement or reset of the circuit) to its
+    outcome.
     """
     sv = StateVector(rng)
     bits: dict[str, int] = {}
@@ -74,7 +75,7 @@ def simulate_program(program: DistributedProgram, *, rng: np.random.Generator,
                 assert ins.bit is not None
                 bits[ins.bit] = outcome
             elif ins.name == "reset":
-                sv.reset(keys[0])
+                sv.reset(keys[0], forced.get(ins.origin) if ins.origin is not None else None)
             else:
                 sv.apply(gate_matrix(ins.name, ins.params), keys)
             peak = max(peak, sv.num_live)
@@ -89,8 +90,10 @@ def check(circuit: Circuit, program: DistributedProgram, normalized: Circuit, *,
     ``normalized`` is the circuit the program was built from (its measurement
     indices are the instructions' ``origin``). Raises :class:`NotEquivalent`.
     """
-    original_measures = [i for i, g in enumerate(circuit.gates) if g.name == "measure"]
-    normalized_measures = [i for i, g in enumerate(normalized.gates) if g.name == "measure"]
+    # Measurements and resets of the circuit take the same outcomes in both runs.
+    original_measures = [i for i, g in enumerate(circuit.gates) if g.name in ("measure", "reset")]
+    normalized_measures = [i for i, g in enumerate(normalized.gates)
+                           if g.name in ("measure", "reset")]
     if len(original_measures) != len(normalized_measures):  # pragma: no cover - kept by normalize
         raise NotEquivalent("normalize changed the number of measurements")
     worst = 1.0
