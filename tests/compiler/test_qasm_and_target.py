@@ -7,7 +7,7 @@ from pathlib import Path
 import openqasm3
 import pytest
 
-from qdcnet.compiler import CompileTarget, compile_circuit
+from qdcnet.compiler import CompileTarget, TargetQPU, compile_circuit
 from qdcnet.compiler.qasm import program_qasm
 from qdcnet.config.scenario import load_scenario
 from qdcnet.errors import ParameterError
@@ -49,7 +49,6 @@ def test_a_ring_scenario_gives_hop_distances():
 def test_equal_modules_refuses_nonsense():
     with pytest.raises(ParameterError, match="count"):
         CompileTarget.equal_modules(0, 4)
+    twins = (TargetQPU("a", 1, 1), TargetQPU("a", 1, 1))
     with pytest.raises(ParameterError, match="distinct names"):
-        from qdcnet.compiler import TargetQPU
-
-        CompileTarget((TargetQPU("a", 1, 1), TargetQPU("a", 1, 1)), ((0, 1), (1, 0)))
+        CompileTarget(twins, ((0, 1), (1, 0)))

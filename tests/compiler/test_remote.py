@@ -45,7 +45,7 @@ def circuits(draw, max_qubits: int = 12):
             gates.append(Gate(draw(st.sampled_from(ANGLED)), (q,),
                               (draw(st.floats(-math.pi, math.pi)),)))
         elif kind in ("2q", "2qa"):
-            r = draw(st.integers(0, n - 1).filter(lambda x: x != q))
+            r = (q + draw(st.integers(1, n - 1))) % n
             if kind == "2q":
                 gates.append(Gate(draw(st.sampled_from(TWO_QUBIT)), (q, r)))
             else:
@@ -56,7 +56,7 @@ def circuits(draw, max_qubits: int = 12):
             measured.append(q)
         elif measured:
             bit = draw(st.sampled_from(measured))
-            r = draw(st.integers(0, n - 1).filter(lambda x: x != q))
+            r = (q + draw(st.integers(1, n - 1))) % n
             if draw(st.booleans()):
                 gates.append(Gate("x", (q,), condition=Condition((bit,), 1)))
             else:
