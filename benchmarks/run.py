@@ -35,6 +35,7 @@ SUITES = {
     "network": "benchmarks.bench_network",
     "orchestrator": "benchmarks.bench_orchestrator",
     "cli": "benchmarks.bench_cli",
+    "compiler": "benchmarks.bench_compiler",
 }
 
 

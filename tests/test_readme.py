@@ -16,6 +16,7 @@ def test_readme_python_example_runs(capsys):
     out = capsys.readouterr().out
     assert "pairs/s at fidelity" in out
     assert "after swap and DEJMPS" in out
+    assert "1 ebit; EquivalenceReport(" in out
 
 
 def test_readme_shows_the_two_commands():

@@ -47,6 +47,8 @@ __all__ = ["MODELS", "Partition"]
 MODELS = ("fixed", "teleport")
 #: distance charged for a QPU without communication qubits: never worth a cut
 _NO_LINK = 10 ** 6
+#: prices (in ebits, for the longest copy) tried for long-lived copies; 0 breaks ties only
+_LIFETIME_PENALTIES = (0.0, 0.5, 1.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -119,20 +121,28 @@ class Partition:
     def _choose(self, circuit: Circuit, segs: CircuitSegments, hg: Hypergraph,
                 part: list[int], distance: list[list[float]], seed: int,
                 target: CompileTarget, *, movable: bool) -> tuple[int, Assignment]:
-        """The searched placement, or the same owners with short-lived copies: fewer ebits wins.
+        """The searched placement, or the same owners with shorter-lived copies: fewer ebits wins.
 
         The partition counts one ebit per shared segment as if a copy could live
         as long as its segment; with few communication qubits, long-lived copies
-        get evicted and re-made. Both candidates go through ``remote_ops`` and
-        the one that really needs fewer ebits is kept.
+        get evicted and re-made. So the same qubit positions are also tried with
+        gates placed to favour short copies (first among equal-cost placements,
+        then at a growing price in ebits); every candidate goes through
+        ``remote_ops`` and the one that really needs fewest ebits is kept.
         """
         from qdcnet.compiler.placement import GateStructure, place_gates
         from qdcnet.compiler.remote import RemoteOps
 
-        short = list(part)
-        place_gates(GateStructure(hg), short, distance, short_copies=True)
+        structure = GateStructure(hg)
+        options = [part]
+        for penalty in _LIFETIME_PENALTIES:
+            option = list(part)
+            place_gates(structure, option, distance, short_copies=True,
+                        lifetime_penalty=penalty)
+            if option not in options:
+                options.append(option)
         candidates = []
-        for option in (part, short):
+        for option in options:
             assignment = self._assignment(segs, hg, option, distance, seed, movable=movable)
             program = RemoteOps().run(circuit, segs, assignment, target)
             candidates.append((program.num_ebits, assignment.planned_cost, len(candidates),

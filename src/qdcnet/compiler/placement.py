@@ -54,13 +54,17 @@ class GateStructure:
 
 
 def place_gates(structure: GateStructure, part: list[int],
-                distance: Sequence[Sequence[float]], *, short_copies: bool = False) -> float:
+                distance: Sequence[Sequence[float]], *, short_copies: bool = False,
+                lifetime_penalty: float = 0.0) -> float:
     """Set every gate vertex's block optimally for the roots' blocks in ``part``; return the cost.
 
     ``part`` is changed in place for gate vertices only; the returned cost is
     the whole hypergraph's (state edges included). With ``short_copies``, among
     placements of least cost the one whose shared segments span the fewest
     gates wins: copies that live briefly need fewer communication qubits at once.
+    With ``lifetime_penalty`` > 0 a copy instead costs ``1 + penalty * span / longest``
+    ebits, trading ebits for copies that fit few communication qubits; the
+    returned cost is still the plain one.
     """
     hg = structure.hg
     roots = structure.roots
@@ -74,9 +78,9 @@ def place_gates(structure: GateStructure, part: list[int],
         else:
             by_pair[(b, a)].append((gate, e2, e1))
     total = 0.0
-    spans = structure.spans if short_copies else None
+    spans = structure.spans if short_copies or lifetime_penalty > 0 else None
     for (a, b), gates in by_pair.items():
-        total += _cover(gates, a, b, part, hg.weights, distance, spans)
+        total += _cover(gates, a, b, part, hg.weights, distance, spans, lifetime_penalty)
     # Edges without gates (state edges between segments) cost their own cut.
     for e, pins in enumerate(hg.pins):
         if not structure.is_gate_edge[e] and part[pins[0]] != part[pins[1]]:
@@ -86,7 +90,7 @@ def place_gates(structure: GateStructure, part: list[int],
 
 def _cover(gates: list[tuple[int, int, int]], a: int, b: int, part: list[int] | None,
            weights: Sequence[float], distance: Sequence[Sequence[float]],
-           spans: Sequence[int] | None = None) -> float:
+           spans: Sequence[int] | None = None, penalty: float = 0.0) -> float:
     """Minimum-weight vertex cover for one QPU pair; places the gates (if ``part``); its cost."""
     left: dict[int, int] = {}   # edge rooted in a, shared toward b
     right: dict[int, int] = {}  # edge rooted in b, shared toward a
@@ -99,6 +103,19 @@ def _cover(gates: list[tuple[int, int, int]], a: int, b: int, part: list[int] | 
     left_w = [weights[e] * distance[a][b] for e in left]
     right_w = [weights[e] * distance[b][a] for e in right]
     uniform = len(set(left_w) | set(right_w)) == 1 and float(left_w[0]).is_integer()
+    if spans is not None and penalty > 0:
+        longest = max(1, max(spans[e] for e in (*left, *right)))
+        scale = 1000
+        left_pen = [round(scale * (w + penalty * spans[e] / longest))
+                    for w, e in zip(left_w, left, strict=True)]
+        right_pen = [round(scale * (w + penalty * spans[e] / longest))
+                     for w, e in zip(right_w, right, strict=True)]
+        in_left, in_right = _min_cut(left_pen, right_pen, rows, cols)
+        cost = float(np.dot(in_left, left_w) + np.dot(in_right, right_w))
+        if part is not None:
+            for gate, ea, _ in gates:
+                part[gate] = b if in_left[left[ea]] else a
+        return cost
     if spans is not None:
         # Lexicographic: ebits first, then how long the copies live. The scale must
         # exceed the sum of all tie-break terms; coarsen them if the flow would not

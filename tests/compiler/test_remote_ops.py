@@ -136,7 +136,7 @@ def test_random_circuits_compile_to_equivalent_programs(data):
 
 
 @pytest.mark.slow
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_circuits_compile_to_equivalent_programs_at_length(data):
     circuit = data.draw(circuits())
