@@ -23,7 +23,8 @@ from qdcnet._version import __version__
 __all__ = ["RECORDED_PACKAGES", "content_hash", "environment"]
 
 #: Libraries whose versions can change a result, recorded in every output.
-RECORDED_PACKAGES = ("numpy", "scipy", "networkx", "pydantic", "stim", "pymatching", "qiskit")
+RECORDED_PACKAGES = ("numpy", "scipy", "networkx", "pydantic", "stim", "pymatching", "sinter",
+                     "qiskit")
 
 
 def _version(package: str) -> str | None:

@@ -155,6 +155,75 @@ def demo(
     run_demo(duration=duration, seed=seed, json_path=json_path)
 
 
+qec_app = typer.Typer(
+    help="Distributed error correction: the seam threshold, the pair supply, the decoder.",
+    no_args_is_help=True,
+)
+app.add_typer(qec_app, name="qec")
+OutOption = Annotated[Path, typer.Option(help="Folder for JSON, CSV and plots.")]
+
+
+@qec_app.command("seam")
+def qec_seam(
+    distances: Annotated[str, typer.Option(help="Code distances.")] = "3,5,7",
+    bulk: Annotated[str, typer.Option(help="Bulk circuit noise values.")] = "0.001,0.005",
+    seams: Annotated[str, typer.Option(
+        help="Seam Bell-pair infidelities: a list, or start:stop:points.")] = "0:0.3:13",
+    bases: Annotated[str, typer.Option(help="Memory bases.")] = "x,z",
+    layout: Annotated[str, typer.Option(help="vertical, horizontal, 2x2 or monolithic.")]
+    = "vertical",
+    protocol: Annotated[str, typer.Option(help="teleported_cnot or cat.")] = "teleported_cnot",
+    max_shots: Annotated[int, typer.Option(help="Shots per point at most.")] = 100_000,
+    max_errors: Annotated[int, typer.Option(help="Stop a point after this many errors.")]
+    = 500,
+    workers: Annotated[int, typer.Option(help="Parallel processes.")] = 1,
+    engine: Annotated[str, typer.Option(help="stim (seeded) or sinter.")] = "stim",
+    seed: Annotated[int, typer.Option(help="Root seed (recorded).")] = 1,
+    out: OutOption = Path("qec_seam"),
+) -> None:
+    """Logical error against seam infidelity for several distances; the crossing points."""
+    from qdcnet.cli.qec import run_seam
+
+    run_seam(distances=distances, bulk=bulk, seams=seams, bases=bases, layout=layout,
+             protocol=protocol, max_shots=max_shots, max_errors=max_errors, workers=workers,
+             engine=engine, seed=seed, out=out)
+
+
+@qec_app.command("supply")
+def qec_supply(
+    scenario: Annotated[Path | None, typer.Argument(
+        help="A data-center scenario; without one, two QPUs of every platform.")] = None,
+    pair: Annotated[list[str] | None, typer.Option(help="QPU pair A-B (repeatable).")] = None,
+    distance: Annotated[int, typer.Option(help="Code distance.")] = 7,
+    protocol: Annotated[str, typer.Option(help="teleported_cnot or cat.")] = "teleported_cnot",
+    depths: Annotated[str, typer.Option(help="Pair-buffer depths to try.")] = "0,4,8,16,32",
+    max_shots: Annotated[int, typer.Option(help="Shots per buffer point.")] = 20_000,
+    bulk: Annotated[float | None, typer.Option(
+        help="Bulk noise for the buffer study (default: the profile's two-qubit gate error)."
+    )] = None,
+    seed: Annotated[int, typer.Option(help="Root seed (recorded).")] = 1,
+    out: OutOption = Path("qec_supply"),
+) -> None:
+    """Pairs a seam needs per cycle against what the links supply; the pair buffer."""
+    from qdcnet.cli.qec import run_supply
+
+    run_supply(scenario, pairs=pair or [], distance=distance, protocol=protocol,
+               depths=depths, max_shots=max_shots, seed=seed, out=out, bulk=bulk)
+
+
+@qec_app.command("decoder")
+def qec_decoder(
+    distances: Annotated[str, typer.Option(help="Code distances.")] = "3,5,7,9,11",
+    shots: Annotated[int, typer.Option(help="Shots timed per distance.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Root seed (recorded).")] = 1,
+    out: OutOption = Path("qec_decoder"),
+) -> None:
+    """Decoding time per round against each platform's cycle, and the backlog."""
+    from qdcnet.cli.qec import run_decoder
+
+    run_decoder(distances=distances, shots=shots, seed=seed, out=out)
+
+
 def main_entry() -> None:
     """Console-script entry: user mistakes print one line, never a traceback."""
     from qdcnet.errors import QdcnetError

@@ -1,0 +1,197 @@
+"""Can the network feed a distributed code? Pairs per cycle against what links supply.
+
+For a seam between two QPUs, a code of distance ``d`` consumes
+:attr:`~qdcnet.qec.surface.SurfacePatch.pairs_per_round` Bell pairs every
+QEC cycle. The link between the QPUs, as the scenario configures it, supplies
+pairs at the rate and fidelity of the analytic path estimate (with 0, 1 or 2
+rounds of DEJMPS distillation). The ratio of the two is the **gap**; closing
+it takes that many links in parallel (communication qubits at each end and
+fibre channels or stations to match).
+
+The **pair buffer** (:func:`buffer_study`): pairs arrive as a Poisson process
+at the supplied rate; up to ``depth`` of them wait in storage memories
+between rounds (the freshest kept); at the start of a round the code takes
+the freshest pairs it needs and, if too few are there, waits for the rest
+with its data qubits idle. A deeper buffer means fewer waits but older
+pairs. Both costs are turned into noise: the waiting into each data qubit's
+twirled T1/T2 channel, the age into the pair's decay in the two storage
+memories (both ends), and the logical error per round is sampled.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from qdcnet.errors import ParameterError
+
+__all__ = [
+    "BufferPoint",
+    "SupplyRow",
+    "buffer_study",
+    "platform_datacenter",
+    "supply_rows",
+]
+
+
+@dataclass(frozen=True)
+class SupplyRow:
+    """What one QPU pair's link supplies against what a distance-d seam needs."""
+
+    qpus: tuple[str, str]
+    platform: str
+    cycle_time_s: float
+    cycle_time_source: str
+    distance: int
+    protocol: str
+    pairs_per_round: int
+    needed_hz: float
+    distillation_rounds: int
+    supplied_hz: float
+    fidelity: float
+    gap: float
+    parallel_links: int
+    bulk_error: float
+
+    @property
+    def seam_infidelity(self) -> float:
+        return 1.0 - self.fidelity
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["seam_infidelity"] = self.seam_infidelity
+        return out
+
+
+def platform_datacenter(profile: str, *, length: str = "10 m", seed: int = 1) -> Any:
+    """Two QPUs of one platform and a BSM station between them, in a scheme the profile allows."""
+    from qdcnet.hardware.components import CompatibilityError
+    from qdcnet.network.datacenter import DataCenter
+
+    last: Exception | None = None
+    for scheme in ("two_click", "single_click"):
+        document = {
+            "schema_version": 1, "kind": "datacenter", "name": f"{profile}-pair", "seed": seed,
+            "qpus": [{"name": f"{profile}_a", "profile": profile, "communication_qubits": 2},
+                     {"name": f"{profile}_b", "profile": profile, "communication_qubits": 2}],
+            "bsm_stations": [{"name": "bsm"}],
+            "fibers": [{"between": [f"{profile}_a", "bsm"], "length": length},
+                       {"between": [f"{profile}_b", "bsm"], "length": length}],
+            "links": {"scheme": scheme},
+        }
+        dc = DataCenter.from_document(document)
+        try:
+            dc.estimate((f"{profile}_a", f"{profile}_b"))
+        except CompatibilityError as exc:
+            last = exc
+            continue
+        return dc
+    raise ParameterError("profile", profile, "a platform with a photonic interface",
+                         str(last))
+
+
+def supply_rows(datacenter: Any, pairs: list[tuple[str, str]], *, distance: int = 7,
+                protocol: str = "teleported_cnot", layout: str = "vertical",
+                distillation_rounds: tuple[int, ...] = (0, 1, 2)) -> list[SupplyRow]:
+    """One row per QPU pair and distillation setting."""
+    from qdcnet.config.scenario import DistillationConfig
+    from qdcnet.qec.surface import SurfacePatch
+
+    patch = SurfacePatch(distance, layout, protocol)
+    rows = []
+    for a, b in pairs:
+        profile = datacenter.profiles[a]
+        cycle = profile.qec_cycle_time_s
+        if not cycle or not math.isfinite(cycle):
+            raise ParameterError(f"{a}: qec_cycle_time", cycle, "a positive time")
+        source = profile.cited("qec_cycle_time") if "qec_cycle_time" in profile.provenance \
+            else ""
+        path = datacenter.paths(a, b, k=1)[0]
+        needed = patch.pairs_per_round / cycle
+        bulk = 1.0 - profile.two_qubit_gate.fidelity
+        for rounds in distillation_rounds:
+            estimate = datacenter.estimate(
+                path, None if rounds == 0 else DistillationConfig(rounds=rounds))
+            gap = needed / estimate.rate_hz if estimate.rate_hz > 0 else math.inf
+            rows.append(SupplyRow(
+                qpus=(a, b), platform=profile.name, cycle_time_s=cycle,
+                cycle_time_source=source, distance=distance, protocol=protocol,
+                pairs_per_round=patch.pairs_per_round, needed_hz=needed,
+                distillation_rounds=rounds, supplied_hz=estimate.rate_hz,
+                fidelity=estimate.fidelity, gap=gap,
+                parallel_links=max(1, math.ceil(gap)) if math.isfinite(gap) else 0,
+                bulk_error=bulk))
+    return rows
+
+
+@dataclass(frozen=True)
+class BufferPoint:
+    """Waiting and pair age per round for one buffer depth."""
+
+    depth: int
+    rate_hz: float
+    mean_wait_s: float
+    starved_rounds: float
+    mean_age_s: float
+    idle_error: float
+    seam_infidelity: float
+    state: tuple[float, float, float, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def buffer_study(*, rate_hz: float, cycle_s: float, pairs_per_round: int,
+                 depths: list[int], data_t1_s: float, data_t2_s: float,
+                 pair_state: Any, store_t1_s: float, store_t2_s: float,
+                 rounds: int = 20_000, seed: int = 1) -> list[BufferPoint]:
+    """Simulate the pair queue for each buffer depth (see the module doc)."""
+    from qdcnet.quantum.pauli import memory_pauli
+
+    if rate_hz <= 0:
+        raise ParameterError("rate_hz", rate_hz, "> 0")
+    if pairs_per_round < 1:
+        raise ParameterError("pairs_per_round", pairs_per_round, ">= 1")
+    out = []
+    for depth in depths:
+        if depth < 0:
+            raise ParameterError("depth", depth, ">= 0")
+        rng = np.random.default_rng([seed, depth])
+        waits = np.empty(rounds)
+        ages: list[float] = []
+        buffer: list[float] = []  # arrival times, oldest first
+        now = 0.0
+        for r in range(rounds):
+            # Pairs made during the round; only the freshest `depth` are kept.
+            count = rng.poisson(rate_hz * cycle_s)
+            if count:
+                made = np.sort(now + rng.random(count) * cycle_s).tolist()
+                buffer = (buffer + made)[-depth:] if depth else []
+            now += cycle_s
+            wait = 0.0
+            missing = pairs_per_round - len(buffer)
+            if missing > 0:
+                gaps = rng.exponential(1.0 / rate_hz, missing)
+                arrivals = now + np.cumsum(gaps)
+                wait = float(arrivals[-1] - now)
+                buffer = buffer + arrivals.tolist()
+            start = now + wait
+            used = buffer[-pairs_per_round:]
+            buffer = buffer[:-pairs_per_round] if len(buffer) > pairs_per_round else []
+            ages.extend(start - t for t in used)
+            waits[r] = wait
+            now = start
+        mean_wait = float(waits.mean())
+        mean_age = float(np.mean(ages))
+        # Average the twirled idle channel over the waits (Pauli channels mix linearly).
+        idle = float(np.mean([1.0 - memory_pauli(w, data_t1_s, data_t2_s)[0]
+                              for w in waits[: min(rounds, 4000)]]))
+        rate_t1 = 2.0 / store_t1_s if math.isfinite(store_t1_s) else 0.0
+        rate_t2 = 2.0 / store_t2_s if math.isfinite(store_t2_s) else 0.0
+        aged = pair_state.age(mean_age, rate_t1, rate_t2)
+        out.append(BufferPoint(depth, rate_hz, mean_wait, float((waits > 0).mean()), mean_age,
+                               idle, 1.0 - aged.fidelity, tuple(aged.coefficients)))
+    return out

@@ -1,0 +1,62 @@
+"""qdcnet qec seam / supply / decoder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from qdcnet.cli.main import app
+
+runner = CliRunner()
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "qec_ion_modules.yaml"
+
+
+def test_seam_sweep_writes_points_crossings_and_a_plot(tmp_path):
+    out = tmp_path / "seam"
+    result = runner.invoke(app, ["qec", "seam", "--distances", "3,5", "--bulk", "0.001",
+                                 "--seams", "0.05,0.15,0.3", "--bases", "z",
+                                 "--max-shots", "3000", "--seed", "5", "--out", str(out)],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Crossing points" in result.output
+    document = json.loads((out / "seam.json").read_text())
+    assert document["seed"] == 5
+    points = document["results"]["points"]
+    assert len(points) == 6
+    assert {p["engine"] for p in points} == {"stim"}
+    assert document["results"]["pairs_per_round"] == {"3": 5, "5": 9}
+    assert (out / "seam.png").stat().st_size > 1000
+    assert (out / "seam.csv").read_text().startswith("distance,basis,bulk,seam")
+
+
+def test_supply_on_the_example_closes_the_gap_with_parallel_links(tmp_path):
+    out = tmp_path / "supply"
+    result = runner.invoke(app, ["qec", "supply", str(EXAMPLE), "--distance", "3",
+                                 "--depths", "0,5", "--max-shots", "500", "--bulk", "0.001",
+                                 "--out", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    document = json.loads((out / "supply.json").read_text())
+    rows = document["results"]["rows"]
+    assert [r["distillation_rounds"] for r in rows] == [0, 1, 2]
+    assert all(r["needed_hz"] == 5 / r["cycle_time_s"] for r in rows)
+    buffer = document["results"]["buffers"]["left-right"]
+    assert buffer["links"] == rows[0]["parallel_links"]
+    assert [p["depth"] for p in buffer["points"]] == [0, 5]
+    assert (out / "buffer_left-right.png").exists()
+
+
+def test_decoder_timing_and_one_line_errors(tmp_path):
+    result = runner.invoke(app, ["qec", "decoder", "--distances", "3", "--shots", "100",
+                                 "--out", str(tmp_path / "dec")], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "dec" / "decoder.png").exists()
+    run = subprocess.run([sys.executable, "-m", "qdcnet", "qec", "seam", "--distances", "1",
+                          "--out", str(tmp_path / "bad")], capture_output=True, text=True,
+                         check=False)
+    assert run.returncode == 2
+    assert "distance = 1 is out of range" in run.stderr
+    assert "Traceback" not in run.stderr
