@@ -165,6 +165,18 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _write(out: Path, report: dict, text: str) -> None:
+    """JSON and markdown, each replaced atomically (a crash later keeps the rows)."""
+    from qdcnet.provenance import environment
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    report = {**report, "environment": environment()}
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(report, indent=2))
+    tmp.replace(out.with_suffix(".json"))
+    out.with_suffix(".md").write_text(text + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="QFT and QAOA only, 2 seeds")
@@ -179,23 +191,18 @@ def main(argv: list[str] | None = None) -> int:
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         futures = [pool.submit(compile_row, name, modules, seeds) for name, modules in jobs]
         rows = [f.result() for f in futures]
-    gates = 2000 if args.quick else 10_000
-    timing = runtime(gates)
     table = _table(rows)
     print(table)
-    print(f"\nruntime: 100 qubits, {gates} gates ({timing['two_qubit_gates']} CZ), 8 QPUs: "
-          f"{timing['wall_s']:.1f} s; pass times "
-          + ", ".join(f"{k} {v:.2f} s" for k, v in timing["timings"].items()))
-    from qdcnet.provenance import environment
-
     out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    report = {"quick": args.quick, "seeds": seeds, "wall_s": time.time() - started,
-              "environment": environment(), "rows": rows, "runtime": timing}
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(report, indent=2))
-    tmp.replace(out.with_suffix(".json"))
-    out.with_suffix(".md").write_text(table + "\n")
+    _write(out, {"quick": args.quick, "seeds": seeds, "rows": rows}, table)
+    gates = 2000 if args.quick else 10_000
+    timing = runtime(gates)
+    line = (f"runtime: 100 qubits, {gates} gates ({timing['two_qubit_gates']} CZ), 8 QPUs: "
+            f"{timing['wall_s']:.1f} s; pass times "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in timing["timings"].items()))
+    print("\n" + line)
+    _write(out, {"quick": args.quick, "seeds": seeds, "wall_s": time.time() - started,
+                 "rows": rows, "runtime": timing}, table + "\n\n" + line)
     print(f"wrote {out.with_suffix('.json')} and {out.with_suffix('.md')}", file=sys.stderr)
     return 0
 

@@ -160,7 +160,10 @@ class Partition:
         except ValueError:
             raise CircuitError("no assignment of the circuit's qubits fits the QPUs' "
                                "capacities") from None
-        owner_search(hg, part, capacity, distance, rng, max_evaluations=self.search_evaluations)
+        # Each evaluation costs time in proportion to the gates; keep big circuits brisk.
+        gates = sum(1 for kind, _ in hg.labels if kind == "gate")
+        budget = min(self.search_evaluations, max(500, 2_000_000 // max(1, gates)))
+        owner_search(hg, part, capacity, distance, rng, max_evaluations=budget)
         fm_refine(hg, part, capacity, distance, rng)
         relabelled = _relabel(hg, part, target, distance)
         if relabelled != part:

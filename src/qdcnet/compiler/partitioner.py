@@ -76,6 +76,11 @@ class _State:
         self.k = len(capacity)
         self.part = part
         self.distance = distance
+        k = len(capacity)
+        # With every distance 1, the cost is connectivity minus one and a move's
+        # gain needs no distance lookups (the root's own block always holds a pin).
+        self.uniform = all(distance[i][j] == (0.0 if i == j else 1.0)
+                           for i in range(k) for j in range(k))
         self.cap = np.asarray(capacity, dtype=np.int64)
         self.profiles = profiles if profiles is not None else _Profiles(hg)
         k = self.k
@@ -99,6 +104,12 @@ class _State:
         part, distance, k = self.part, self.distance, self.k
         a = part[v]
         pins_of, pc_of, weights = self.hg.pins, self.pc, self.hg.weights
+        if self.uniform:
+            total = 0.0
+            for e in self.hg.vertex_edges[v]:
+                pc = pc_of[e]
+                total += weights[e] * ((pc[a] == 1) - (pc[b] == 0))
+            return total
         delta = 0.0
         for e in self.hg.vertex_edges[v]:
             pc = pc_of[e]
@@ -123,14 +134,11 @@ class _State:
         return -delta
 
     def candidates(self, v: int) -> set[int]:
-        a = self.part[v]
         pc_of = self.pc
         blocks: set[int] = set()
         for e in self.hg.vertex_edges[v]:
-            pc = pc_of[e]
-            for x in range(self.k):
-                if pc[x] and x != a:
-                    blocks.add(x)
+            blocks.update(x for x, c in enumerate(pc_of[e]) if c)
+        blocks.discard(self.part[v])
         return blocks
 
     def fits(self, v: int, b: int, slack: int) -> bool:
@@ -319,7 +327,12 @@ def _hierarchy(hg: Hypergraph, capacity: Sequence[int], rng: np.random.Generator
 
 
 def _initial(hg: Hypergraph, capacity: Sequence[int], rng: np.random.Generator,
-             profiles: _Profiles) -> list[int] | None:
+             profiles: _Profiles, tight: bool = False) -> list[int] | None:
+    """Weighted vertices by decreasing weight into blocks; gates follow their roots.
+
+    Worst fit (the emptiest block) spreads load; ``tight`` uses best fit (the
+    fullest block that still fits), which packs nearly full capacities.
+    """
     k = len(capacity)
     cap = np.asarray(capacity, dtype=np.int64)
     counts = np.zeros((k, hg.num_times), dtype=np.int64)
@@ -335,8 +348,9 @@ def _initial(hg: Hypergraph, capacity: Sequence[int], rng: np.random.Generator,
             window = counts[b, off:off + len(arr)] + arr
             if (window <= cap[b]).all():
                 room = int((cap[b] - window).min())
-                if room > best_room:
-                    best, best_room = b, room
+                score = -room if tight else room
+                if best < 0 or score > best_room:
+                    best, best_room = b, score
         if best < 0:
             return None
         part[v] = best
@@ -364,16 +378,22 @@ def partition(hg: Hypergraph, capacity: Sequence[int], distance: list[list[float
     k = len(capacity)
     stop_at = stop_at or max(40, 6 * k)
     levels = _hierarchy(hg, capacity, rng, None, stop_at)
-    coarsest = levels[-1][0]
-    profiles = _Profiles(coarsest)
     best: tuple[float, list[int]] | None = None
-    for _ in range(initial_tries):
-        part = _initial(coarsest, capacity, rng, profiles)
-        if part is None:
-            continue
-        cost = fm_refine(coarsest, part, capacity, distance, rng, profiles=profiles)
-        if best is None or cost < best[0] - _EPS:
-            best = (cost, part)
+    # Nearly full blocks can defeat packing at the coarsest level: then start finer.
+    while best is None and levels:
+        coarsest = levels[-1][0]
+        profiles = _Profiles(coarsest)
+        for attempt in range(initial_tries):
+            part = _initial(coarsest, capacity, rng, profiles, tight=attempt % 2 == 1)
+            if part is None:
+                continue
+            cost = fm_refine(coarsest, part, capacity, distance, rng, profiles=profiles)
+            if best is None or cost < best[0] - _EPS:
+                best = (cost, part)
+        if best is None:
+            levels.pop()
+            if levels:
+                levels[-1] = (levels[-1][0], None, levels[-1][2])
     if best is None:
         raise ValueError("no assignment of the circuit's qubits fits the QPUs' capacities")
     part = _uncoarsen(levels, best[1], capacity, distance, rng)
