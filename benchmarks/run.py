@@ -36,6 +36,7 @@ SUITES = {
     "orchestrator": "benchmarks.bench_orchestrator",
     "cli": "benchmarks.bench_cli",
     "compiler": "benchmarks.bench_compiler",
+    "qec": "benchmarks.bench_qec",
 }
 
 

@@ -17,6 +17,7 @@ def test_readme_python_example_runs(capsys):
     assert "pairs/s at fidelity" in out
     assert "after swap and DEJMPS" in out
     assert "1 ebit; EquivalenceReport(" in out
+    assert "logical error per round: " in out
 
 
 def test_readme_shows_the_two_commands():
