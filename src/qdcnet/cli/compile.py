@@ -51,6 +51,12 @@ def run(circuit: Path, *, scenario: Path, model: str, seeds: int, seed: int | No
     console.print(
         f"ebits: {summary['ebits']} (partition planned {summary['planned_ebits']}; "
         f"one per non-local gate would need {summary['baseline_ebits']})")
+    stats = summary["remote_ops"]
+    console.print(
+        f"two-qubit gates: {stats.get('two_qubit_gates_local', 0)} local, "
+        f"{stats.get('two_qubit_gates_shared', 0)} on shared qubits; "
+        f"{stats.get('cat_links', 0)} cat links, {stats.get('teleports', 0)} teleportations, "
+        f"{stats.get('evictions', 0)} copies closed early for communication qubits")
     _tables(console, result, target)
     console.print("pass times: " + ", ".join(
         f"{name} {format_number(t, 3)} s" for name, t in summary["timings_s"].items()))

@@ -133,7 +133,7 @@ def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protoc
     table = Table(title=f"Pair supply for a distance-{distance} seam ({protocol})",
                   title_justify="left")
     for column in ("QPUs", "cycle", "pairs/round", "needed [Hz]", "DEJMPS", "supplied [Hz]",
-                   "F", "gap", "links to close"):
+                   "F", "gap", "links to close*"):
         table.add_column(column)
     for _, r in all_rows:
         table.add_row(f"{r.qpus[0]}-{r.qpus[1]}", f"{format_number(r.cycle_time_s)} s",
@@ -141,6 +141,8 @@ def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protoc
                       str(r.distillation_rounds), format_number(r.supplied_hz),
                       f"{r.fidelity:.4f}", f"{r.gap:.3g}x", str(r.parallel_links))
     console.print(table)
+    console.print("* parallel links, each with its own communication qubit at both QPUs, its "
+                  "own fibre or WDM channel and its own BSM unit")
     for profile, why in skipped.items():
         console.print(f"skipped {profile}: {why}")
     folder = _out(out)

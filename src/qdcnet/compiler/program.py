@@ -218,6 +218,8 @@ class DistributedProgram:
             "circuit_gates_2q_on_shared_qubits": remote_gates,
             "messages": messages,
             "instructions_by_qpu": native,
+            "remote_ops": {k: v for k, v in sorted(self.metadata.items())
+                           if isinstance(v, int)},
             "critical_path_s": self.critical_path_s() if self.translated else math.nan,
         }
 
