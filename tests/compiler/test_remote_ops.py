@@ -126,23 +126,24 @@ def _check_dag(program):
     assert all(not slots for slots in live_copies.values())
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_random_circuits_compile_to_equivalent_programs(data):
+def _random_case(data) -> None:
     circuit = data.draw(circuits())
     model = data.draw(st.sampled_from(["fixed", "teleport"]))
     target = data.draw(targets(circuit.num_qubits, model == "teleport"))
     _check_program(circuit, target, model, data.draw(st.integers(0, 3)))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_circuits_compile_to_equivalent_programs(data):
+    _random_case(data)
 
 
 @pytest.mark.slow
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_circuits_compile_to_equivalent_programs_at_length(data):
-    circuit = data.draw(circuits())
-    model = data.draw(st.sampled_from(["fixed", "teleport"]))
-    target = data.draw(targets(circuit.num_qubits, model == "teleport"))
-    _check_program(circuit, target, model, data.draw(st.integers(0, 3)))
+    _random_case(data)
 
 
 def test_one_ebit_serves_a_run_of_gates_and_embedding_crosses_an_x():

@@ -428,6 +428,23 @@ def _uncoarsen(levels: list[tuple[Hypergraph, list[int] | None, list[int] | None
     return part
 
 
+def _keep_better(hg: Hypergraph, structure: object, part: list[int], original: list[int],
+                 original_cost: float, distance: list[list[float]]) -> float:
+    """Place gates exactly for the searched owners; fall back to ``original`` if worse.
+
+    Exact placement never uses a third QPU, so a search can end above an FM
+    result that did; the better of the two is kept.
+    """
+    from qdcnet.compiler.placement import place_gates
+
+    place_gates(structure, part, distance)  # type: ignore[arg-type]
+    cost = hg.cost(part, distance)
+    if cost > original_cost + _EPS:
+        part[:] = original
+        return original_cost
+    return cost
+
+
 def owner_search(hg: Hypergraph, part: list[int], capacity: Sequence[int],
                  distance: list[list[float]], rng: np.random.Generator, *,
                  max_evaluations: int = 4000) -> float:
@@ -502,12 +519,7 @@ def owner_search(hg: Hypergraph, part: list[int], capacity: Sequence[int],
                     shift(v, b, a)
                 if part[v] != a:
                     break
-    place_gates(structure, part, distance)
-    cost = hg.cost(part, distance)
-    if cost > original_cost + _EPS:
-        part[:] = original
-        return original_cost
-    return cost
+    return _keep_better(hg, structure, part, original, original_cost, distance)
 
 
 def exchange_search(hg: Hypergraph, chains: list[list[int]], part: list[int],
@@ -588,11 +600,4 @@ def exchange_search(hg: Hypergraph, chains: list[list[int]], part: list[int],
                         break
                 if accepted or evaluations >= max_evaluations:
                     break
-                if evaluations >= max_evaluations:
-                    break
-    place_gates(structure, part, distance)
-    cost = hg.cost(part, distance)
-    if cost > original_cost + _EPS:
-        part[:] = original
-        return original_cost
-    return cost
+    return _keep_better(hg, structure, part, original, original_cost, distance)

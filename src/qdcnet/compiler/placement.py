@@ -103,39 +103,30 @@ def _cover(gates: list[tuple[int, int, int]], a: int, b: int, part: list[int] | 
     left_w = [weights[e] * distance[a][b] for e in left]
     right_w = [weights[e] * distance[b][a] for e in right]
     uniform = len(set(left_w) | set(right_w)) == 1 and float(left_w[0]).is_integer()
-    if spans is not None and penalty > 0:
-        longest = max(1, max(spans[e] for e in (*left, *right)))
-        scale = 1000
-        left_pen = [round(scale * (w + penalty * spans[e] / longest))
-                    for w, e in zip(left_w, left, strict=True)]
-        right_pen = [round(scale * (w + penalty * spans[e] / longest))
-                     for w, e in zip(right_w, right, strict=True)]
-        in_left, in_right = _min_cut(left_pen, right_pen, rows, cols)
-        cost = float(np.dot(in_left, left_w) + np.dot(in_right, right_w))
-        if part is not None:
-            for gate, ea, _ in gates:
-                part[gate] = b if in_left[left[ea]] else a
-        return cost
     if spans is not None:
-        # Lexicographic: ebits first, then how long the copies live. The scale must
-        # exceed the sum of all tie-break terms; coarsen them if the flow would not
-        # fit in 32-bit capacities.
-        ties = [spans[e] for e in (*left, *right)]
-        budget = (2 ** 30) // max(1, round(sum(left_w) + sum(right_w)))
-        if 1 + sum(ties) > budget:
-            top = max(max(ties), 1)
-            levels = max(1, budget // (2 * len(ties)) - 1)
-            ties = [t * levels // top for t in ties]
-        scale = 1 + sum(ties)
-        left_tb = [w * scale + t for w, t in zip(left_w, ties[:len(left)], strict=True)]
-        right_tb = [w * scale + t for w, t in zip(right_w, ties[len(left):], strict=True)]
-        in_left, in_right = _min_cut(left_tb, right_tb, rows, cols)
+        if penalty > 0:
+            # A copy costs 1 + penalty * span / longest ebits (scaled to integers).
+            longest = max(1, max(spans[e] for e in (*left, *right)))
+            left_cap = [round(1000 * (w + penalty * spans[e] / longest))
+                        for w, e in zip(left_w, left, strict=True)]
+            right_cap = [round(1000 * (w + penalty * spans[e] / longest))
+                         for w, e in zip(right_w, right, strict=True)]
+        else:
+            # Lexicographic: ebits first, then how long the copies live. The scale must
+            # exceed the sum of all tie-break terms; coarsen them if the flow would not
+            # fit in 32-bit capacities.
+            ties = [spans[e] for e in (*left, *right)]
+            budget = (2 ** 30) // max(1, round(sum(left_w) + sum(right_w)))
+            if 1 + sum(ties) > budget:
+                top = max(max(ties), 1)
+                levels = max(1, budget // (2 * len(ties)) - 1)
+                ties = [t * levels // top for t in ties]
+            scale = 1 + sum(ties)
+            left_cap = [w * scale + t for w, t in zip(left_w, ties[:len(left)], strict=True)]
+            right_cap = [w * scale + t for w, t in zip(right_w, ties[len(left):], strict=True)]
+        in_left, in_right = _min_cut(left_cap, right_cap, rows, cols)
         cost = float(np.dot(in_left, left_w) + np.dot(in_right, right_w))
-        if part is not None:
-            for gate, ea, _ in gates:
-                part[gate] = b if in_left[left[ea]] else a
-        return cost
-    if uniform:
+    elif uniform:
         in_left, in_right = _konig(len(left), len(right), rows, cols)
         cost = (sum(in_left) + sum(in_right)) * left_w[0]
     else:
