@@ -71,7 +71,7 @@ def infidelity_from(value: float, convention: str) -> float:
     ``"two_qubit_depolarizing"`` (p on both halves, 15 Paulis: ε = 4p/5) or
     ``"one_qubit_depolarizing"`` (p on one half: ε = p).
 
-    >>> infidelity_from(0.1, "werner")
+    >>> round(infidelity_from(0.1, "werner"), 12)
     0.075
     """
     factors = {"infidelity": 1.0, "werner": 0.75, "two_qubit_depolarizing": 0.8,
