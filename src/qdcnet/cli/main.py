@@ -173,6 +173,9 @@ def qec_seam(
     layout: Annotated[str, typer.Option(help="vertical, horizontal, 2x2 or monolithic.")]
     = "vertical",
     protocol: Annotated[str, typer.Option(help="teleported_cnot or cat.")] = "teleported_cnot",
+    idle: Annotated[str, typer.Option(
+        help="Bulk idle noise: every_layer, or once_per_round (stim's convention).")]
+    = "every_layer",
     max_shots: Annotated[int, typer.Option(help="Shots per point at most.")] = 100_000,
     max_errors: Annotated[int, typer.Option(help="Stop a point after this many errors.")]
     = 500,
@@ -186,7 +189,7 @@ def qec_seam(
 
     run_seam(distances=distances, bulk=bulk, seams=seams, bases=bases, layout=layout,
              protocol=protocol, max_shots=max_shots, max_errors=max_errors, workers=workers,
-             engine=engine, seed=seed, out=out)
+             engine=engine, seed=seed, out=out, idle=idle)
 
 
 @qec_app.command("supply")

@@ -42,7 +42,7 @@ def _out(out: Path) -> Path:
 
 def run_seam(*, distances: str, bulk: str, seams: str, bases: str, layout: str, protocol: str,
              max_shots: int, max_errors: int, workers: int, engine: str, seed: int,
-             out: Path) -> None:
+             out: Path, idle: str = "every_layer") -> None:
     from qdcnet.qec.plots import plot_seam
     from qdcnet.qec.sampling import SeamTask, crossing_points, run_tasks
     from qdcnet.qec.surface import SurfacePatch
@@ -56,11 +56,13 @@ def run_seam(*, distances: str, bulk: str, seams: str, bases: str, layout: str, 
             raise ParameterError("--bases", bases, "x, z or x,z")
     for d in ds:
         SurfacePatch(d, layout, protocol)  # validates before any sampling
+    if idle not in ("every_layer", "once_per_round"):
+        raise ParameterError("--idle", idle, "every_layer or once_per_round")
     for value in bulks + eps:
         if not 0 <= value <= 0.75:
             raise ParameterError("noise", value, "[0, 0.75]")
-    tasks = [SeamTask(d, b, p, e, layout, protocol) for p in bulks for b in basis_list
-             for d in ds for e in eps]
+    tasks = [SeamTask(d, b, p, e, layout, protocol, idle=idle) for p in bulks
+             for b in basis_list for d in ds for e in eps]
     results = run_tasks(tasks, seed=seed, max_shots=max_shots, max_errors=max_errors,
                         workers=workers, engine=engine)
     crossings = crossing_points(results, seed=seed)
@@ -88,7 +90,8 @@ def run_seam(*, distances: str, bulk: str, seams: str, bases: str, layout: str, 
     write_json(folder / "seam.json", result_document(
         kind="qec-seam", seed=seed, scenario={"distances": ds, "bulk": bulks, "seams": eps,
                                               "bases": basis_list, "layout": layout,
-                                              "protocol": protocol, "max_shots": max_shots,
+                                              "protocol": protocol, "idle": idle,
+                                              "max_shots": max_shots,
                                               "max_errors": max_errors, "engine": engine},
         results={"points": rows, "crossings": [c.to_dict() for c in crossings],
                  "pairs_per_round": pairs,

@@ -54,13 +54,16 @@ class SeamTask:
     protocol: str = "teleported_cnot"
     rounds: int | None = None
     idle_per_round: float = 0.0
+    #: "every_layer" or "once_per_round" (see memory_circuit)
+    idle: str = "every_layer"
 
     def circuit(self) -> Any:
         from qdcnet.qec.surface import memory_circuit
 
         return memory_circuit(self.distance, rounds=self.rounds, basis=self.basis,
                               layout=self.layout, protocol=self.protocol, bulk=self.bulk,
-                              seam=self.seam, idle_per_round=self.idle_per_round)
+                              seam=self.seam, idle_per_round=self.idle_per_round,
+                              idle=self.idle)
 
     @property
     def num_rounds(self) -> int:

@@ -207,6 +207,7 @@ class _Builder:
 
     bulk: float
     qubits: list[int]
+    idle_every_layer: bool = True
     circuit: Any = None
     measurements: int = 0
     record: dict[Any, list[int]] = field(default_factory=dict)
@@ -226,6 +227,8 @@ class _Builder:
         self._idle(set(targets) | set(touched))
 
     def _idle(self, busy: set[int]) -> None:
+        if not self.idle_every_layer:
+            return
         idle = [q for q in self.qubits if q not in busy]
         if self.bulk > 0 and idle:
             self.circuit.append("DEPOLARIZE1", idle, self.bulk)
@@ -248,17 +251,23 @@ class _Builder:
 
 def memory_circuit(distance: int, *, rounds: int | None = None, basis: str = "z",
                    layout: str = "vertical", protocol: str = "teleported_cnot",
-                   bulk: float = 0.001, seam: Any = 0.0, idle_per_round: float = 0.0
-                   ) -> stim.Circuit:
+                   bulk: float = 0.001, seam: Any = 0.0, idle_per_round: float = 0.0,
+                   idle: str = "every_layer") -> stim.Circuit:
     """A memory experiment: prepare, ``rounds`` rounds of checks (default d), measure.
 
     ``seam`` is the Bell pair used across modules (a ``BellDiagonal`` or a
     Werner infidelity); ``idle_per_round`` adds one-qubit depolarizing noise
     on every data qubit at the start of each round (waiting for late pairs).
+    ``idle``: ``"every_layer"`` puts depolarizing ``bulk`` on every qubit idle
+    in a layer (the stricter model); ``"once_per_round"`` only on the data
+    qubits once per round, as stim's generated circuits do
+    (``before_round_data_depolarization``).
     """
 
     if basis not in ("x", "z"):
         raise ParameterError("basis", basis, "x or z")
+    if idle not in ("every_layer", "once_per_round"):
+        raise ParameterError("idle", idle, "every_layer or once_per_round")
     check_probability("bulk", bulk)
     check_probability("idle_per_round", idle_per_round)
     rounds = distance if rounds is None else rounds
@@ -280,7 +289,7 @@ def memory_circuit(distance: int, *, rounds: int | None = None, basis: str = "z"
             index[("a", position, m)] = len(index)
             ancillas[check].append(index[("a", position, m)])
     all_qubits = list(range(len(index)))
-    b = _Builder(bulk, all_qubits)
+    b = _Builder(bulk, all_qubits, idle_every_layer=idle == "every_layer")
     for key, i in index.items():
         x, y = key[1]
         b.circuit.append("QUBIT_COORDS", [i], [x, y] if key[0] == "d" else [x, y, key[2]])
@@ -292,6 +301,8 @@ def memory_circuit(distance: int, *, rounds: int | None = None, basis: str = "z"
     for r in range(rounds):
         if idle_per_round > 0 and r > 0:
             b.circuit.append("DEPOLARIZE1", data, idle_per_round)
+        if idle == "once_per_round" and bulk > 0:
+            b.circuit.append("DEPOLARIZE1", data, bulk)
         _round(b, patch, ancillas, index, protocol, (c0, c1, c2, c3))
         for check in patch.checks:
             keys = ancillas[check]
