@@ -104,3 +104,15 @@ def test_bad_parameters_are_named():
         memory_circuit(3, seam=0.9)
     with pytest.raises(ParameterError, match="convention"):
         infidelity_from(0.1, "mystery")
+
+
+def test_idle_noise_every_layer_or_once_per_round():
+    strict = memory_circuit(3, bulk=0.002, idle="every_layer")
+    light = memory_circuit(3, bulk=0.002, idle="once_per_round")
+    def depolarized(circuit):
+        return sum(len(ins.targets_copy()) for ins in circuit.flattened()
+                   if ins.name == "DEPOLARIZE1")
+    assert depolarized(light) < depolarized(strict)
+    assert len(light.shortest_graphlike_error()) == 3
+    with pytest.raises(ParameterError, match="idle"):
+        memory_circuit(3, idle="sometimes")
