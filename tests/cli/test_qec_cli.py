@@ -43,6 +43,8 @@ def test_supply_on_the_example_closes_the_gap_with_parallel_links(tmp_path):
     rows = document["results"]["rows"]
     assert [r["distillation_rounds"] for r in rows] == [0, 1, 2]
     assert all(r["needed_hz"] == 5 / r["cycle_time_s"] for r in rows)
+    assert rows[0]["orchestrator"]["delivered"] == 1000
+    assert "storage slots" in rows[1]["orchestrator"]["refused"]
     buffer = document["results"]["buffers"]["left-right"]
     assert buffer["links"] == rows[0]["parallel_links"]
     assert [p["depth"] for p in buffer["points"]] == [0, 5]

@@ -55,3 +55,20 @@ def test_decoder_timing_reports_positive_figures():
     assert timing.latency_per_round_s > 0
     assert timing.throughput_per_round_s > 0
     assert np.isfinite(timing.latency_per_round_s)
+
+
+def test_the_orchestrator_delivers_what_the_estimate_promises():
+    from qdcnet.qec.supply import simulate_supply
+
+    dc = platform_datacenter("neutral_atom")
+    pair = ("neutral_atom_a", "neutral_atom_b")
+    (row,) = supply_rows(dc, [pair], distance=3, distillation_rounds=(1,))
+    sim = simulate_supply(dc.scenario, pair, distillation_rounds=1, pairs=600, seed=4)
+    assert sim.delivered == 600
+    assert abs(sim.rate_hz - row.supplied_hz) < 5 * sim.rate_se_hz
+    assert abs(sim.fidelity - row.fidelity) < 5 * sim.fidelity_se + 0.005
+    refused = simulate_supply(platform_datacenter("trapped_ion_oxford").scenario,
+                              ("trapped_ion_oxford_a", "trapped_ion_oxford_b"),
+                              distillation_rounds=1, pairs=10)
+    assert refused.delivered == 0
+    assert "storage slots" in refused.refused

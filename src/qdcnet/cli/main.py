@@ -204,6 +204,9 @@ def qec_supply(
     bulk: Annotated[float | None, typer.Option(
         help="Bulk noise for the buffer study (default: the profile's two-qubit gate error)."
     )] = None,
+    simulate: Annotated[int, typer.Option(
+        help="Pairs to request through the orchestrator per setting (0: model only).")]
+    = 1000,
     seed: Annotated[int, typer.Option(help="Root seed (recorded).")] = 1,
     out: OutOption = Path("qec_supply"),
 ) -> None:
@@ -211,7 +214,8 @@ def qec_supply(
     from qdcnet.cli.qec import run_supply
 
     run_supply(scenario, pairs=pair or [], distance=distance, protocol=protocol,
-               depths=depths, max_shots=max_shots, seed=seed, out=out, bulk=bulk)
+               depths=depths, max_shots=max_shots, seed=seed, out=out, bulk=bulk,
+               simulate=simulate)
 
 
 @qec_app.command("decoder")

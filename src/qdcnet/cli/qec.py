@@ -102,9 +102,9 @@ def run_seam(*, distances: str, bulk: str, seams: str, bases: str, layout: str, 
 
 def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protocol: str,
                depths: str, max_shots: int, seed: int, out: Path,
-               bulk: float | None = None) -> None:
+               bulk: float | None = None, simulate: int = 1000) -> None:
     from qdcnet.hardware.profiles import available_profiles
-    from qdcnet.qec.supply import platform_datacenter, supply_rows
+    from qdcnet.qec.supply import platform_datacenter, simulate_supply, supply_rows
 
     depth_list = parse_ints(depths, "--depths")
     if bulk is not None and not 0 <= bulk <= 0.75:
@@ -130,20 +130,38 @@ def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protoc
         dc, document = build(scenario, seed)
         chosen = _pairs(dc, pairs)
         contexts = [(dc, pair) for pair in chosen]
+    simulated: dict[int, Any] = {}
     for dc, pair in contexts:
-        all_rows.extend((dc, r) for r in supply_rows(dc, [pair], distance=distance,
-                                                     protocol=protocol))
+        for r in supply_rows(dc, [pair], distance=distance, protocol=protocol):
+            all_rows.append((dc, r))
+            if simulate:
+                simulated[len(all_rows) - 1] = simulate_supply(
+                    dc.scenario, pair, distillation_rounds=r.distillation_rounds,
+                    pairs=simulate, seed=seed)
     table = Table(title=f"Pair supply for a distance-{distance} seam ({protocol})",
                   title_justify="left")
     for column in ("QPUs", "cycle", "pairs/round", "needed [Hz]", "DEJMPS", "supplied [Hz]",
-                   "F", "gap", "links to close*"):
+                   "F", "orchestrator [Hz]", "its F", "gap", "links to close*"):
         table.add_column(column)
-    for _, r in all_rows:
+    for i, (_, r) in enumerate(all_rows):
+        sim = simulated.get(i)
+        if sim is None:
+            measured = fidelity = "-"
+        elif sim.delivered < 2:
+            measured, fidelity = "refused" if sim.refused else "none", "-"
+        else:
+            measured = f"{format_number(sim.rate_hz)} ± {format_number(sim.rate_se_hz, 2)}"
+            fidelity = f"{sim.fidelity:.4f}"
         table.add_row(f"{r.qpus[0]}-{r.qpus[1]}", f"{format_number(r.cycle_time_s)} s",
                       str(r.pairs_per_round), format_number(r.needed_hz),
                       str(r.distillation_rounds), format_number(r.supplied_hz),
-                      f"{r.fidelity:.4f}", f"{r.gap:.3g}x", str(r.parallel_links))
+                      f"{r.fidelity:.4f}", measured, fidelity, f"{r.gap:.3g}x",
+                      str(r.parallel_links))
     console.print(table)
+    for sim in simulated.values():
+        if sim.refused:
+            console.print(f"orchestrator refused {'-'.join(sim.qpus)} with "
+                          f"{sim.distillation_rounds} DEJMPS round(s): {sim.refused}")
     console.print("* parallel links, each with its own communication qubit at both QPUs, its "
                   "own fibre or WDM channel and its own BSM unit")
     for profile, why in skipped.items():
@@ -156,7 +174,10 @@ def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protoc
                                           console=console, folder=folder, bulk=bulk)
     write_json(folder / "supply.json", result_document(
         kind="qec-supply", seed=seed, scenario=document,
-        results={"rows": [r.to_dict() for _, r in all_rows], "buffers": buffers,
+        results={"rows": [r.to_dict() | ({"orchestrator": simulated[i].to_dict()}
+                                         if i in simulated else {})
+                          for i, (_, r) in enumerate(all_rows)],
+                 "buffers": buffers,
                  "skipped": skipped,
                  "distance": distance, "protocol": protocol}))
     Console(stderr=True).print(f"wrote {folder}/supply.json and buffer plots")

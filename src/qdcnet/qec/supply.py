@@ -8,6 +8,9 @@ rounds of DEJMPS distillation). The ratio of the two is the **gap**; closing
 it takes that many links in parallel (communication qubits at each end and
 fibre channels or stations to match).
 
+:func:`simulate_supply` checks the estimate against the orchestrator: it
+requests pairs on the QPU pair and times their delivery event by event.
+
 The **pair buffer** (:func:`buffer_study`): pairs arrive as a Poisson process
 at the supplied rate; up to ``depth`` of them wait in storage memories
 between rounds (the freshest kept); at the start of a round the code takes
@@ -33,6 +36,7 @@ __all__ = [
     "SupplyRow",
     "buffer_study",
     "platform_datacenter",
+    "simulate_supply",
     "supply_rows",
 ]
 
@@ -195,3 +199,64 @@ def buffer_study(*, rate_hz: float, cycle_s: float, pairs_per_round: int,
         out.append(BufferPoint(depth, rate_hz, mean_wait, float((waits > 0).mean()), mean_age,
                                idle, 1.0 - aged.fidelity, tuple(aged.coefficients)))
     return out
+
+
+@dataclass(frozen=True)
+class SimulatedSupply:
+    """What the orchestrator delivered on a QPU pair, simulated event by event."""
+
+    qpus: tuple[str, str]
+    distillation_rounds: int
+    delivered: int
+    rate_hz: float
+    rate_se_hz: float
+    fidelity: float
+    fidelity_se: float
+    simulated_s: float
+    #: why the orchestrator refused the request, if it did
+    refused: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def simulate_supply(scenario: Any, pair: tuple[str, str], *, distillation_rounds: int = 0,
+                    pairs: int = 100, seed: int = 1, max_simulated_s: float = 1e5
+                    ) -> SimulatedSupply:
+    """Ask the orchestrator for ``pairs`` pairs between the two QPUs and time their delivery.
+
+    A fresh data center is built from ``scenario`` (so each call starts from an
+    idle network). The rate is ``(n - 1) / (t_last - t_first)`` over the
+    delivered pairs, with the Poisson standard error ``rate / sqrt(n - 1)``.
+    """
+    from qdcnet.control.requests import EntanglementRequest
+    from qdcnet.network.datacenter import DataCenter
+    from qdcnet.network.workload import orchestrator_for
+    from qdcnet.units import s_to_ps
+
+    if pairs < 2:
+        raise ParameterError("pairs", pairs, ">= 2")
+    dc = DataCenter(scenario, seed=seed)
+    orchestrator = orchestrator_for(dc)
+    handle = orchestrator.submit(EntanglementRequest(
+        pair[0], pair[1], num_pairs=pairs, name="seam-pairs",
+        distillation_rounds=distillation_rounds))
+    horizon = min(max_simulated_s, 1.0)
+    while handle.delivered < pairs and horizon <= max_simulated_s:
+        dc.sim.run(until=s_to_ps(horizon))
+        if handle.plan is None and handle.status.value in ("refused", "failed"):
+            break
+        horizon *= 4
+    metrics = handle.metrics()
+    n = handle.delivered
+    first, done = metrics["time_to_first_pair_s"], metrics["time_to_completion_s"]
+    if n >= 2 and first is not None:
+        end = done if done is not None else dc.sim.now / 1e12
+        rate = (n - 1) / (end - first) if end > first else math.inf
+        rate_se = rate / math.sqrt(n - 1)
+    else:
+        rate, rate_se = 0.0, math.nan
+    refused = handle.reason if handle.plan is None else None
+    return SimulatedSupply(pair, distillation_rounds, n, rate, rate_se,
+                           metrics["mean_fidelity"] if n else math.nan,
+                           metrics["fidelity_se"], dc.sim.now / 1e12, refused)
