@@ -91,8 +91,6 @@ def test_midpoint_derivation_matches_a_photon_level_monte_carlo():
     assert abs(same / heralds - good) < Z * se_good
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 5: midpoint multi-pair windows "
-                   "conditioned on emission, not on the herald")
 def test_midpoint_source_is_conditioned_on_the_herald():
     model = LinkModel.from_spec(_auditor_midpoint())
     p, f = _midpoint_expected(0.1, 0.3, 0.0, 0.98, multimode=False)
@@ -103,7 +101,6 @@ def test_midpoint_source_is_conditioned_on_the_herald():
     assert round(model.heralded_state.fidelity, 3) == 0.932
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 5: no multimode-memory option")
 def test_midpoint_source_multimode_memory_option():
     base = _auditor_midpoint()
     ends = {key: dataclasses.replace(getattr(base, key), multimode_memory=True)
@@ -116,8 +113,6 @@ def test_midpoint_source_multimode_memory_option():
     assert base.end_a.multimode_memory is False  # first photon kept by default
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 5: midpoint dark counts with "
-                   "multi-pair windows")
 def test_midpoint_source_with_dark_counts():
     window = 1e-7
     d = 0.02
@@ -128,7 +123,6 @@ def test_midpoint_source_with_dark_counts():
     assert model.heralded_state.fidelity == pytest.approx(f, rel=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 5: midpoint source model")
 @pytest.mark.parametrize("skip", [True, False], ids=["skip", "every-attempt"])
 def test_midpoint_simulation_agrees_with_the_derivation(skip):
     window = 1e-7
@@ -204,8 +198,6 @@ def _polarization():
     return Encoding.POLARIZATION
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 5: two-click bunching plus dark "
-                   "count false herald missing")
 def test_two_click_bunched_photons_with_a_dark_count_herald_falsely():
     d = 1e-2
     model = LinkModel.from_spec(_auditor_two_click(d))
@@ -222,8 +214,6 @@ def test_two_click_bunched_photons_with_a_dark_count_herald_falsely():
     assert math.floor(1000 * (f_without - f)) == 14
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 5: number-resolving BSM detectors "
-                   "ignored in two-click")
 def test_two_click_number_resolving_detectors():
     d = 1e-2
     spec = _auditor_two_click(d)
@@ -236,7 +226,6 @@ def test_two_click_number_resolving_detectors():
     assert model.heralded_state.fidelity == pytest.approx(f, rel=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 5: two-click false heralds")
 @pytest.mark.parametrize("skip", [True, False], ids=["skip", "every-attempt"])
 def test_two_click_simulation_agrees_with_the_derivation(skip):
     d = 0.05
@@ -259,8 +248,6 @@ def test_two_click_simulation_agrees_with_the_derivation(skip):
     assert abs(fidelity.simulated - f) < Z * sd / math.sqrt(run.consumed)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 5: two-click bunching plus dark "
-                   "count false herald missing")
 def test_two_click_partial_distinguishability_and_noisy_spin_photon_states():
     # V < 1: bunching into one detector falls to (1 + V)/4; Werner spin-photon
     # states of fidelity f keep the spin aligned with the photon with weight
@@ -297,7 +284,6 @@ def _with_duty(spec, burst, pause):
         spec.end_a, duty_cycle=DutyCycle(burst, pause)))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 5: duty-cycled attempts overlap")
 def test_trapped_ion_attempts_never_overlap():
     model = LinkModel.from_spec(_trapped_ion_100km())
     period = model.attempt_period_s
@@ -307,7 +293,6 @@ def test_trapped_ion_attempts_never_overlap():
     assert np.all(np.diff(starts) >= period * (1 - 1e-12))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 5: duty-cycled attempts overlap")
 @pytest.mark.parametrize(("burst", "pause"), [(40e-6, 25e-6), (500e-6, 300e-6),
                                               (1.5e-6, 0.5e-6)])
 def test_duty_cycle_rate_from_first_principles(burst, pause):
@@ -323,7 +308,6 @@ def test_duty_cycle_rate_from_first_principles(burst, pause):
     assert np.all(np.diff(starts) >= t * (1 - 1e-12))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 5: duty-cycled attempts overlap")
 @pytest.mark.parametrize("skip", [True, False], ids=["skip", "every-attempt"])
 def test_duty_cycled_simulation_never_overlaps(skip):
     # A period longer than the burst: one attempt per burst, and the next
@@ -353,7 +337,6 @@ def _with_dead_time(spec, dead_time_s):
                                                                  detector=detector))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 5: detector dead time ignored")
 def test_dead_time_longer_than_the_gap_between_windows_is_refused():
     from qdcnet.errors import ParameterError
 
@@ -363,7 +346,6 @@ def test_dead_time_longer_than_the_gap_between_windows_is_refused():
         LinkModel.from_spec(_with_dead_time(spec, gap * 1.01))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 5: detector dead time ignored")
 @pytest.mark.parametrize("scheme", ["two_click", "midpoint_source"])
 def test_dead_time_with_streams_sharing_the_detectors_is_refused(scheme):
     # 25 memories attempt on their own schedules through the same detectors:
@@ -382,7 +364,6 @@ def test_dead_time_with_streams_sharing_the_detectors_is_refused(scheme):
         LinkModel.from_spec(spec)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 5: detector dead time ignored")
 def test_time_bin_dead_time_must_not_blind_the_late_bin():
     from qdcnet.errors import ParameterError
 
@@ -406,7 +387,6 @@ def test_dead_time_within_the_gap_changes_nothing(skip):
     assert run.figure("success probability").deviation_in_se < Z
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 5: detector dead time ignored")
 def test_the_link_command_refuses_a_dead_time_it_cannot_model(tmp_path):
     # A detector blind for 1 s after a click would blind the next attempts:
     # the command must say so instead of ignoring the dead time.

@@ -105,14 +105,25 @@ def test_two_click_time_bin_needs_two_emissions():
     assert time_bin.attempt_period_s - polarization.attempt_period_s == pytest.approx(1e-6)
 
 
-def test_midpoint_source_probabilities():
+def test_midpoint_source_probabilities_with_a_given_multi_pair_probability():
+    # The old expectation (depolarize by P(N >= 2 | N >= 1), rate mu * eta^2)
+    # conditioned on emission, not on the herald (issue 10, finding 5); the
+    # Poisson case is in test_link_exactness.py. Here the source states
+    # m = P(N >= 2 | N >= 1), modelled as N in {0, 1, 2}.
     spec = symmetric_midpoint_source(pair_rate_hz=1e6, eta=0.3, acceptance_window_s=1e-7)
+    m = 0.2
+    spec = dataclasses.replace(spec, source=dataclasses.replace(spec.source,
+                                                                multi_pair_probability=m))
     model = LinkModel.from_spec(spec)
     mu = 1 - math.exp(-0.1)
-    assert model.success_probability == pytest.approx(mu * 0.09)
-    multi = (mu - 0.1 * math.exp(-0.1)) / mu
-    assert model.outcomes.state_true.fidelity == pytest.approx(
-        (1 - multi) * 0.98 + multi / 4)
+    p1, p2 = mu * (1 - m), mu * m
+    eta = 0.3
+    herald = p1 * eta**2 + p2 * (1 - (1 - eta) ** 2) ** 2
+    # First photon kept: pair 1 stored at both, or pair 1 lost at both and pair 2 stored at both.
+    good = p1 * eta**2 + p2 * (eta**2 + (1 - eta) ** 2 * eta**2)
+    assert model.success_probability == pytest.approx(herald, rel=1e-12)
+    assert model.heralded_state.fidelity == pytest.approx(
+        (good * 0.98 + (herald - good) * 0.25) / herald, rel=1e-12)
 
 
 def test_attempt_period_rate_and_herald_timing():
@@ -184,7 +195,10 @@ def test_duty_cycle_rate_and_mean_time():
     model = LinkModel.from_spec(spec)
     m = model.attempts_per_burst
     assert m == math.ceil(50e-6 / model.attempt_period_s)
-    assert model.rate_hz == pytest.approx(model.success_probability * m / 80e-6)
+    # The pause follows the burst's last attempt (m T >= 50 us), so attempts
+    # never overlap; the old 80 us cycle let them (issue 10, finding 5).
+    cycle = m * model.attempt_period_s + 30e-6
+    assert model.rate_hz == pytest.approx(model.success_probability * m / cycle)
     p = model.success_probability
     n = np.arange(0, 200_000)
     starts = model.attempt_start_s(n)
@@ -211,7 +225,11 @@ def test_dark_counts_make_false_heralds():
                                                     detection_window_s=window))
     d = 1 - math.exp(-rate * window)
     eta = 0.05
-    p_false = (2 * eta * (1 - eta) * 2 * d * (1 - d) ** 2
-               + (1 - eta) ** 2 * 4 * d * d * (1 - d) ** 2)
-    assert model.outcomes.p_false == pytest.approx(p_false, rel=1e-12)
-    assert model.outcomes.state_false.fidelity == pytest.approx(0.25)
+    uncorrelated = (2 * eta * (1 - eta) * 2 * d * (1 - d) ** 2
+                    + (1 - eta) ** 2 * 4 * d * d * (1 - d) ** 2)
+    # Both photons in one detector ((1 + V)/4 = 1/2 at V = 1) and a dark count
+    # completing a pattern: |00>/|11> spins, fidelity 0 (issue 10, finding 5).
+    bunched = eta**2 / 2 * 2 * d * (1 - d) ** 2
+    assert model.outcomes.p_false == pytest.approx(uncorrelated + bunched, rel=1e-12)
+    assert model.outcomes.state_false.fidelity == pytest.approx(
+        0.25 * uncorrelated / (uncorrelated + bunched), rel=1e-12)

@@ -53,7 +53,8 @@ def report(console: Console, scenario: LinkScenario, run: LinkRun) -> None:
     console.print(f"  two-photon visibility {format_number(spec.visibility)}, "  # type: ignore[attr-defined]
                   f"attempt period {format_number(model.attempt_period_s)} s, "
                   f"{model.num_streams} stream(s)"
-                  + (f", duty cycle {format_number(model.duty_cycle.fraction)}"
+                  + (f", duty cycle {format_number(model.attempt_rate_hz * model.attempt_period_s)}"
+                     f" ({model.attempts_per_burst} attempt(s) per burst)"
                      if model.duty_cycle else ""))
     console.print(f"  simulated {format_number(run.duration_s)} s (seed {run.seed}): "
                   f"{run.attempts:,} attempts, {run.heralds:,} heralds, "

@@ -336,7 +336,11 @@ class Detector:
     """A single-photon detector.
 
     ``photon_number_resolving`` detectors tell one photon from two; threshold
-    detectors only click.
+    detectors only click. Detectors are gated: they count, dark counts
+    included, only within detection windows. ``dead_time_s`` (blind after a
+    click) is accepted by the link model only where it cannot matter: one
+    stream per detector set, and the detector ready again before its next
+    window (see :func:`qdcnet.link.model.LinkModel.from_spec`).
     """
 
     efficiency: float
@@ -391,7 +395,9 @@ class PairSource:
     ``pair_rate_hz`` is the mean rate of emitted pairs; within one memory
     acceptance window the number of pairs is Poisson. ``fidelity`` is that of
     the emitted pair state (Werner). ``multi_pair_probability``, if given,
-    overrides the Poisson estimate of an extra pair given one.
+    overrides the Poisson estimate of an extra pair given one: the link model
+    then takes a window with pairs to hold one pair with probability 1 − m
+    and two with m.
     """
 
     pair_rate_hz: float

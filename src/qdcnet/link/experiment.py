@@ -119,7 +119,7 @@ def run_link(
         rate_se = math.sqrt(max(expected, 1.0)) / duration_s
         cycle_mean = model.num_streams / model.rate_hz if model.rate_hz else nan
         mean_cycle = stats.mean_cycle_s()[0]
-        cycles = len(stats.cycle_ps)
+        cycles = stats.cycles
         cycle_se = cycle_mean * math.sqrt(1 - p) / math.sqrt(cycles) if cycles else nan
         consumed = stats.consumed
         fidelity_se = (math.sqrt(max(spread, stats.fidelity_standard_error**2 * consumed)

@@ -24,11 +24,26 @@ coherence c = √V·e^(−σ²/2):
 Two click: ½η_Aη_B for a true herald (linear optics resolves 2 of 4 Bell
 states), the state being the swap of the two spin–photon states dephased by
 (1−V)/2; a dark count with one lost photon, or two dark counts, give a false
-herald with the maximally mixed state.
+herald with the maximally mixed state; both photons in one detector
+(probability (1+V)/4 given both arrive) with a dark count in a detector that
+completes a valid pattern herald |00⟩/|11⟩ spins, of fidelity 0 after the
+correction (threshold detectors only: number-resolving ones see two photons).
 
-Midpoint source: at least one pair in the acceptance window (Poisson), both
-photons stored and heralded; a false storage herald at either node leaves the
-maximally mixed state; an extra pair in the window also does.
+Midpoint source, with N pairs per acceptance window (generating function
+G(z) = E[z^N], Poisson by default), each photon stored and heralded with η_A
+or η_B, herald dark counts d_A, d_B, and r = (1−η_A)(1−η_B):
+
+- herald (both ends report a storage, true or dark):
+  1 − (1−d_A)G(1−η_A) − (1−d_B)G(1−η_B) + (1−d_A)(1−d_B)G(r);
+- the source state, when each memory keeps its first photon and both first
+  photons come from the same pair: η_Aη_B(1 − G(r))/(1 − r); with a
+  multimode memory, only when the window held exactly one pair: P(N=1)η_Aη_B;
+- any other herald leaves the maximally mixed state.
+
+Duty cycles: m = ⌈burst/T⌉ attempts start in a burst, each lasting a period
+T, and the pause follows the last of them: m attempts per m·T + pause, so
+attempts never overlap. Detector dead time is accepted only where it cannot
+change any of the above (see :func:`_check_dead_time`).
 """
 
 from __future__ import annotations
@@ -158,35 +173,118 @@ def _single_click(spec: SingleClickLink) -> HeraldOutcomes:
 def _two_click(spec: TwoClickLink) -> HeraldOutcomes:
     eta_a, eta_b = spec.arm_efficiency(spec.end_a), spec.arm_efficiency(spec.end_b)
     d = spec.false_click_probability()
-    resolved = spec.station.resolvable_bell_states / 4.0
-    p_true = resolved * eta_a * eta_b * (1.0 - d) ** 2
+    pnr = spec.station.detector.photon_number_resolving
+    visibility = spec.visibility
+    # Four detection slots (two detectors behind a PBS per output, or two
+    # detectors times two time bins). Each slot has `partners` slots that
+    # complete a valid two-click pattern, and 2·partners valid pairs in all.
+    partners = spec.station.resolvable_bell_states
+    silent = 1.0 - d
+    if pnr:
+        # A number-resolving detector reads a noise count on top of a photon
+        # as two: every slot must be free of noise except a completing one,
+        # which must hold exactly one count (Poisson noise: −(1−d)ln(1−d)).
+        one_noise = -silent * math.log(silent) if silent > 0.0 else 0.0
+        clicked_quiet = silent
+    else:
+        one_noise = d
+        clicked_quiet = 1.0
+    p_true = partners / 4.0 * eta_a * eta_b * silent**2 * clicked_quiet**2
     spin_spin = swap(BellDiagonal.werner(spec.end_a.spin_photon_fidelity),
                      BellDiagonal.werner(spec.end_b.spin_photon_fidelity))
-    true_state = spin_spin.dephase((1.0 - spec.visibility) / 2.0)
-    # A photon in one detector and a dark count in a detector that completes a
-    # valid pattern, or two dark counts forming a valid pair, herald falsely.
-    # With 2 resolvable Bell states each detector has 2 valid partners among
-    # the 3 others, and 4 of the 6 detector pairs are valid patterns.
-    valid_partners = spec.station.resolvable_bell_states
-    valid_pairs = 2 * spec.station.resolvable_bell_states
+    true_state = spin_spin.dephase((1.0 - visibility) / 2.0)
+    # False heralds leaving uncorrelated spins: one photon lost and a noise
+    # count in a valid partner of the other's slot, or both lost and two
+    # noise counts forming a valid pair.
     one_photon = eta_a * (1.0 - eta_b) + eta_b * (1.0 - eta_a)
-    p_false = (one_photon * valid_partners * d * (1.0 - d) ** 2
-               + (1.0 - eta_a) * (1.0 - eta_b) * valid_pairs * d * d * (1.0 - d) ** 2)
-    frames = ((1, 0.5), (2, 0.5)) if spec.station.resolvable_bell_states == 2 else ((2, 1.0),)
-    return HeraldOutcomes(p_true, p_false, true_state, BellDiagonal.maximally_mixed(), frames)
+    p_lost = (one_photon * partners * one_noise * silent**2 * clicked_quiet
+              + (1.0 - eta_a) * (1.0 - eta_b) * 2 * partners * one_noise**2 * silent**2)
+    # Both photons in one slot ((1 + V)/4: HOM bunching of the Φ± part, plus
+    # the distinguishable part) click once on a threshold detector; a noise
+    # count in a valid partner completes a pattern. Both photons had the same
+    # polarization (or time bin), so the spins are left in |00⟩ or |11⟩ with
+    # Werner weights w_A w_B: after the correction (Ψ⁺ + Ψ⁻)-like, fidelity
+    # (1 − w_A w_B)/4.
+    p_bunched = 0.0 if pnr else (eta_a * eta_b * (1.0 + visibility) / 4.0
+                                 * partners * d * silent**2)
+    w = ((4.0 * spec.end_a.spin_photon_fidelity - 1.0) / 3.0
+         * (4.0 * spec.end_b.spin_photon_fidelity - 1.0) / 3.0)
+    bunched_state = BellDiagonal((1.0 - w) / 4.0, (1.0 + w) / 4.0, (1.0 + w) / 4.0,
+                                 (1.0 - w) / 4.0)
+    false_state = _mix([(p_lost, BellDiagonal.maximally_mixed()),
+                        (p_bunched, bunched_state)])
+    frames = ((1, 0.5), (2, 0.5)) if partners == 2 else ((2, 1.0),)
+    return HeraldOutcomes(p_true, p_lost + p_bunched, true_state, false_state, frames)
 
 
 def _midpoint(spec: MidpointSourceLink) -> HeraldOutcomes:
-    mu = spec.pair_probability
+    # N pairs per window with generating function G(z) = E[z^N]; each photon
+    # is stored (and heralded) independently, with η_A at A and η_B at B.
+    # A node reports a storage unless it stored nothing and its herald
+    # detector stayed dark: P(silent | N) = (1 − d)(1 − η)^N.
     eta_a, eta_b = spec.end_a.efficiency, spec.end_b.efficiency
     d_a, d_b = spec.false_herald_probability(spec.end_a), spec.false_herald_probability(spec.end_b)
-    p_true = mu * eta_a * eta_b
-    multi = spec.multi_pair_probability
-    true_state = BellDiagonal.werner(spec.source.fidelity).depolarize(multi)
-    p_false = (mu * (eta_a * (1 - eta_b) * d_b + (1 - eta_a) * eta_b * d_a
-                     + (1 - eta_a) * (1 - eta_b) * d_a * d_b)
-               + (1 - mu) * d_a * d_b)
+    g = spec.pair_number_pgf
+    # Both photons of a pair lost: r per pair.
+    r = (1.0 - eta_a) * (1.0 - eta_b)
+    p_herald = (1.0 - (1.0 - d_a) * g(1.0 - eta_a) - (1.0 - d_b) * g(1.0 - eta_b)
+                + (1.0 - d_a) * (1.0 - d_b) * g(r))
+    if spec.multimode_memory:
+        # Every stored photon stays: only a lone pair, stored at both ends, is clean.
+        p_true = spec.single_pair_probability * eta_a * eta_b
+    elif r < 1.0:
+        # Pairs leave the source in time order and keep it on the way to each
+        # end, so both memories hold one pair iff the earliest pair stored at
+        # either end is stored at both: Σ_j r^(j−1) η_A η_B over j ≤ N.
+        p_true = eta_a * eta_b * (1.0 - g(r)) / (1.0 - r)
+    else:
+        p_true = 0.0
+    # Anything else that heralds (the first photons from different pairs, a
+    # dark count at an end that stored nothing) leaves uncorrelated halves.
+    p_false = max(0.0, p_herald - p_true)
+    true_state = BellDiagonal.werner(spec.source.fidelity)
     return HeraldOutcomes(p_true, p_false, true_state, BellDiagonal.maximally_mixed(), ((0, 1.0),))
+
+
+def _check_dead_time(spec: LinkSpec, period_s: float) -> None:
+    """Refuse a detector dead time that could change what the model computes.
+
+    The detectors are gated: they count (and so can go blind) only within the
+    detection windows of attempts. A dead time then has no effect, exactly,
+    when every click leaves the detector ready before its next window: one
+    attempt period later, and for time-bin qubits one emission later (the
+    late bin). It couples streams that share the detectors (their attempts
+    run on uncoordinated schedules, so one stream's click can blind another's
+    window) and the attempts of one stream when it outlasts the gap; neither
+    is modelled (attempts would no longer be independent), so both are refused.
+    """
+    if isinstance(spec, MidpointSourceLink):
+        checks = [(f"{end.name}.herald_detector.dead_time_s", end.herald_detector,
+                   end.acceptance_window_s) for end in spec.ends]
+        # Each end's memory waits for the next window of the next attempt.
+        gap_start = period_s
+    else:
+        detector = spec.station.detector  # type: ignore[attr-defined]
+        checks = [("station.detector.dead_time_s", detector, detector.detection_window_s)]
+        gap_start = period_s
+        if spec.emissions_per_attempt > 1:  # type: ignore[attr-defined]
+            gap_start = max(e.emitter.emission_time_s for e in spec.ends)  # type: ignore[attr-defined]
+    streams = spec.num_streams  # type: ignore[attr-defined]
+    for name, detector, window in checks:
+        tau = detector.dead_time_s
+        if tau <= 0.0:
+            continue
+        if streams > 1:
+            raise ParameterError(
+                name, tau, f"0 with {streams} streams sharing the detectors (a click blinds "
+                "the detector during the other streams' windows; not modelled: use one "
+                "communication qubit per link or a detector without dead time)")
+        gap = gap_start - window
+        if tau > gap:
+            raise ParameterError(
+                name, tau, f"[0, {gap:.6g}] s: the gap before the detector's next window "
+                "(a longer dead time blinds later windows and makes attempts dependent; "
+                "not modelled)")
 
 
 @dataclass(frozen=True)
@@ -240,6 +338,8 @@ class LinkModel:
                           for i, e in enumerate(spec.ends))  # type: ignore[attr-defined]
             arms = (spec.arm_efficiency(spec.end_a),  # type: ignore[attr-defined]
                     spec.arm_efficiency(spec.end_b))  # type: ignore[attr-defined]
+        period = max(learn) + spec.reset_time_s  # type: ignore[attr-defined]
+        _check_dead_time(spec, period)
         if pre_age != (0.0, 0.0):
             outcomes = HeraldOutcomes(
                 outcomes.p_true, outcomes.p_false,
@@ -251,7 +351,7 @@ class LinkModel:
             spec=spec,
             outcomes=outcomes,
             # The next attempt starts once both ends know this one failed and reset.
-            attempt_period_s=max(learn) + spec.reset_time_s,  # type: ignore[attr-defined]
+            attempt_period_s=period,
             reference_delay_s=reference,
             learn_delay_s=(float(learn[0]), float(learn[1])),
             pre_age_s=pre_age,
@@ -293,20 +393,33 @@ class LinkModel:
         return max(1, math.ceil(self.duty_cycle.burst_s / self.attempt_period_s - 1e-9))
 
     @property
+    def cycle_s(self) -> float | None:
+        """One burst of attempts and its pause: m·T + pause.
+
+        An attempt lasts a whole period (emission, herald, reset) and the
+        next may not start before it ends; the pause (recooling,
+        stabilisation) would disturb a qubit still waiting for its herald,
+        so it starts when the burst's last attempt is over. The burst thus
+        lasts m·T ≥ ``burst_s`` when the period does not divide it.
+        """
+        if self.duty_cycle is None:
+            return None
+        m = self.attempts_per_burst
+        return m * self.attempt_period_s + self.duty_cycle.pause_s  # type: ignore[operator]
+
+    @property
     def attempt_rate_hz(self) -> float:
         """Attempts per second per stream, duty cycle included."""
         if self.duty_cycle is None:
             return 1.0 / self.attempt_period_s
-        cycle = self.duty_cycle.burst_s + self.duty_cycle.pause_s
-        return self.attempts_per_burst / cycle  # type: ignore[operator]
+        return self.attempts_per_burst / self.cycle_s  # type: ignore[operator]
 
     def attempt_start_s(self, index: int | np.ndarray) -> Any:
         """Start time of attempt ``index`` (0-based) of a stream that starts at 0."""
         if self.duty_cycle is None:
             return index * self.attempt_period_s
         m = self.attempts_per_burst
-        cycle = self.duty_cycle.burst_s + self.duty_cycle.pause_s
-        return (index // m) * cycle + (index % m) * self.attempt_period_s  # type: ignore[operator]
+        return (index // m) * self.cycle_s + (index % m) * self.attempt_period_s  # type: ignore[operator]
 
     @property
     def rate_hz(self) -> float:
@@ -324,7 +437,7 @@ class LinkModel:
             mean_index = q / p
             return mean_index * self.attempt_period_s + self.ready_delay_s
         m = self.attempts_per_burst
-        cycle = self.duty_cycle.burst_s + self.duty_cycle.pause_s
+        cycle = self.cycle_s
         qm = q**m  # type: ignore[operator]
         mean_bursts = qm / (1.0 - qm)
         # E[(N-1) mod m] for N geometric: sum_{v<m} v q^v p / (1 - q^m).
@@ -343,7 +456,7 @@ class LinkModel:
                             np.floor(start_limit / self.attempt_period_s + 1e-12) + 1, 0)
         else:
             m = self.attempts_per_burst
-            cycle = self.duty_cycle.burst_s + self.duty_cycle.pause_s
+            cycle = self.cycle_s
             bursts = np.floor(np.maximum(start_limit, 0) / cycle)
             within = np.maximum(start_limit, 0) - bursts * cycle
             in_burst = np.minimum(np.floor(within / self.attempt_period_s + 1e-12) + 1, m)

@@ -67,7 +67,10 @@ class LinkStats:
     fidelity_sum: float = 0.0
     fidelity_sq_sum: float = 0.0
     state_sum: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
-    cycle_ps: list[int] = field(default_factory=list)
+    # Running sums, not a list per herald: a long run keeps constant memory.
+    cycles: int = 0
+    cycle_sum_s: float = 0.0
+    cycle_sq_sum_s2: float = 0.0
     first_pair_ps: int | None = None
     started_ps: int = 0
     stopped_ps: int | None = None
@@ -97,10 +100,12 @@ class LinkStats:
 
     def mean_cycle_s(self) -> tuple[float, float]:
         """Mean time between deliveries on one stream, and its standard error."""
-        cycles = np.asarray(self.cycle_ps, dtype=float) / PS_PER_S
-        if cycles.size < 2:
+        n = self.cycles
+        if n < 2:
             return math.nan, math.nan
-        return float(cycles.mean()), float(cycles.std(ddof=1) / math.sqrt(cycles.size))
+        mean = self.cycle_sum_s / n
+        variance = max(0.0, (self.cycle_sq_sum_s2 - n * mean * mean) / (n - 1))
+        return mean, math.sqrt(variance / n)
 
 
 class _Draws:
@@ -229,7 +234,9 @@ class LinkSimulation:
         self._reset_ps = s_to_ps(model.reset_time_s)
         if model.duty_cycle is not None:
             self._per_burst = model.attempts_per_burst
-            self._cycle_ps = s_to_ps(model.duty_cycle.burst_s + model.duty_cycle.pause_s)
+            # Built from the rounded period so that no attempt overlaps the next burst.
+            self._cycle_ps = (self._per_burst * self._period_ps
+                              + s_to_ps(model.duty_cycle.pause_s))
         else:
             self._per_burst = None
             self._cycle_ps = 0
@@ -420,7 +427,10 @@ class LinkSimulation:
         if stats.first_pair_ps is None:
             stats.first_pair_ps = now
         if stream.last_ready_ps is not None:
-            stats.cycle_ps.append(now - stream.last_ready_ps)
+            cycle = (now - stream.last_ready_ps) / PS_PER_S
+            stats.cycles += 1
+            stats.cycle_sum_s += cycle
+            stats.cycle_sq_sum_s2 += cycle * cycle
         stream.last_ready_ps = now
         if self.cutoff_ps is not None:
             deadline = pair.state_time_ps + self.cutoff_ps

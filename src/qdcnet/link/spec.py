@@ -174,7 +174,16 @@ class EmitterEnd:
 
 @dataclass(frozen=True)
 class AbsorberEnd:
-    """A node that stores an incoming photon with a heralded absorption (midpoint source)."""
+    """A node that stores an incoming photon with a heralded absorption (midpoint source).
+
+    By default the memory keeps the first photon it absorbs in the acceptance
+    window (later ones pass or are rejected), so a window with several pairs
+    still leaves the source state when the first photon stored at each end
+    comes from the same pair. ``multimode_memory`` stores every photon of the
+    window instead, with no way to tell later which pair a stored excitation
+    came from: any window with two or more pairs then leaves the maximally
+    mixed state.
+    """
 
     name: str
     memory: QuantumMemory
@@ -186,10 +195,13 @@ class AbsorberEnd:
     reset_time_s: float
     num_communication_qubits: int = 1
     processing_latency_s: float = 0.0
+    multimode_memory: bool = False
 
     def __post_init__(self) -> None:
         if not self.name:
             raise ParameterError("name", self.name, "a non-empty node name")
+        if not isinstance(self.multimode_memory, bool):
+            raise ParameterError("multimode_memory", self.multimode_memory, "True or False")
         check_range("absorption_efficiency", self.absorption_efficiency, 0.0, 1.0)
         check_range("acceptance_window_s", self.acceptance_window_s, 0.0, low_open=True)
         check_range("reset_time_s", self.reset_time_s, 0.0)
@@ -433,6 +445,33 @@ class MidpointSourceLink(LinkSpec):
         x = self.source.pair_rate_hz * self.window_s
         at_least_one = -math.expm1(-x)
         return (at_least_one - x * math.exp(-x)) / at_least_one
+
+    def pair_number_pgf(self, z: float) -> float:
+        """E[z^N] for the number N of pairs emitted in one acceptance window.
+
+        Poisson with mean rate × window: exp(−x(1 − z)). A source with a given
+        ``multi_pair_probability`` m emits, given at least one pair, one pair
+        with probability 1 − m and two with m (the leading multi-pair term).
+        """
+        x = self.source.pair_rate_hz * self.window_s
+        if self.source.multi_pair_probability is None:
+            return math.exp(-x * (1.0 - z))
+        m = self.source.multi_pair_probability
+        mu = -math.expm1(-x)
+        return math.exp(-x) + mu * ((1.0 - m) * z + m * z * z)
+
+    @property
+    def single_pair_probability(self) -> float:
+        """P(N = 1): exactly one pair in the acceptance window."""
+        x = self.source.pair_rate_hz * self.window_s
+        if self.source.multi_pair_probability is None:
+            return x * math.exp(-x)
+        return -math.expm1(-x) * (1.0 - self.source.multi_pair_probability)
+
+    @property
+    def multimode_memory(self) -> bool:
+        """Either end stores every photon of the window (see :class:`AbsorberEnd`)."""
+        return self.end_a.multimode_memory or self.end_b.multimode_memory
 
     def false_herald_probability(self, end: AbsorberEnd) -> float:
         noise = end.path.noise_photons(end.acceptance_window_s) * end.absorption_efficiency
