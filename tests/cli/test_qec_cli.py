@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from qdcnet.cli.main import app
@@ -49,6 +50,26 @@ def test_supply_on_the_example_closes_the_gap_with_parallel_links(tmp_path):
     assert buffer["links"] == rows[0]["parallel_links"]
     assert [p["depth"] for p in buffer["points"]] == [0, 5]
     assert (out / "buffer_left-right.png").exists()
+
+
+def test_supply_without_bulk_uses_the_profile_noise_per_operation(tmp_path):
+    """Issue 10 finding 3: the code's noise comes from the profile, per operation.
+
+    trapped_ion_oxford's two-qubit gate is an average fidelity F = 0.99: stim's
+    DEPOLARIZE2 p has average infidelity 4p/5, so p = 5(1 - F)/4.
+    """
+    out = tmp_path / "supply"
+    result = runner.invoke(app, ["qec", "supply", str(EXAMPLE), "--distance", "3",
+                                 "--depths", "0", "--max-shots", "300", "--simulate", "0",
+                                 "--out", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "profile noise" in result.output
+    noise = json.loads((out / "supply.json").read_text())["results"]["buffers"][
+        "left-right"]["bulk"]
+    assert noise["two_qubit"] == pytest.approx(1.25 * (1 - 0.99))
+    assert noise["readout"] == pytest.approx(1 - 0.999)
+    assert noise["one_qubit"] < noise["two_qubit"]
+    assert noise["idle_measure"][2] > noise["idle_two_qubit"][2] > 0
 
 
 def test_decoder_timing_and_one_line_errors(tmp_path):

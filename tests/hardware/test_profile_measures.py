@@ -37,7 +37,6 @@ def _fidelity_node(document: dict, where: tuple[str, ...]) -> dict:
     return node["fidelity"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 3: fidelities carry no measure")
 @pytest.mark.parametrize("name", available_profiles())
 def test_every_shipped_fidelity_declares_its_measure(name):
     profile = load_profile(name)
@@ -49,7 +48,6 @@ def test_every_shipped_fidelity_declares_its_measure(name):
         assert "measure" in _fidelity_node(document, where), (name, where)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 3: fidelities carry no measure")
 def test_willow_reports_pauli_errors_and_helios_average_infidelities():
     assert load_profile("superconducting").two_qubit_gate.measure == "pauli"
     helios = load_profile("trapped_ion")
@@ -57,7 +55,6 @@ def test_willow_reports_pauli_errors_and_helios_average_infidelities():
     assert helios.one_qubit_gate.measure == "average"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 3: a missing measure is accepted")
 @pytest.mark.parametrize("where", FIDELITIES, ids=lambda w: ".".join(w))
 def test_a_fidelity_without_a_measure_is_refused(tmp_path, where):
     from qdcnet.hardware.profiles import ProfileError
@@ -68,7 +65,6 @@ def test_a_fidelity_without_a_measure_is_refused(tmp_path, where):
         load_profile(path)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 3: an unknown measure is not explained")
 def test_an_unknown_measure_is_refused_with_the_allowed_ones(tmp_path):
     from qdcnet.hardware.profiles import ProfileError
 
@@ -81,15 +77,21 @@ def test_an_unknown_measure_is_refused_with_the_allowed_ones(tmp_path):
         load_profile(path)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 3: fidelities carry no measure")
 def test_an_override_keeps_the_measure_of_the_file():
     profile = load_profile("superconducting", overrides={"gates.two_qubit.fidelity": 0.999})
     assert profile.two_qubit_gate.fidelity == 0.999
     assert profile.two_qubit_gate.measure == "pauli"
+    profile = load_profile("superconducting", overrides={
+        "gates.two_qubit.fidelity": {"value": 0.998, "measure": "average"}})
+    assert profile.two_qubit_gate.fidelity == 0.998
+    assert profile.two_qubit_gate.measure == "average"
+    from qdcnet.hardware.profiles import ProfileError
+
+    with pytest.raises(ProfileError, match=r"gates\.two_qubit\.fidelity.*'rb'.*average"):
+        load_profile("superconducting", overrides={
+            "gates.two_qubit.fidelity": {"value": 0.998, "measure": "rb"}})
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="issue 10 finding 3: `qdcnet profiles NAME` shows no measure")
 def test_the_profile_command_shows_each_measure():
     from qdcnet.cli.main import app
 
@@ -101,8 +103,6 @@ def test_the_profile_command_shows_each_measure():
     assert "assignment" in line
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 3: the network reads every figure "
-                                       "as an average fidelity")
 @pytest.mark.parametrize("name", ["superconducting", "trapped_ion"])
 def test_node_gate_noise_follows_the_declared_measure(name):
     """The network's gate error replaces both qubits by I/4 with probability λ.

@@ -44,7 +44,10 @@ def test_profile_figures_match_their_sources():
     ion = load_profile("trapped_ion")
     assert ion.one_qubit_gate.fidelity == pytest.approx(1 - 2.5e-5)
     assert ion.two_qubit_gate.fidelity == pytest.approx(1 - 7.9e-4)
-    assert ion.communication.converter.efficiency == pytest.approx(0.265)
+    assert ion.communication.converter is None  # 422 nm inside a hall: no conversion
+    assert ion.communication.emitter.collection_efficiency == pytest.approx(0.04)
+    what_if = load_profile("trapped_ion_helios_854")
+    assert what_if.communication.converter.efficiency == pytest.approx(0.265)
     atom = load_profile("neutral_atom")
     assert atom.two_qubit_gate.fidelity == pytest.approx(0.995)
     assert atom.communication.converter.efficiency == pytest.approx(0.57)
@@ -107,7 +110,8 @@ def test_a_number_without_source_is_refused(tmp_path):
     document["gates"]["two_qubit"]["fidelity"] = {"value": 0.99, "source": "nature2099"}
     with pytest.raises(ProfileError, match="unknown source 'nature2099'"):
         load_profile(_write(tmp_path, document))
-    document["gates"]["two_qubit"]["fidelity"] = {"value": 0.99, "assumption": "a guess"}
+    document["gates"]["two_qubit"]["fidelity"] = {"value": 0.99, "assumption": "a guess",
+                                                  "measure": "process"}
     document["gates"]["two_qubit"]["fidelty"] = {"value": 0.99, "assumption": "typo"}
     with pytest.raises(ProfileError, match=r"did you mean 'gates\.two_qubit\.fidelity'"):
         load_profile(_write(tmp_path, document))

@@ -38,7 +38,6 @@ def _sampled_pauli_error(p: float, shots: int, seed: int) -> tuple[float, float]
     return rate, math.sqrt(rate * (1 - rate) / shots)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 3: no profile-driven circuit noise")
 @pytest.mark.parametrize("name", ["neutral_atom", "superconducting"])
 def test_two_qubit_noise_has_the_profile_s_infidelity_measured_in_stim(name):
     """Sample stim's own DEPOLARIZE2 with the profile's p: the Pauli error e it
@@ -56,7 +55,6 @@ def test_two_qubit_noise_has_the_profile_s_infidelity_measured_in_stim(name):
     assert measured == pytest.approx(1.0 - gate.fidelity, abs=5 * scale * se)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 3: no profile-driven circuit noise")
 def test_a_profile_circuit_has_noise_per_operation():
     from qdcnet.qec.surface import CircuitNoise, memory_circuit
 
@@ -85,7 +83,6 @@ def test_a_profile_circuit_has_noise_per_operation():
     assert _arguments(uniform, "DEPOLARIZE2") == _arguments(uniform, "X_ERROR") == {0.001}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 3: the supply study uses 1 - F as p")
 def test_the_supply_study_uses_per_operation_noise():
     from qdcnet.qec.sampling import SeamTask
     from qdcnet.qec.supply import platform_datacenter, supply_rows

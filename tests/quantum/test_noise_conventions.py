@@ -150,7 +150,6 @@ MEASURE_OF = {"average": average_gate_fidelity, "process": process_fidelity,
               "pauli": lambda ch, n: 1.0 - pauli_error_rate(ch, n)}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 3: no fidelity-measure conversions")
 @pytest.mark.parametrize("n", [1, 2])
 @pytest.mark.parametrize("measure", ["average", "process", "pauli"])
 @pytest.mark.parametrize("fidelity", [0.999, 0.99, 0.95])
@@ -163,7 +162,6 @@ def test_each_measure_to_each_channel_parameter_reproduces_the_measure(n, measur
         assert MEASURE_OF[measure](channel, n) == pytest.approx(fidelity, abs=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 3: no fidelity-measure conversions")
 @pytest.mark.parametrize("n", [1, 2])
 @pytest.mark.parametrize("measure", ["average", "process", "pauli"])
 def test_each_measure_to_each_error_figure(n, measure):
@@ -180,7 +178,6 @@ def test_each_measure_to_each_error_figure(n, measure):
             pytest.approx(value, abs=1e-12), to
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 3: no fidelity-measure conversions")
 def test_the_two_conventions_of_the_issue():
     """F_avg of a two-qubit gate: λ = 4(1 - F)/3 replaced-by-I/4, stim p = 5(1 - F)/4."""
     from qdcnet.quantum.noise import convert_fidelity
@@ -195,11 +192,9 @@ def test_the_two_conventions_of_the_issue():
         0.8 * (1 - f))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 3: no fidelity-measure conversions")
 def test_bad_measures_and_conventions_are_refused():
-    from qdcnet.quantum.noise import convert_fidelity
-
     from qdcnet.errors import ParameterError
+    from qdcnet.quantum.noise import convert_fidelity
 
     with pytest.raises(ParameterError, match=r"measure.*xeb.*average"):
         convert_fidelity(0.99, measure="xeb", to="stim", qubits=2)

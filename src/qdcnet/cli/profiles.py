@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from qdcnet.hardware.profiles import available_profiles, load_profile
+from qdcnet.quantum.noise import MEASURE_NAMES
 from qdcnet.report.tables import format_number
 from qdcnet.units import format_duration, s_to_ps
 
@@ -25,8 +26,8 @@ def _nm(meters: float) -> str:
 def list_profiles(console: Console) -> None:
     table = Table(title="Platform profiles (qdcnet profiles NAME for sources)",
                   title_justify="left")
-    for column in ("name", "platform", "qubits", "2Q gate", "2Q F", "T2", "photon (nm)",
-                   "assumed"):
+    for column in ("name", "platform", "qubits", "2Q gate", "2Q F (measure)", "T2",
+                   "photon (nm)", "assumed"):
         table.add_column(column)
     for name in available_profiles():
         p = load_profile(name)
@@ -44,7 +45,8 @@ def list_profiles(console: Console) -> None:
         qubits = f"{p.data_qubits}+{comm.num_qubits}c" if comm else str(p.data_qubits)
         table.add_row(name, p.platform, qubits,
                       f"{p.two_qubit_gate.name} {_duration(p.two_qubit_gate.duration_s)}",
-                      format_number(p.two_qubit_gate.fidelity), t2, photon,
+                      f"{format_number(p.two_qubit_gate.fidelity)} "
+                      f"({p.two_qubit_gate.measure})", t2, photon,
                       f"{len(p.assumptions())}/{len(p.provenance)}")
     console.print(table)
 
@@ -62,7 +64,10 @@ def show_profile(console: Console, name: str) -> None:
                   "assumption": f"[yellow]assumption:[/yellow] {prov.text}"}[prov.kind]
         if prov.note:
             origin += f" [dim]{prov.note}[/dim]"
-        table.add_row(path, values.get(path, ""), origin.replace("[", "\\[", 1)
+        value = values.get(path, "")
+        if prov.measure:
+            value += f" ({MEASURE_NAMES[prov.measure]})"
+        table.add_row(path, value, origin.replace("[", "\\[", 1)
                       if prov.kind == "source" else origin)
     console.print(table)
     console.print("[bold]Sources[/bold]")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
@@ -206,7 +207,9 @@ def _buffer(dc: Any, pair: tuple[str, str], *, distance: int, protocol: str, dep
             bulk: float | None = None) -> dict[str, Any]:
     """Buffer study for one pair with the gap closed by parallel links (no distillation).
 
-    Bulk noise is the profile's two-qubit gate error unless ``bulk`` is given.
+    The code's noise is the profile's, per operation (one-qubit, two-qubit,
+    readout, idle; :class:`~qdcnet.qec.surface.CircuitNoise`), unless a
+    uniform ``bulk`` p is given.
     """
     from qdcnet.qec.plots import plot_buffer
     from qdcnet.qec.sampling import SeamTask, run_tasks
@@ -227,13 +230,16 @@ def _buffer(dc: Any, pair: tuple[str, str], *, distance: int, protocol: str, dep
                           store_t1_s=store.t1_s, store_t2_s=store.t2_s, seed=seed,
                           rounds=5000)
     rounds = distance
-    bulk_noise = row.bulk_error if bulk is None else bulk
-    tasks = [SeamTask(distance, basis, min(bulk_noise, 0.75), p.state, "vertical", protocol,
+    bulk_noise: Any = row.noise if bulk is None else bulk
+    tasks = [SeamTask(distance, basis, bulk_noise, p.state, "vertical", protocol,
                       rounds, min(p.idle_error, 0.75)) for p in points for basis in ("x", "z")]
+    described = (f"bulk noise {bulk:.3g} (uniform)" if bulk is not None else
+                 f"profile noise: 1q {row.noise.one_qubit:.3g}, 2q {row.noise.two_qubit:.3g}, "
+                 f"readout {row.noise.readout:.3g}, idle T1/T2 per layer")
     sampled = run_tasks(tasks, seed=seed, max_shots=max_shots, max_errors=200)
     out = []
-    table = Table(title=f"{pair[0]}-{pair[1]}: {links} parallel link(s), bulk noise "
-                        f"{bulk_noise:.3g}; buffer depth against logical error",
+    table = Table(title=f"{pair[0]}-{pair[1]}: {links} parallel link(s), {described}; "
+                        "buffer depth against logical error",
                   title_justify="left")
     for column in ("depth", "wait/round [s]", "starved rounds", "pair age [s]", "seam 1-F",
                    "idle error", "logical error/round (X+Z)"):
@@ -252,7 +258,9 @@ def _buffer(dc: Any, pair: tuple[str, str], *, distance: int, protocol: str, dep
     console.print(table)
     plot_buffer(out, folder / f"buffer_{pair[0]}-{pair[1]}.png",
                 f"{pair[0]}-{pair[1]}, d = {distance}, {links} link(s)")
-    return {"links": links, "bulk": bulk_noise, "points": out}
+    return {"links": links,
+            "bulk": bulk if bulk is not None else dataclasses.asdict(row.noise),
+            "points": out}
 
 
 def run_decoder(*, distances: str, shots: int, seed: int, out: Path) -> None:

@@ -11,6 +11,11 @@ of ``memory``.
 
 Each number in a file is a mapping ``{value: ..., source: key}`` naming an
 entry of the file's ``sources``, or ``{value: ..., assumption: "why"}``.
+Gate and readout fidelities also say which measure they are
+(``measure: average``, ``process`` or ``pauli`` for gates, ``assignment``
+for readouts; :mod:`qdcnet.quantum.noise`): papers quote different ones, and
+each turns into a different noise parameter. A fidelity without a measure
+is refused.
 Quantities carry units (``"68 us"``, ``"780 nm"``). :func:`load_profile`
 validates everything before returning, naming the file, the field, the value
 and the allowed range on any problem, and accepts overrides field by field.
@@ -32,6 +37,7 @@ qdcnet.hardware.profiles.ProfileError: unknown profile 'quantum_toaster'; known 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import functools
 import math
@@ -52,9 +58,11 @@ from qdcnet.hardware.components import (
     QuantumMemory,
     Transducer,
 )
+from qdcnet.quantum.noise import GATE_MEASURES, MEASURE_NAMES, READOUT_MEASURES
 from qdcnet.units import UnitError, parse
 
 __all__ = [
+    "MEASURED_FIELDS",
     "PLATFORMS",
     "SCHEMA_VERSION",
     "CommunicationInterface",
@@ -83,13 +91,19 @@ class Provenance:
     text: str
     note: str = ""
     key: str = ""
+    #: for a fidelity, the measure it is (:data:`MEASURED_FIELDS`)
+    measure: str = ""
 
 
 @dataclass(frozen=True)
 class Gate:
+    """A native gate: its duration and its fidelity, in the measure the source quotes."""
+
     name: str
     duration_s: float
     fidelity: float
+    #: "average", "process" or "pauli" (see :mod:`qdcnet.quantum.noise`)
+    measure: str
 
 
 @dataclass(frozen=True)
@@ -150,6 +164,7 @@ class PlatformProfile:
     two_qubit_gate: Gate
     measurement_time_s: float
     measurement_fidelity: float
+    measurement_measure: str
     memory: QuantumMemory | None
     communication: CommunicationInterface | None
     feed_forward_latency_s: float
@@ -250,6 +265,12 @@ _FIELDS: dict[str, _Field] = {
     "photonic.interconnect_fidelity": _prob(),
     "photonic.loss_threshold_per_photon": _prob(),
 }
+#: Fidelities that must declare their measure, and the measures each accepts.
+MEASURED_FIELDS: dict[str, tuple[str, ...]] = {
+    "gates.one_qubit.fidelity": GATE_MEASURES,
+    "gates.two_qubit.fidelity": GATE_MEASURES,
+    "measurement.fidelity": READOUT_MEASURES,
+}
 _TOP_LEVEL = {"schema_version", "name", "platform", "title", "sources", "qubits", "gates",
               "measurement", "memory", "communication", "control", "photonic"}
 _COMMUNICATION_REQUIRED = [p for p in _FIELDS if p.startswith("communication.")
@@ -343,13 +364,37 @@ def _leaf(path: str, node: Any, sources: Mapping[str, str], where: str,
             f"{where}: {path} = {node!r} has no source; write "
             f"{{value: {node!r}, source: <key>}} or {{value: ..., assumption: \"why\"}}"
         )
-    unknown = set(node) - {"value", "source", "assumption", "note"}
+    keys = {"value", "source", "assumption", "note"} | (
+        {"measure"} if path in MEASURED_FIELDS else set())
+    unknown = set(node) - keys
     if unknown:
         word = sorted(unknown)[0]
         raise ProfileError(f"{where}: {path} has unknown key {word!r}"
-                           f"{_suggest(word, {'value', 'source', 'assumption', 'note'})}")
+                           f"{_suggest(word, keys)}")
     value = _convert(path, node["value"], where)
     note = str(node.get("note", ""))
+    if path in MEASURED_FIELDS:
+        return value, _measured(_leaf_provenance(path, node, sources, where, note),
+                                path, node.get("measure"), where)
+    return value, _leaf_provenance(path, node, sources, where, note)
+
+
+def _measured(provenance: Provenance, path: str, measure: Any, where: str) -> Provenance:
+    """The provenance with the fidelity's measure, checked."""
+    allowed = MEASURED_FIELDS[path]
+    words = ", ".join(f"{m} ({MEASURE_NAMES[m]})" for m in allowed)
+    if measure is None:
+        raise ProfileError(f"{where}: {path} needs a measure: add measure: <one of {words}> "
+                           "next to its value, as the source quotes it")
+    if measure not in allowed:
+        raise ProfileError(f"{where}: {path} has measure {measure!r}; allowed: {words}"
+                           f"{_suggest(str(measure), set(allowed))}")
+    return dataclasses.replace(provenance, measure=str(measure))
+
+
+def _leaf_provenance(path: str, node: Mapping[str, Any], sources: Mapping[str, str],
+                     where: str, note: str) -> Provenance:
+    kind = _FIELDS[path].kind
     if "source" in node and "assumption" in node:
         raise ProfileError(f"{where}: {path} has both a source and an assumption; choose one")
     if "source" in node:
@@ -357,11 +402,11 @@ def _leaf(path: str, node: Any, sources: Mapping[str, str], where: str,
         if key not in sources:
             raise ProfileError(f"{where}: {path} cites unknown source {key!r}"
                                f"{_suggest(str(key), set(sources))}")
-        return value, Provenance("source", sources[key], note, key=str(key))
+        return Provenance("source", sources[key], note, key=str(key))
     if "assumption" in node:
-        return value, Provenance("assumption", str(node["assumption"]), note)
+        return Provenance("assumption", str(node["assumption"]), note)
     if kind in ("str", "choice", "list"):
-        return value, Provenance("definition", note)
+        return Provenance("definition", note)
     raise ProfileError(f"{where}: {path} has no source or assumption")
 
 
@@ -410,7 +455,18 @@ def _set_path(document: dict[str, Any], path: str, value: Any) -> None:
         node = node.setdefault(part, {})
         if not isinstance(node, dict):
             raise ProfileError(f"override {path!r}: {part!r} is not a section")
-    node[parts[-1]] = {"value": value, "__override__": True}
+    old = node.get(parts[-1])
+    # A new figure for a fidelity keeps the measure the file declares, unless the
+    # override names its own: {"value": 0.999, "measure": "pauli"}.
+    measure = old.get("measure") if isinstance(old, Mapping) else None
+    if path in MEASURED_FIELDS and isinstance(value, Mapping):
+        unknown = set(value) - {"value", "measure"}
+        if unknown or "value" not in value:
+            raise ProfileError(f"override {path!r}: write a number, or "
+                               "{value: ..., measure: ...}")
+        measure = value.get("measure", measure)
+        value = value["value"]
+    node[parts[-1]] = {"value": value, "__override__": True, "measure": measure}
 
 
 def load_profile(
@@ -425,7 +481,9 @@ def load_profile(
     overrides
         Dotted field paths to new values, e.g. ``{"memory.t2": "2 s",
         "communication.collection_efficiency": 0.2}``. Overridden fields are
-        recorded as such in :attr:`PlatformProfile.provenance`.
+        recorded as such in :attr:`PlatformProfile.provenance`. A new gate or
+        readout fidelity keeps the measure the file declares, or names its
+        own: ``{"gates.two_qubit.fidelity": {"value": 0.998, "measure": "pauli"}}``.
     """
     document, where = _read(name_or_path)
     unknown = set(document) - _TOP_LEVEL
@@ -458,6 +516,8 @@ def load_profile(
         if isinstance(node, Mapping) and node.get("__override__"):
             values[path] = _convert(path, node["value"], f"{where} (override)")
             provenance[path] = Provenance("override", f"override: {node['value']!r}")
+            if path in MEASURED_FIELDS:
+                provenance[path] = _measured(provenance[path], path, node["measure"], where)
         else:
             values[path], provenance[path] = _leaf(path, node, sources, where)
     for path, spec in _FIELDS.items():
@@ -559,11 +619,14 @@ def _build(document: dict[str, Any], values: dict[str, Any], provenance: dict[st
         storage_qubits=values["qubits.storage"],
         native_gates=values["gates.native"],
         one_qubit_gate=Gate("one_qubit", values["gates.one_qubit.duration"],
-                            values["gates.one_qubit.fidelity"]),
+                            values["gates.one_qubit.fidelity"],
+                            provenance["gates.one_qubit.fidelity"].measure),
         two_qubit_gate=Gate(values["gates.two_qubit.name"], values["gates.two_qubit.duration"],
-                            values["gates.two_qubit.fidelity"]),
+                            values["gates.two_qubit.fidelity"],
+                            provenance["gates.two_qubit.fidelity"].measure),
         measurement_time_s=values["measurement.duration"],
         measurement_fidelity=values["measurement.fidelity"],
+        measurement_measure=provenance["measurement.fidelity"].measure,
         memory=memory,
         communication=communication,
         feed_forward_latency_s=values["control.feed_forward_latency"],

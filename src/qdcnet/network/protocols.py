@@ -9,11 +9,14 @@ and jitter. The event-driven versions schedule those messages on the kernel;
 the pure functions underneath compute states and channels, and are what the
 tests hold against density-matrix simulations.
 
-Noise conventions (docs/architecture.md): a two-qubit gate of average
-fidelity F depolarises its two qubits (replaces them by I/4) with
-probability 4(1 − F)/3; a readout of fidelity F flips its bit with
-probability 1 − F; single-qubit gates are taken as ideal; idle data and
-memory qubits decay with the Pauli-twirled T1/T2 channel.
+Noise conventions (docs/architecture.md): a two-qubit gate depolarises its
+two qubits (replaces them by I/4) with the probability λ that
+:func:`qdcnet.quantum.noise.convert_fidelity` gives for the profile's figure
+in the measure the profile declares (4(1 − F)/3 for an average gate
+fidelity F, 16 e/15 for a Pauli error rate e); a readout of assignment
+fidelity F flips its bit with probability 1 − F; single-qubit gates are
+taken as ideal; idle data and memory qubits decay with the Pauli-twirled
+T1/T2 channel.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from qdcnet.hardware.components import QuantumMemory
 from qdcnet.hardware.profiles import PlatformProfile
 from qdcnet.link.pair import Endpoint, EntangledPair
 from qdcnet.quantum import BellDiagonal, PauliChannel, bbpssw, dejmps, memory_pauli, swap
+from qdcnet.quantum.noise import convert_fidelity, readout_flip_probability
 from qdcnet.units import PS_PER_S, s_to_ps
 
 __all__ = [
@@ -66,9 +70,16 @@ class NodeOps:
 
     @classmethod
     def from_profile(cls, name: str, profile: PlatformProfile) -> NodeOps:
-        """From a profile: gate error = 4(1 − F₂q)/3 (the depolarising equivalent of an
-        average gate fidelity), transfer error = 3(1 − F)/2 on the moved qubit."""
-        gate_error = min(1.0, 4.0 * (1.0 - profile.two_qubit_gate.fidelity) / 3.0)
+        """From a profile, through :mod:`qdcnet.quantum.noise`.
+
+        Gate error: the probability of replacing both qubits by I/4 that has the
+        profile's two-qubit figure in its declared measure. Transfer error:
+        stim's DEPOLARIZE1 p on the moved qubit (X, Y, Z each p/3) from the
+        transfer fidelity read as an average gate fidelity, 3(1 − F)/2.
+        """
+        gate = profile.two_qubit_gate
+        gate_error = convert_fidelity(gate.fidelity, measure=gate.measure, to="depolarizing",
+                                      qubits=2)
         comm = profile.communication
         data = profile.memory or QuantumMemory.perfect()
         slots = profile.storage_qubits or profile.data_qubits
@@ -78,11 +89,13 @@ class NodeOps:
             two_qubit_time_s=profile.two_qubit_gate.duration_s,
             measurement_time_s=profile.measurement_time_s,
             gate_error=gate_error,
-            measurement_error=1.0 - profile.measurement_fidelity,
+            measurement_error=readout_flip_probability(profile.measurement_fidelity,
+                                                       measure=profile.measurement_measure),
             memory=comm.memory if comm is not None else data,
             data_memory=data,
             transfer_time_s=comm.transfer_time_s if comm is not None else 0.0,
-            transfer_error=(min(1.0, 1.5 * (1.0 - comm.transfer_fidelity))
+            transfer_error=(convert_fidelity(comm.transfer_fidelity, measure="average",
+                                             to="stim", qubits=1)
                             if comm is not None else 0.0),
             storage_slots=slots,
         )

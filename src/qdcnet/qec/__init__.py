@@ -2,7 +2,8 @@
 
 * :mod:`.surface` builds stim circuits of a rotated surface-code memory cut
   into modules, with Bell pairs across the seams (teleported CNOTs or cat
-  states) and separate bulk and seam noise;
+  states) and separate bulk and seam noise (bulk: a uniform p for threshold
+  studies, or per-operation :class:`CircuitNoise` from a platform profile);
 * :mod:`.sampling` samples them (seeded stim + pymatching, or sinter) and
   finds where the curves of two distances cross;
 * :mod:`.supply` sets the pairs a code needs per cycle against what the
@@ -11,11 +12,19 @@
 """
 
 from qdcnet.qec.sampling import SeamTask, TaskResult, crossing_points, run_tasks
-from qdcnet.qec.surface import LAYOUTS, PROTOCOLS, SurfacePatch, infidelity_from, memory_circuit
+from qdcnet.qec.surface import (
+    LAYOUTS,
+    PROTOCOLS,
+    CircuitNoise,
+    SurfacePatch,
+    infidelity_from,
+    memory_circuit,
+)
 
 __all__ = [
     "LAYOUTS",
     "PROTOCOLS",
+    "CircuitNoise",
     "SeamTask",
     "SurfacePatch",
     "TaskResult",

@@ -19,6 +19,11 @@ with its data qubits idle. A deeper buffer means fewer waits but older
 pairs. Both costs are turned into noise: the waiting into each data qubit's
 twirled T1/T2 channel, the age into the pair's decay in the two storage
 memories (both ends), and the logical error per round is sampled.
+
+The code's own noise is the profile's, per operation
+(:meth:`~qdcnet.qec.surface.CircuitNoise.from_profile`): one-qubit,
+two-qubit, readout and idle noise, each converted from the figure in the
+measure the profile declares, the same conversions the network uses.
 """
 
 from __future__ import annotations
@@ -58,7 +63,10 @@ class SupplyRow:
     fidelity: float
     gap: float
     parallel_links: int
+    #: average infidelity of the QPU's two-qubit gate (from its declared measure)
     bulk_error: float
+    #: the code's noise per operation, from the QPU's profile (a CircuitNoise)
+    noise: Any = None
 
     @property
     def seam_infidelity(self) -> float:
@@ -101,8 +109,9 @@ def supply_rows(datacenter: Any, pairs: list[tuple[str, str]], *, distance: int 
                 protocol: str = "teleported_cnot", layout: str = "vertical",
                 distillation_rounds: tuple[int, ...] = (0, 1, 2)) -> list[SupplyRow]:
     """One row per QPU pair and distillation setting."""
-    from qdcnet.config.scenario import DistillationConfig
-    from qdcnet.qec.surface import SurfacePatch
+    from qdcnet.network.distillation import DistillationPlan
+    from qdcnet.qec.surface import CircuitNoise, SurfacePatch
+    from qdcnet.quantum.noise import convert_fidelity
 
     patch = SurfacePatch(distance, layout, protocol)
     rows = []
@@ -115,10 +124,13 @@ def supply_rows(datacenter: Any, pairs: list[tuple[str, str]], *, distance: int 
             else ""
         path = datacenter.paths(a, b, k=1)[0]
         needed = patch.pairs_per_round / cycle
-        bulk = 1.0 - profile.two_qubit_gate.fidelity
+        gate = profile.two_qubit_gate
+        bulk = convert_fidelity(gate.fidelity, measure=gate.measure, to="average_infidelity",
+                                qubits=2)
+        noise = CircuitNoise.from_profile(profile)
         for rounds in distillation_rounds:
             estimate = datacenter.estimate(
-                path, None if rounds == 0 else DistillationConfig(rounds=rounds))
+                path, None if rounds == 0 else DistillationPlan(rounds))
             gap = needed / estimate.rate_hz if estimate.rate_hz > 0 else math.inf
             rows.append(SupplyRow(
                 qpus=(a, b), platform=profile.name, cycle_time_s=cycle,
@@ -127,7 +139,7 @@ def supply_rows(datacenter: Any, pairs: list[tuple[str, str]], *, distance: int 
                 distillation_rounds=rounds, supplied_hz=estimate.rate_hz,
                 fidelity=estimate.fidelity, gap=gap,
                 parallel_links=max(1, math.ceil(gap)) if math.isfinite(gap) else 0,
-                bulk_error=bulk))
+                bulk_error=bulk, noise=noise))
     return rows
 
 
@@ -231,6 +243,7 @@ def simulate_supply(scenario: Any, pair: tuple[str, str], *, distillation_rounds
     """
     from qdcnet.control.requests import EntanglementRequest
     from qdcnet.network.datacenter import DataCenter
+    from qdcnet.network.distillation import DistillationPlan
     from qdcnet.network.workload import orchestrator_for
     from qdcnet.units import s_to_ps
 
@@ -240,7 +253,7 @@ def simulate_supply(scenario: Any, pair: tuple[str, str], *, distillation_rounds
     orchestrator = orchestrator_for(dc)
     handle = orchestrator.submit(EntanglementRequest(
         pair[0], pair[1], num_pairs=pairs, name="seam-pairs",
-        distillation_rounds=distillation_rounds))
+        distillation=DistillationPlan(distillation_rounds)))
     horizon = min(max_simulated_s, 1.0)
     while handle.delivered < pairs and horizon <= max_simulated_s:
         dc.sim.run(until=s_to_ps(horizon))

@@ -18,9 +18,17 @@ Bell pairs, used in one of two ways:
   Φ⁻ → Z, Ψ⁻ → Y), each data qubit talks to its own module's measure qubit,
   and the check's value is the parity of all of them (Shor-style).
 
-Bulk noise is uniform circuit-level depolarizing noise ``p``: after every
-one- and two-qubit gate, on idle qubits in every layer, on resets and before
-measurements (flips). Seam noise is set by the pair: pass a
+Bulk noise is either uniform circuit-level depolarizing noise ``p`` (the
+threshold-study mode): after every one- and two-qubit gate, on idle qubits in
+every layer, on resets and before measurements (flips); or a
+:class:`CircuitNoise` with separate figures per operation, built from a
+platform profile by :meth:`CircuitNoise.from_profile`: stim DEPOLARIZE1
+after one-qubit gates and DEPOLARIZE2 after CNOTs with the p that has the
+profile's gate fidelities in their declared measures
+(:mod:`qdcnet.quantum.noise`), readout flips, and on every idle qubit the
+Pauli-twirled T1/T2 channel over the duration of the layer it waits through.
+
+Seam noise is set by the pair: pass a
 :class:`~qdcnet.quantum.BellDiagonal` or a Werner infidelity ε = 1 - F
 (conversions: Werner depolarizing parameter p gives ε = 3p/4; two-qubit
 depolarizing p on the pair gives ε = 4p/5; one-qubit depolarizing p on one
@@ -41,6 +49,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from qdcnet.errors import ParameterError, check_probability
+from qdcnet.quantum.pauli import check_pauli_probabilities
 
 if TYPE_CHECKING:
     import stim
@@ -48,6 +57,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LAYOUTS",
     "PROTOCOLS",
+    "CircuitNoise",
     "SurfacePatch",
     "infidelity_from",
     "memory_circuit",
@@ -99,6 +109,82 @@ def seam_pair(seam: Any) -> tuple[float, float, float, float]:
         raise ParameterError("seam infidelity", epsilon, "[0, 0.75]",
                              "0.75 is the fully mixed pair")
     return (1.0 - epsilon, epsilon / 3, epsilon / 3, epsilon / 3)
+
+
+@dataclass(frozen=True)
+class CircuitNoise:
+    """Per-operation noise of a memory circuit, as stim parameters.
+
+    ``one_qubit`` and ``two_qubit`` are the p of stim's DEPOLARIZE1/2 after
+    each gate (the Pauli error, i.e. the process infidelity); ``readout`` the
+    flip before each measurement; ``reset`` the flip after each reset. Each
+    ``idle_*`` is the Pauli channel (p_X, p_Y, p_Z) on every qubit that waits
+    through a layer of that kind. A gate's own fidelity already holds the
+    decoherence of its busy qubits, so they get no idle noise.
+    """
+
+    one_qubit: float
+    two_qubit: float
+    readout: float
+    reset: float = 0.0
+    idle_one_qubit: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    idle_two_qubit: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    idle_measure: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    idle_reset: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    def __post_init__(self) -> None:
+        for name in ("one_qubit", "two_qubit", "readout", "reset"):
+            check_probability(name, getattr(self, name))
+        # stim refuses depolarizing parameters past the fully mixing point.
+        if self.one_qubit > 0.75:
+            raise ParameterError("one_qubit", self.one_qubit, "[0, 0.75]")
+        if self.two_qubit > 15 / 16:
+            raise ParameterError("two_qubit", self.two_qubit, "[0, 0.9375]")
+        for name in ("idle_one_qubit", "idle_two_qubit", "idle_measure", "idle_reset"):
+            px, py, pz = getattr(self, name)
+            check_pauli_probabilities(px, py, pz)
+
+    @classmethod
+    def from_profile(cls, profile: Any) -> CircuitNoise:
+        """The noise of a QPU as its profile describes it.
+
+        Gates: the stim p with the profile's fidelity in its declared measure.
+        Readout: the assignment error, taken to hold the preparation error too
+        (SPAM figures), so resets are noiseless and, as profiles give no reset
+        time, take no time. Idle: the data memory's twirled T1/T2 channel over
+        the layer's duration (one-qubit gate, two-qubit gate, measurement).
+        """
+        from qdcnet.quantum.noise import convert_fidelity, readout_flip_probability
+        from qdcnet.quantum.pauli import memory_pauli
+
+        g1, g2 = profile.one_qubit_gate, profile.two_qubit_gate
+        memory = profile.memory
+        if memory is None and profile.communication is not None:
+            memory = profile.communication.memory
+
+        def idle(duration_s: float) -> tuple[float, float, float]:
+            if memory is None:  # photonic QPUs: no matter memory to decay
+                return (0.0, 0.0, 0.0)
+            _, px, py, pz = memory_pauli(duration_s, memory.t1_s, memory.t2_s)
+            return (px, py, pz)
+
+        return cls(
+            one_qubit=convert_fidelity(g1.fidelity, measure=g1.measure, to="stim", qubits=1),
+            two_qubit=convert_fidelity(g2.fidelity, measure=g2.measure, to="stim", qubits=2),
+            readout=readout_flip_probability(profile.measurement_fidelity,
+                                             measure=profile.measurement_measure),
+            idle_one_qubit=idle(g1.duration_s),
+            idle_two_qubit=idle(g2.duration_s),
+            idle_measure=idle(profile.measurement_time_s),
+        )
+
+    def gate(self, kind: str) -> float:
+        return {"reset": self.reset, "one_qubit": self.one_qubit,
+                "two_qubit": self.two_qubit, "measure": self.readout}[kind]
+
+    def idle(self, kind: str) -> tuple[float, float, float]:
+        return {"reset": self.idle_reset, "one_qubit": self.idle_one_qubit,
+                "two_qubit": self.idle_two_qubit, "measure": self.idle_measure}[kind]
 
 
 @dataclass(frozen=True)
@@ -201,13 +287,22 @@ class SurfacePatch:
         return dict(sorted(out.items()))
 
 
+#: The stim instruction after each kind of layer (uniform and profile noise alike).
+_GATE_NOISE = {"reset": "X_ERROR", "one_qubit": "DEPOLARIZE1", "two_qubit": "DEPOLARIZE2"}
+
+
 @dataclass
 class _Builder:
-    """Appends noisy layers to a stim circuit, tracking idle qubits and measurements."""
+    """Appends noisy layers to a stim circuit, tracking idle qubits and measurements.
+
+    ``noise`` None: uniform ``bulk`` everywhere; otherwise the per-operation
+    figures of a :class:`CircuitNoise`.
+    """
 
     bulk: float
     qubits: list[int]
     idle_every_layer: bool = True
+    noise: CircuitNoise | None = None
     circuit: Any = None
     measurements: int = 0
     record: dict[Any, list[int]] = field(default_factory=dict)
@@ -217,31 +312,48 @@ class _Builder:
 
         self.circuit = stim.Circuit()
 
-    def layer(self, gate: str, targets: list[int], *, noise: str | None = None,
+    def probability(self, kind: str) -> float:
+        return self.bulk if self.noise is None else self.noise.gate(kind)
+
+    def after(self, kind: str, targets: list[int]) -> None:
+        """The noise of a layer of ``kind`` on its targets."""
+        p = self.probability(kind)
+        if p > 0 and targets:
+            self.circuit.append(_GATE_NOISE[kind], targets, p)
+
+    def layer(self, gate: str, targets: list[int], *, kind: str | None = None,
               touched: Iterable[int] = ()) -> None:
         if not targets:
             return
         self.circuit.append(gate, targets)
-        if self.bulk > 0 and noise is not None:
-            self.circuit.append(noise, targets, self.bulk)
-        self._idle(set(targets) | set(touched))
+        if kind is not None:
+            self.after(kind, targets)
+        self._idle(set(targets) | set(touched), kind or "one_qubit")
 
-    def _idle(self, busy: set[int]) -> None:
+    def _idle(self, busy: set[int], kind: str) -> None:
         if not self.idle_every_layer:
             return
         idle = [q for q in self.qubits if q not in busy]
-        if self.bulk > 0 and idle:
-            self.circuit.append("DEPOLARIZE1", idle, self.bulk)
+        if not idle:
+            return
+        if self.noise is None:
+            if self.bulk > 0:
+                self.circuit.append("DEPOLARIZE1", idle, self.bulk)
+            return
+        channel = self.noise.idle(kind)
+        if any(channel):
+            self.circuit.append("PAULI_CHANNEL_1", idle, list(channel))
 
     def measure(self, gate: str, targets: list[int], keys: list[Any]) -> None:
-        if self.bulk > 0:
+        p = self.probability("measure")
+        if p > 0:
             flip = "Z_ERROR" if gate == "MX" else "X_ERROR"
-            self.circuit.append(flip, targets, self.bulk)
+            self.circuit.append(flip, targets, p)
         self.circuit.append(gate, targets)
         for key in keys:
             self.record.setdefault(key, []).append(self.measurements)
             self.measurements += 1
-        self._idle(set(targets))
+        self._idle(set(targets), "measure")
 
     def rec(self, index: int) -> Any:
         import stim
@@ -251,9 +363,13 @@ class _Builder:
 
 def memory_circuit(distance: int, *, rounds: int | None = None, basis: str = "z",
                    layout: str = "vertical", protocol: str = "teleported_cnot",
-                   bulk: float = 0.001, seam: Any = 0.0, idle_per_round: float = 0.0,
-                   idle: str = "every_layer") -> stim.Circuit:
+                   bulk: float | CircuitNoise = 0.001, seam: Any = 0.0,
+                   idle_per_round: float = 0.0, idle: str = "every_layer") -> stim.Circuit:
     """A memory experiment: prepare, ``rounds`` rounds of checks (default d), measure.
+
+    ``bulk``: a uniform depolarizing p (threshold studies) or a
+    :class:`CircuitNoise` (per operation, e.g. from a profile; its idle noise
+    is per layer, so it needs ``idle="every_layer"``).
 
     ``seam`` is the Bell pair used across modules (a ``BellDiagonal`` or a
     Werner infidelity); ``idle_per_round`` adds one-qubit depolarizing noise
@@ -268,7 +384,13 @@ def memory_circuit(distance: int, *, rounds: int | None = None, basis: str = "z"
         raise ParameterError("basis", basis, "x or z")
     if idle not in ("every_layer", "once_per_round"):
         raise ParameterError("idle", idle, "every_layer or once_per_round")
-    check_probability("bulk", bulk)
+    noise = bulk if isinstance(bulk, CircuitNoise) else None
+    if noise is None:
+        check_probability("bulk", bulk)
+    elif idle != "every_layer":
+        raise ParameterError("idle", idle, "every_layer with per-operation noise",
+                             "its idle noise is set per layer from the layer's duration")
+    uniform = 0.0 if noise is not None else float(bulk)  # type: ignore[arg-type]
     check_probability("idle_per_round", idle_per_round)
     rounds = distance if rounds is None else rounds
     if rounds < 1:
@@ -289,20 +411,20 @@ def memory_circuit(distance: int, *, rounds: int | None = None, basis: str = "z"
             index[("a", position, m)] = len(index)
             ancillas[check].append(index[("a", position, m)])
     all_qubits = list(range(len(index)))
-    b = _Builder(bulk, all_qubits, idle_every_layer=idle == "every_layer")
+    b = _Builder(uniform, all_qubits, idle_every_layer=idle == "every_layer", noise=noise)
     for key, i in index.items():
         x, y = key[1]
         b.circuit.append("QUBIT_COORDS", [i], [x, y] if key[0] == "d" else [x, y, key[2]])
     data = [index[("d", q)] for q in patch.data]
     measure_all = [i for qs in ancillas.values() for i in qs]
-    b.layer("R", data + measure_all, noise="X_ERROR")
+    b.layer("R", data + measure_all, kind="reset")
     if basis == "x":
-        b.layer("H", data, noise="DEPOLARIZE1")
+        b.layer("H", data, kind="one_qubit")
     for r in range(rounds):
         if idle_per_round > 0 and r > 0:
             b.circuit.append("DEPOLARIZE1", data, idle_per_round)
-        if idle == "once_per_round" and bulk > 0:
-            b.circuit.append("DEPOLARIZE1", data, bulk)
+        if idle == "once_per_round" and uniform > 0:
+            b.circuit.append("DEPOLARIZE1", data, uniform)
         _round(b, patch, ancillas, index, protocol, (c0, c1, c2, c3))
         for check in patch.checks:
             keys = ancillas[check]
@@ -316,7 +438,7 @@ def memory_circuit(distance: int, *, rounds: int | None = None, basis: str = "z"
         b.circuit.append("SHIFT_COORDS", [], [0, 0, 1])
     # Final data measurement and the checks it completes.
     if basis == "x":
-        b.layer("H", data, noise="DEPOLARIZE1")
+        b.layer("H", data, kind="one_qubit")
     b.measure("M", data, [("data", q) for q in patch.data])
     for check in patch.checks:
         if check[0] != basis:
@@ -343,7 +465,7 @@ def _round(b: _Builder, patch: SurfacePatch, ancillas: dict, index: dict, protoc
     c0, c1, c2, c3 = pair
     x_ancillas = [i for check, qs in ancillas.items() if check[0] == "x" for i in qs]
     all_ancillas = [i for qs in ancillas.values() for i in qs]
-    b.layer("R", all_ancillas, noise="X_ERROR")
+    b.layer("R", all_ancillas, kind="reset")
     x_homes = [qs[0] for check, qs in ancillas.items() if check[0] == "x"]
     if protocol == "cat":
         # Each cat check's measure qubits start in a GHZ state, made from Bell pairs
@@ -352,7 +474,7 @@ def _round(b: _Builder, patch: SurfacePatch, ancillas: dict, index: dict, protoc
         # the even-parity superposition, so the Z-basis readout gives only the parity.
         cats = [(check, qs) for check, qs in ancillas.items() if len(qs) > 1]
         b.layer("H", x_homes + [qs[0] for check, qs in cats if check[0] == "z"],
-                noise="DEPOLARIZE1")
+                kind="one_qubit")
         spokes = max((len(qs) - 1 for _, qs in cats), default=0)
         for k in range(1, spokes + 1):
             targets = []
@@ -364,11 +486,11 @@ def _round(b: _Builder, patch: SurfacePatch, ancillas: dict, index: dict, protoc
             b.circuit.append("CX", targets)
             if c0 < 1.0:
                 b.circuit.append("PAULI_CHANNEL_1", extras, [c1, c2, c3])
-            b._idle(set(targets))
+            b._idle(set(targets), "two_qubit")
         b.layer("H", [q for check, qs in cats if check[0] == "z" for q in qs],
-                noise="DEPOLARIZE1")
+                kind="one_qubit")
     else:
-        b.layer("H", x_homes, noise="DEPOLARIZE1")
+        b.layer("H", x_homes, kind="one_qubit")
     for step in range(4):
         local: list[int] = []
         remote: list[int] = []
@@ -391,8 +513,7 @@ def _round(b: _Builder, patch: SurfacePatch, ancillas: dict, index: dict, protoc
         if not targets:
             continue
         b.circuit.append("CX", targets)
-        if b.bulk > 0:
-            b.circuit.append("DEPOLARIZE2", targets, b.bulk)
+        b.after("two_qubit", targets)
         if remote and c0 < 1.0:
             # (control, target) channel of a teleported CNOT: IX, ZX, ZI.
             probabilities = [0.0] * 15
@@ -400,8 +521,8 @@ def _round(b: _Builder, patch: SurfacePatch, ancillas: dict, index: dict, protoc
             probabilities[12] = c2  # ZX
             probabilities[11] = c3  # ZI
             b.circuit.append("PAULI_CHANNEL_2", remote, probabilities)
-        b._idle(set(targets))
-    b.layer("H", x_ancillas, noise="DEPOLARIZE1")
+        b._idle(set(targets), "two_qubit")
+    b.layer("H", x_ancillas, kind="one_qubit")
     keys = []
     for check, qs in ancillas.items():
         keys += [("check", check)] * len(qs)

@@ -9,12 +9,19 @@ and the protocol functions (:func:`swap`, :func:`dejmps`, :func:`bbpssw`)
 accept either: Bell-diagonal pairs use closed forms, density matrices an
 exact simulation of the protocol. :mod:`qdcnet.quantum.batch` holds the
 vectorised Bell-diagonal twins for arrays of shape (N, 4).
+:mod:`qdcnet.quantum.noise` turns a gate fidelity of a declared measure
+(average, process, Pauli) into each noise parameter the code uses.
 """
 
 from typing import Protocol, Self, runtime_checkable
 
 from qdcnet.quantum.bell import BellDiagonal, bbpssw, dejmps, swap
 from qdcnet.quantum.density import DensityMatrix, bell_state_vector
+from qdcnet.quantum.noise import (
+    convert_fidelity,
+    process_infidelity,
+    readout_flip_probability,
+)
 from qdcnet.quantum.pauli import BELL_LABELS, memory_pauli
 from qdcnet.quantum.remote import (
     PauliChannel,
@@ -50,8 +57,11 @@ __all__ = [
     "PauliChannel",
     "bbpssw",
     "bell_state_vector",
+    "convert_fidelity",
     "dejmps",
     "memory_pauli",
+    "process_infidelity",
+    "readout_flip_probability",
     "swap",
     "teleportation_channel",
     "teleportation_fidelity",
