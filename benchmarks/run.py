@@ -33,6 +33,7 @@ SUITES = {
     "states": "benchmarks.bench_states",
     "link": "benchmarks.bench_link",
     "network": "benchmarks.bench_network",
+    "chain": "benchmarks.bench_chain",
     "orchestrator": "benchmarks.bench_orchestrator",
     "cli": "benchmarks.bench_cli",
     "compiler": "benchmarks.bench_compiler",

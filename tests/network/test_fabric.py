@@ -32,8 +32,12 @@ def test_chain_segments_join_neighbours_only():
 
 
 def test_losses_multiply_along_a_cross_rack_segment():
+    # The 854 nm ion node, its converter to telecom forced on (``auto`` decides by
+    # rate; here the point is the loss at the converted wavelength).
     document = leaf_spine(2, 2, spines=1, switch_loss_db=1.5, qpu_fiber_m=100.0,
-                          rack_to_spine_m=2000.0)
+                          rack_to_spine_m=2000.0, profile="trapped_ion_helios_854")
+    for qpu in document["qpus"]:
+        qpu["convert"] = True
     f = fabric(document)
     route = f.route("r0q0", "r1q1")
     assert route.arm_a.nodes == ("r0q0", "tor0", "spine0", "bsm-spine0")

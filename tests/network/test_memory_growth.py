@@ -12,8 +12,6 @@ import gc
 import weakref
 from collections import deque
 
-import pytest
-
 from qdcnet.network import DataCenter, PathService
 from qdcnet.network.topology import linear_chain
 from qdcnet.units import s_to_ps
@@ -39,8 +37,6 @@ def _sizes(obj: object) -> dict[str, int]:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 7: PathService._node_of keeps an "
-                                       "entry for every qubit ever created")
 def test_path_service_books_hold_no_more_entries_than_live_qubits():
     dc = DataCenter.from_document(chain(10), seed=1)
     path = tuple(f"qpu{i}" for i in range(10))
@@ -56,8 +52,6 @@ def test_path_service_books_hold_no_more_entries_than_live_qubits():
     assert not too_big, (too_big, live_qubits)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 7: functools.cache on Fabric and "
-                                       "ClassicalNetwork methods keeps every instance alive")
 def test_a_dropped_data_center_is_freed():
     dc = DataCenter.from_document(chain(4), seed=1)
     path = ("qpu0", "qpu1", "qpu2", "qpu3")

@@ -37,10 +37,10 @@ def multiplexed_chain(num_nodes: int) -> dict:
 
 
 def simulate(document: dict, path: tuple[str, ...], seed: int, duration_s: float,
-             warmup_s: float) -> tuple[float, float]:
+             warmup_s: float, store: bool = False) -> tuple[float, float]:
     """Delivered rate and mean fidelity after the warm-up, one seed."""
     dc = DataCenter.from_document(document, seed=seed)
-    service = PathService(dc, "chain", path)
+    service = PathService(dc, "chain", path, store=store)
     service.start()
     dc.sim.run(until=s_to_ps(duration_s))
     times = np.asarray(service.stats.delivery_ps, dtype=float) / PS_PER_S
@@ -49,28 +49,46 @@ def simulate(document: dict, path: tuple[str, ...], seed: int, duration_s: float
     return kept.sum() / (duration_s - warmup_s), float(fidelities[kept].mean())
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 4: the path model pairs segments "
-                                       "stream by stream; the relays swap any left pair with "
-                                       "any right pair")
-def test_three_node_multiplexed_chain_estimate_matches_the_simulation():
-    document = multiplexed_chain(3)
-    path = ("qpu0", "qpu1", "qpu2")
+def check_against_simulation(num_nodes: int, seeds: int, duration_s: float,
+                             warmup_s: float, store: bool = False) -> None:
+    document = multiplexed_chain(num_nodes)
+    if store:
+        for qpu in document["qpus"]:
+            qpu["overrides"] = qpu["overrides"] | {"qubits.storage": 8}
+    path = tuple(f"qpu{i}" for i in range(num_nodes))
     dc = DataCenter.from_document(document, seed=0)
     routes = [dc.fabric.route(a, b) for a, b in itertools.pairwise(path)]
-    assert dc.stream_plan(routes) == [25, 25]
-    estimate = dc.estimate(path, samples=100_000)
-    runs = np.array([simulate(document, path, seed, duration_s=0.8, warmup_s=0.1)
-                     for seed in range(10)])
+    assert dc.stream_plan(routes) == [25] * (num_nodes - 1)
+    if store:
+        estimate = dc.path_model(path).estimate(samples=100_000, store=True)
+    else:
+        estimate = dc.estimate(path, samples=100_000)
+    runs = np.array([simulate(document, path, seed, duration_s, warmup_s, store)
+                     for seed in range(seeds)])
     rates, fidelities = runs[:, 0], runs[:, 1]
-    n = len(runs)
-    rate_se = rates.std(ddof=1) / math.sqrt(n)
-    fidelity_se = fidelities.std(ddof=1) / math.sqrt(n)
+    rate_se = rates.std(ddof=1) / math.sqrt(seeds)
+    fidelity_se = fidelities.std(ddof=1) / math.sqrt(seeds)
     assert rates.mean() > 500  # hundreds of pairs per run: a meaningful comparison
     # The estimate's own sampling error (100,000 sampled pairs) is far below the runs'.
     assert abs(rates.mean() - estimate.rate_hz) < Z * rate_se + 0.005 * estimate.rate_hz, (
         rates.mean(), rate_se, estimate.rate_hz)
     assert abs(fidelities.mean() - estimate.fidelity) < Z * fidelity_se + 5e-4, (
         fidelities.mean(), fidelity_se, estimate.fidelity)
+
+
+def test_three_node_multiplexed_chain_estimate_matches_the_simulation():
+    check_against_simulation(3, seeds=10, duration_s=0.8, warmup_s=0.1)
+
+
+def test_stored_pairs_hold_their_streams_through_the_transfer():
+    # Pairs moved into storage on delivery (stock) free their communication
+    # qubits only after the transfer, and arrive with its time and noise.
+    check_against_simulation(3, seeds=6, duration_s=0.8, warmup_s=0.1, store=True)
+
+
+@pytest.mark.slow
+def test_ten_node_multiplexed_chain_estimate_matches_the_simulation():
+    check_against_simulation(10, seeds=6, duration_s=0.8, warmup_s=0.1)
 
 
 def test_relays_pair_their_pools_first_in_first_out():

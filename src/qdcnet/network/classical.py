@@ -15,7 +15,6 @@ velocity, plus a processing delay per hop.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -41,11 +40,16 @@ class ClassicalNetwork:
         self._explicit: dict[frozenset[str], tuple[float, float]] = {
             frozenset(c.between): (c.latency, c.jitter) for c in scenario.classical.channels}
         self._channels: dict[tuple[str, str], tuple[float, float]] = {}
+        self._reach: dict[str, dict[str, tuple[float, int]]] = {}
 
-    @functools.cache  # noqa: B019
     def _distances(self, source: str) -> dict[str, tuple[float, int]]:
-        lengths, paths = nx.single_source_dijkstra(self._graph, source, weight="length_m")
-        return {node: (lengths[node], len(paths[node]) - 1) for node in lengths}
+        # Kept per network, not in a class-level cache that would keep it alive.
+        cached = self._reach.get(source)
+        if cached is None:
+            lengths, paths = nx.single_source_dijkstra(self._graph, source, weight="length_m")
+            cached = self._reach[source] = {node: (lengths[node], len(paths[node]) - 1)
+                                            for node in lengths}
+        return cached
 
     def channel(self, src: str, dst: str) -> tuple[float, float]:
         """(latency, jitter) in seconds from ``src`` to ``dst``."""

@@ -28,7 +28,7 @@ from qdcnet.errors import QdcnetError
 from qdcnet.hardware.profiles import load_profile
 from qdcnet.network.classical import ClassicalNetwork
 from qdcnet.network.fabric import Circuit, Fabric, NotConnectedError, SegmentRoute
-from qdcnet.network.paths import PathEstimate, PathModel, segment_graph_edges
+from qdcnet.network.paths import PathEstimate, PathModel, RawFigures, segment_graph_edges
 from qdcnet.network.protocols import NodeOps
 from qdcnet.sim import Simulator
 
@@ -62,6 +62,7 @@ class DataCenter:
         self._graph: nx.Graph | None = None
         self._storage_free = {name: ops.storage_slots for name, ops in self.ops.items()}
         self._estimates: dict[tuple[Any, ...], PathEstimate] = {}
+        self._raw: dict[tuple[Any, ...], RawFigures] = {}
         self._ops_signature = {n: dataclasses.replace(o, name="") for n, o in self.ops.items()}
 
     @classmethod
@@ -125,11 +126,20 @@ class DataCenter:
         one estimate, relabelled with their own node names.
         """
         model = self.path_model(path)
-        key = (self._signature(model), None if distillation is None else
+        signature = self._signature(model)
+        key = (signature, None if distillation is None else
                (distillation.protocol, distillation.rounds, distillation.mode), samples)
         cached = self._estimates.get(key)
         if cached is None:
-            cached = model.estimate(samples=samples, seed=self.seed, distillation=distillation)
+            # Every distillation plan on a path starts from the same raw pairs
+            # (stored on delivery): sample them once.
+            stored = distillation is not None
+            raw_key = (signature, stored, samples)
+            raw = self._raw.get(raw_key)
+            if raw is None:
+                raw = self._raw[raw_key] = model.raw_figures(samples=samples, seed=self.seed,
+                                                             stored=stored)
+            cached = model.estimate(distillation=distillation, raw=raw)
             self._estimates[key] = cached
         return dataclasses.replace(cached, path=tuple(path))
 

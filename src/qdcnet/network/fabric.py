@@ -8,7 +8,13 @@ terminal: the station (or source) that minimises the summed loss of the two
 arms. Losses multiply along an arm (converter, switch insertion losses, WDM,
 fibre at the wavelength the photon has on that fibre); a route never passes
 through another memory node or terminal. Cross-rack segments through several
-switches are routed the same way as anything else.
+switches are routed the same way as anything else. A QPU uses its own
+frequency converter (or transducer) as its ``convert`` setting says: always,
+never, or (``auto``, the default) per segment, only where the link needs it:
+the photons must meet at the station in one wavelength and encoding, and
+among the combinations that do, the highest herald probability wins
+(:func:`~qdcnet.link.build.choose_conversion`, shared with the link
+builders); a route through a converter node leaves the QPU's own off.
 
 **Resources.** Every fibre carries ``channels`` circuits (parallel fibres or
 wavelengths), each ending on its own switch port; a port is cross-connected
@@ -33,6 +39,7 @@ from __future__ import annotations
 import difflib
 import functools
 import itertools
+import operator
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -53,7 +60,7 @@ from qdcnet.hardware.components import (
     default_attenuation_db_per_km,
 )
 from qdcnet.hardware.profiles import PlatformProfile, load_profile
-from qdcnet.link.build import default_detector
+from qdcnet.link.build import choose_conversion, default_detector
 from qdcnet.link.model import LinkModel
 from qdcnet.link.spec import (
     AbsorberEnd,
@@ -164,6 +171,9 @@ class Fabric:
             name: load_profile(config.profile, config.overrides)
             for name, config in self._memory.items()}
         self._check_switch_ports()
+        # Per-instance caches: bounded by node pairs (times stream counts).
+        self._routes: dict[tuple[str, str], SegmentRoute] = {}
+        self._models: dict[tuple[str, str, int | None], LinkModel] = {}
         self._reach = {t: self._reach_from(t) for t, kind in self.kinds.items()
                        if kind in TERMINAL_KINDS}
         # Resource state.
@@ -234,9 +244,18 @@ class Fabric:
         return sorted(t for t, reach in self._reach.items()
                       if self.kinds[t] == wanted and a in reach and b in reach)
 
-    @functools.cache  # noqa: B019 - the fabric lives as long as its cache
     def route(self, a: str, b: str) -> SegmentRoute:
-        """The segment between memory nodes ``a`` and ``b`` (lowest total loss)."""
+        """The segment between memory nodes ``a`` and ``b`` (lowest total loss).
+
+        Routes are kept per fabric (never in a class-level cache, which would
+        keep every fabric ever built alive).
+        """
+        cached = self._routes.get((a, b))
+        if cached is None:
+            cached = self._routes[(a, b)] = self._route(a, b)
+        return cached
+
+    def _route(self, a: str, b: str) -> SegmentRoute:
         self.check_node(a, memory=True)
         self.check_node(b, memory=True)
         if a == b:
@@ -254,29 +273,68 @@ class Fabric:
             return round(loss_a + loss_b, 9), max(len(path_a), len(path_b)), t
 
         best = min(candidates, key=cost)
-        arm_a = self._arm(self._reach[best][a][1])
-        arm_b = self._arm(self._reach[best][b][1])
-        return SegmentRoute(a, b, best, self.kinds[best], arm_a, arm_b)
+        nodes = (self._reach[best][a][1], self._reach[best][b][1])
+        own = self._conversion(best, nodes)
+        return SegmentRoute(a, b, best, self.kinds[best], self._arm(nodes[0], own[0]),
+                            self._arm(nodes[1], own[1]))
+
+    def _conversion(self, terminal: str, nodes: tuple[list[str], list[str]]) -> tuple[bool, bool]:
+        """Whether each end uses its own converter (or transducer) on this segment.
+
+        ``convert: auto`` leaves the choice to
+        :func:`~qdcnet.link.build.choose_conversion` (compatible photons at
+        the station, highest herald probability); a route through a
+        converter node never adds the node's own. Photons from a pair source
+        meet the node's memory, not another photon: only a forced ``true``
+        converts them.
+        """
+        settings = (self._memory[nodes[0][0]].convert, self._memory[nodes[1][0]].convert)
+        if self.kinds[terminal] == "source":
+            return settings[0] is True, settings[1] is True
+        station = self._stations[terminal]
+        detector = station.detector.build() if station.detector is not None else None
+
+        def option(end: int, converting: bool) -> tuple[PhotonicInterface, float] | None:
+            route = nodes[end]
+            photon, converter, transducer = self._photon(route[0])
+            if converting and converter is None and transducer is None:
+                return None
+            auto = settings[end] == "auto"
+            if converting and auto and any(v in self._converters for v in route[1:]):
+                return None
+            try:
+                arm = self._arm(route, converting)
+            except QdcnetError:
+                if auto:
+                    return None  # e.g. a converter node that takes another wavelength
+                raise
+            out = arm.path.output_interface(photon)
+            efficiency = (detector or default_detector(out.wavelength_m)).efficiency
+            emitter = self.profiles[route[0]].communication.emitter  # type: ignore[union-attr]
+            return out, emitter.efficiency * arm.path.transmission * efficiency
+
+        herald = operator.add if self.scenario.links.scheme == "single_click" else operator.mul
+        return choose_conversion(settings, option, herald=herald)
 
     def has_segment(self, a: str, b: str) -> bool:
         return a != b and bool(self.terminals(a, b))
 
     def _photon(self, node: str) -> tuple[PhotonicInterface, Any, Any]:
         """The photon as it leaves the node, and the node's own converter/transducer."""
-        config = self._memory[node]
         profile = self.profiles[node]
         comm = profile.communication
         if comm is None:
             raise NotConnectedError(f"{node} ({profile.name}) has no communication interface: "
                                     f"a {profile.platform} QPU cannot join a heralded segment")
         photon = comm.interface(node)
-        converter = comm.converter if config.convert else None
-        transducer = comm.transducer if config.convert else None
-        return photon, converter, transducer
+        return photon, comm.converter, comm.transducer
 
-    def _arm(self, nodes: list[str]) -> Arm:
+    def _arm(self, nodes: list[str], own: bool) -> Arm:
+        """The arm along ``nodes``; ``own``: through the node's own converter or transducer."""
         node = nodes[0]
         photon, converter, transducer = self._photon(node)
+        if not own:
+            converter = transducer = None
         if converter is not None:
             photon = converter.convert(photon)
         elif transducer is not None:
@@ -299,7 +357,7 @@ class Fabric:
             elif v in self._converters:
                 if converter is not None or transducer is not None:
                     raise QdcnetError(f"route {' -> '.join(nodes)} converts twice ({node}'s own "
-                                      f"converter and {v}); set convert: false on {node}")
+                                      f"converter and {v}); set convert: auto or false on {node}")
                 c = self._converters[v]
                 converter = FrequencyConverter(c.input_wavelength, c.output_wavelength,
                                                c.efficiency, c.noise_rate)
@@ -345,6 +403,7 @@ class Fabric:
                            herald_detector=config.absorber.detector.build(),
                            acceptance_window_s=config.absorber.window,
                            reset_time_s=config.absorber.reset_time,
+                           multimode_memory=config.absorber.multimode_memory,
                            num_communication_qubits=streams)
 
     def segment_spec(self, route: SegmentRoute, streams: int | None = None) -> LinkSpec:
@@ -373,10 +432,14 @@ class Fabric:
                                    name=name)
         return TwoClickLink(end_a, end_b, station, name=name)
 
-    @functools.lru_cache(maxsize=4096)  # noqa: B019
     def model(self, a: str, b: str, streams: int | None = None) -> LinkModel:
-        """The analytic model of the segment between ``a`` and ``b``."""
-        return LinkModel.from_spec(self.segment_spec(self.route(a, b), streams))
+        """The analytic model of the segment between ``a`` and ``b`` (kept per fabric)."""
+        key = (a, b, streams)
+        cached = self._models.get(key)
+        if cached is None:
+            cached = self._models[key] = LinkModel.from_spec(
+                self.segment_spec(self.route(a, b), streams))
+        return cached
 
     # -- resources -------------------------------------------------------------------
 

@@ -10,6 +10,16 @@ asked, and hands each finished pair to its consumer. Qubits are tracked one
 by one: a swap replaces the two pairs that held a node's halves by one pair
 between their far qubits, and the communication qubits of every segment in a
 pair's lineage are released when that pair is consumed or discarded.
+
+**Pairing rule.** A link with several streams hands its pairs over in herald
+order. A relay keeps its halves of pairs from the left link and from the
+right link in two first-in, first-out pools, and swaps the oldest left pair
+with the oldest right pair whenever both pools hold one: any left pair may
+meet any right pair (not stream by stream). Hence the n-th end-to-end pair
+is made of the n-th pair heralded on every link, and a stream is busy from
+its herald until the end-to-end pair it went into is delivered (consumed
+or, if stored, moved to storage). :class:`~qdcnet.network.paths.PathModel`
+estimates exactly this rule.
 """
 
 from __future__ import annotations
@@ -66,23 +76,32 @@ class ServiceStats:
 
 
 class _Virtual:
-    """A pair between two tracked qubits, with what each final end has heard."""
+    """A pair between two tracked qubits, with what each final end has heard.
 
-    __slots__ = ("arrival_dst", "arrival_src", "level", "lineage", "pair", "qubits", "stored")
+    The pair knows the node of each of its qubits, so the service keeps no
+    per-qubit map that outlives the qubits (a long run stays in bounded memory).
+    """
 
-    def __init__(self, pair: EntangledPair, qubits: tuple[int, int],
+    __slots__ = ("arrival_dst", "arrival_src", "level", "lineage", "nodes", "pair", "qubits",
+                 "stored")
+
+    def __init__(self, pair: EntangledPair, qubits: tuple[int, int], nodes: tuple[str, str],
                  lineage: list[tuple[LinkSimulation, EntangledPair]], arrival_src: int,
                  arrival_dst: int) -> None:
         self.pair = pair
         self.qubits = qubits
+        self.nodes = nodes
         self.lineage = lineage
         self.arrival_src = arrival_src
         self.arrival_dst = arrival_dst
         self.level = 0
         self.stored = False  # holds a storage slot at each end
 
-    def other(self, qubit: int) -> int:
-        return self.qubits[1] if self.qubits[0] == qubit else self.qubits[0]
+    def other(self, qubit: int) -> tuple[int, str]:
+        """The far qubit from ``qubit``, and its node."""
+        if self.qubits[0] == qubit:
+            return self.qubits[1], self.nodes[1]
+        return self.qubits[0], self.nodes[0]
 
 
 class PathService:
@@ -154,7 +173,6 @@ class PathService:
         self._circuits: list[Circuit] = []
         self._links: list[LinkSimulation] = []
         self._owner: dict[int, _Virtual] = {}
-        self._node_of: dict[int, str] = {}
         self._left: dict[str, deque[int]] = {node: deque() for node in path[1:-1]}
         self._right: dict[str, deque[int]] = {node: deque() for node in path[1:-1]}
         self._levels: dict[int, list[_Virtual]] = {}
@@ -245,10 +263,9 @@ class PathService:
 
     # -- pairs from the links -------------------------------------------------------------
 
-    def _new_qubit(self, node: str) -> int:
+    def _new_qubit(self) -> int:
         qubit = self._next_qubit
         self._next_qubit += 1
-        self._node_of[qubit] = node
         return qubit
 
     def _on_link_pair(self, index: int, pair: EntangledPair) -> None:
@@ -258,11 +275,12 @@ class PathService:
             return
         self.stats.raw_pairs += 1
         left_node, right_node = self.path[index], self.path[index + 1]
-        q_a, q_b = self._new_qubit(left_node), self._new_qubit(right_node)
+        q_a, q_b = self._new_qubit(), self._new_qubit()
         src, dst = self.path[0], self.path[-1]
         # The link keeps its record (to free its qubits later); we work on a copy.
         own = pair.hand_over(self.sim.now)
-        virtual = _Virtual(own, (q_a, q_b), [(self._links[index], pair)],
+        virtual = _Virtual(own, (q_a, q_b), (left_node, right_node),
+                           [(self._links[index], pair)],
                            pair.learned_a_ps if left_node == src else 0,
                            pair.learned_b_ps if right_node == dst else 0)
         self._owner[q_a] = self._owner[q_b] = virtual
@@ -289,21 +307,23 @@ class PathService:
             return
         now = self.sim.now
         v_left, v_right = self._owner.pop(q_left), self._owner.pop(q_right)
-        far_left, far_right = v_left.other(q_left), v_right.other(q_right)
+        (far_left, node_left), (far_right, node_right) = (v_left.other(q_left),
+                                                          v_right.other(q_right))
         # Orient the new pair from the source side to the destination side.
         pair = swap_pairs(v_left.pair, v_right.pair, self.dc.ops[node], now, self._rng,
                           next(self.dc.pair_ids))
-        if pair.end_a.node != self._node_of[far_left]:
+        if pair.end_a.node != node_left:
             pair = _flipped(pair)
         self.stats.swaps += 1
         src, dst = self.path[0], self.path[-1]
         arrival_src = now + self.dc.classical.delay_ps(self.sim, node, src)
         arrival_dst = now + self.dc.classical.delay_ps(self.sim, node, dst)
-        virtual = _Virtual(pair, (far_left, far_right), v_left.lineage + v_right.lineage,
+        virtual = _Virtual(pair, (far_left, far_right), (node_left, node_right),
+                           v_left.lineage + v_right.lineage,
                            max(v_left.arrival_src, v_right.arrival_src, arrival_src),
                            max(v_left.arrival_dst, v_right.arrival_dst, arrival_dst))
         self._owner[far_left] = self._owner[far_right] = virtual
-        if self._node_of[far_left] == src and self._node_of[far_right] == dst:
+        if node_left == src and node_right == dst:
             self._ready(virtual)
 
     def _ready(self, virtual: _Virtual) -> None:
@@ -399,7 +419,8 @@ class PathService:
         out.learned_a_ps = now + self.dc.classical.delay_ps(self.sim, dst, src)
         out.learned_b_ps = now + self.dc.classical.delay_ps(self.sim, src, dst)
         out.request = self.request
-        virtual = _Virtual(out, keep.qubits, lineage, out.learned_a_ps, out.learned_b_ps)
+        virtual = _Virtual(out, keep.qubits, keep.nodes, lineage, out.learned_a_ps,
+                           out.learned_b_ps)
         virtual.level = level
         virtual.stored = keep.stored
         done = (level >= self.distillation.rounds)
