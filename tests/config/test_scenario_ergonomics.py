@@ -34,7 +34,6 @@ def chain_with_templates() -> dict:
     return document
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 8: no node templates")
 def test_templates_fill_nodes_and_the_node_wins():
     from qdcnet.network import DataCenter
 
@@ -42,12 +41,11 @@ def test_templates_fill_nodes_and_the_node_wins():
     assert dc.ops["qpu0"].storage_slots == 4
     assert dc.ops["qpu1"].storage_slots == 6
     for name in ("qpu0", "qpu1", "qpu2"):
-        assert dc.profiles[name].communication.t2_s == pytest.approx(1.0)
+        assert dc.profiles[name].communication.memory.t2_s == pytest.approx(1.0)
     assert dc.fabric.communication_qubits("qpu0") == 2
     assert dc.fabric.communication_qubits("qpu2") == 3
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 8: no node templates")
 def test_an_unknown_template_is_named_with_a_suggestion(tmp_path):
     document = chain_with_templates()
     document["qpus"][2]["template"] = "ions"
@@ -60,7 +58,6 @@ def test_an_unknown_template_is_named_with_a_suggestion(tmp_path):
     assert "did you mean 'ion'" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 8: profile paths follow the cwd")
 def test_profile_paths_are_resolved_against_the_scenario_file(tmp_path, monkeypatch):
     folder = tmp_path / "study"
     (folder / "profiles").mkdir(parents=True)
@@ -77,7 +74,6 @@ def test_profile_paths_are_resolved_against_the_scenario_file(tmp_path, monkeypa
     assert "valid" in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 8: no open-ended requests")
 def test_open_ended_requests_are_served_until_the_run_ends(tmp_path):
     document = linear_chain(2, profile="trapped_ion_oxford", spacing_m=50.0)
     document["workload"] = {"requests": [{"name": "stream", "src": "qpu0", "dst": "qpu1"}]}
@@ -99,7 +95,6 @@ def test_open_ended_requests_are_served_until_the_run_ends(tmp_path):
     assert summary["open_ended"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 8: no open-ended requests")
 def test_an_open_ended_request_with_a_deadline_is_refused_at_load():
     from qdcnet.config.common import ScenarioError
     from qdcnet.config.scenario import validate_document

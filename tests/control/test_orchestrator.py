@@ -47,7 +47,8 @@ def racks(**changes):
         (lambda: EntanglementRequest("a", "b", num_pairs=3, deadline_s=-1.0), "deadline_s"),
         (lambda: EntanglementRequest("a", "b", num_pairs=0), "num_pairs"),
         (lambda: EntanglementRequest("a", "a", num_pairs=1), "a node other than src"),
-        (lambda: EntanglementRequest("a", "b"), "num_pairs"),
+        (lambda: EntanglementRequest("a", "b", deadline_s=1.0),
+         r"deadline_s = 1.0 .*open-ended"),
     ],
 )
 def test_bad_requests_fail_on_construction(build, match):

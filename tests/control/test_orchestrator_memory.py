@@ -7,8 +7,6 @@ and nowhere else.
 
 from __future__ import annotations
 
-import pytest
-
 from qdcnet.control import EntanglementRequest, Orchestrator, StockSpec
 from qdcnet.network import DataCenter
 from qdcnet.network.topology import star
@@ -17,7 +15,6 @@ from qdcnet.units import s_to_ps
 LONG = {"communication.t2": "200 ms", "memory.t2": "2 s", "qubits.storage": 6}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 7: per-request maps never pruned")
 def test_per_request_maps_hold_only_live_requests():
     dc = DataCenter.from_document(star(4, profile="trapped_ion_oxford", overrides=LONG), seed=3)
     orch = Orchestrator(dc, stock=[StockSpec("qpu0", "qpu1", depth=2, cutoff_s=0.05)])

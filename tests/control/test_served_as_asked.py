@@ -51,7 +51,6 @@ def request(name: str, src: str = "qpu0", dst: str = "qpu2", start: str = "0 s",
 # -- finding 1: the plan cache key holds every field that changes the plan -------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 1: plans cached without the path")
 def test_a_pinned_path_gets_its_own_plan():
     handles = served(ring_of_four(
         request("via-1", path=["qpu0", "qpu1", "qpu2"]),
@@ -60,7 +59,6 @@ def test_a_pinned_path_gets_its_own_plan():
     assert handles["via-3"].plan.path == ("qpu0", "qpu3", "qpu2")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 1: plans cached without the rounds")
 def test_pinned_rounds_get_their_own_plan():
     handles = served(ring_of_four(
         request("plain"),
@@ -69,7 +67,6 @@ def test_pinned_rounds_get_their_own_plan():
     assert handles["distilled"].plan.distillation_rounds == 2
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 1/2: the protocol is dropped")
 def test_the_protocol_gets_its_own_plan():
     handles = served(ring_of_four(
         request("dejmps", distillation={"protocol": "dejmps", "rounds": 1}),
@@ -80,7 +77,6 @@ def test_the_protocol_gets_its_own_plan():
     assert handles["bbpssw"].plan.fidelity < handles["dejmps"].plan.fidelity
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 1/2: the mode is dropped")
 def test_the_mode_gets_its_own_plan():
     handles = served(ring_of_four(
         request("recurrence", distillation={"rounds": 2, "mode": "recurrence"}),
@@ -121,7 +117,6 @@ def test_name_and_priority_share_a_plan():
     assert handles["second"].plan is handles["first"].plan
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 1: repeater_chain serves 0 rounds")
 def test_repeater_chain_example_distils_as_asked(tmp_path):
     out = tmp_path / "run.json"
     result = runner.invoke(app, ["run", str(EXAMPLES / "repeater_chain.yaml"), "--json",
@@ -138,19 +133,17 @@ def test_repeater_chain_example_distils_as_asked(tmp_path):
 # -- finding 2: distillation settings honoured, limits defined once -------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 2: the service ignores the mode")
 def test_pumping_is_what_the_service_runs():
-    from qdcnet.network.distillation import DistillationMode, DistillationPlan
-
     from qdcnet.network import DataCenter
+    from qdcnet.network.distillation import DistillationMode, DistillationPlan
     from qdcnet.network.workload import run_workload
 
-    document = ring_of_four(request("pumping", dst="qpu1", pairs=300,
+    document = ring_of_four(request("pumping", dst="qpu1", pairs=200,
                                     distillation={"rounds": 2, "mode": "pumping"}))
     dc = DataCenter.from_document(document, seed=7)
-    (handle,) = run_workload(dc, duration_s=5.0).handles
+    (handle,) = run_workload(dc, duration_s=10.0).handles
     assert handle.plan.mode == "pumping"
-    assert handle.delivered == 300
+    assert handle.delivered == 200
     recurrence = dc.estimate(("qpu0", "qpu1"), DistillationPlan(
         rounds=2, mode=DistillationMode.RECURRENCE))
     fidelities = handle.fidelities
@@ -169,7 +162,6 @@ def _validate(tmp_path, document):
                           capture_output=True, text=True, env=os.environ | {"COLUMNS": "200"})
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 2: rounds 7-8 pass validation")
 @pytest.mark.parametrize("rounds", [7, 8])
 def test_rounds_beyond_the_limit_are_refused_by_validate(tmp_path, rounds):
     document = ring_of_four(request("deep", distillation={"rounds": rounds}))
@@ -180,13 +172,11 @@ def test_rounds_beyond_the_limit_are_refused_by_validate(tmp_path, rounds):
     assert "less than or equal to 6" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 2: two limits (8 and 6)")
 def test_the_rounds_limit_is_defined_once():
-    from qdcnet.network.distillation import MAX_ROUNDS, DistillationPlan
-
     from qdcnet.config.scenario import DistillationConfig, OrchestratorConfig
     from qdcnet.control.requests import EntanglementRequest
     from qdcnet.errors import ParameterError
+    from qdcnet.network.distillation import MAX_ROUNDS, DistillationPlan
 
     limit = MAX_ROUNDS
     assert DistillationConfig(rounds=limit).rounds == limit

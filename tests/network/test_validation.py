@@ -13,8 +13,8 @@ import math
 import numpy as np
 import pytest
 
-from qdcnet.config.scenario import DistillationConfig
 from qdcnet.network import DataCenter, PathService, waiting_time_closed_form
+from qdcnet.network.distillation import DistillationPlan
 from qdcnet.network.protocols import (
     remote_cnot_channel,
     run_remote_cnot,
@@ -114,7 +114,7 @@ def test_distillation_over_the_network_matches_dejmps_for_a_non_werner_input():
     raw = dc.fabric.model("qpu0", "qpu1", 2).delivered_state
     assert not raw.isclose(raw.twirl(), atol=1e-3)  # single click: not Werner
     success, out = dejmps(raw, raw)
-    plan = DistillationConfig(protocol="dejmps", rounds=1)
+    plan = DistillationPlan(rounds=1, protocol="dejmps")
     service = serve(dc, ("qpu0", "qpu1"), 30.0, distillation=plan)
     stats = service.stats
     assert stats.delivered > 100
@@ -197,10 +197,10 @@ SCENARIOS = {
     "chain with 2 DEJMPS rounds": (
         chain(3, overrides={"communication.t2": "200 ms", "memory.t2": "1 s",
                             "gates.two_qubit.fidelity": 0.995}, spacing_m=100.0),
-        ("qpu0", "qpu1", "qpu2"), DistillationConfig(rounds=2)),
+        ("qpu0", "qpu1", "qpu2"), DistillationPlan(rounds=2)),
     "pumping": (
         chain(2, overrides={"communication.t2": "100 ms", "memory.t2": "500 ms"}),
-        ("qpu0", "qpu1"), DistillationConfig(rounds=2, mode="pumping")),
+        ("qpu0", "qpu1"), DistillationPlan(rounds=2, mode="pumping")),
     "cross-rack leaf-spine": (
         leaf_spine(2, 2, profile="trapped_ion_oxford", communication_qubits=2,
                    overrides={"communication.t2": "50 ms"}),

@@ -30,7 +30,9 @@ def build(path: Path, seed: int | None = None) -> tuple[DataCenter, dict[str, An
                 request.src, request.dst, k=1)[0]
             dc.path_model(path)
             # Constructing a service checks relays and storage without running it.
-            service = PathService(dc, request.name, path, distillation=request.distillation)
+            distillation = request.distillation.plan() if request.distillation else None
+            service = PathService(dc, request.name, path, distillation=(
+                distillation if distillation is not None and distillation.rounds else None))
             needed: dict[str, int] = {}
             for route in service.routes:
                 for node in (route.a, route.b):
@@ -60,7 +62,16 @@ def validate(path: Path) -> None:
                   "possible segments")
     for request in scenario.workload.requests:
         path = request.path or dc.paths(request.src, request.dst, k=1)[0]
-        console.print(f"  request {request.name}: {' -> '.join(path)}")
+        amount = " (open-ended)" if request.pairs is None and request.rate is None else ""
+        console.print(f"  request {request.name}: {' -> '.join(path)}{amount}")
+
+
+def _qos_cell(row: dict[str, Any]) -> str:
+    if row["open_ended"]:
+        # No amount to meet; its fidelity target (if any) is still judged.
+        judged = {True: ", F met", False: ", F missed", None: ""}[row["fidelity_met"]]
+        return f"open-ended{judged}"
+    return "met" if row["qos_met"] else "missed"
 
 
 def run(path: Path, *, duration: str | None, seed: int | None, json_path: Path | None,
@@ -79,7 +90,10 @@ def run(path: Path, *, duration: str | None, seed: int | None, json_path: Path |
     console.print(f"[bold]{scenario.name}[/bold]: {format_number(duration_s)} s simulated, "
                   f"seed {dc.seed}, policy {result.orchestrator.policy.name}, "
                   f"{result.events:,} events; QoS met for {summary['qos_met']} of "
-                  f"{summary['requests']} requests ({summary['refused']} refused)")
+                  f"{summary['requests'] - summary['open_ended']} requests "
+                  f"({summary['refused']} refused"
+                  + (f", {summary['open_ended']} open-ended, served until the end)"
+                     if summary["open_ended"] else ")"))
     table = Table(title="Requests: plan vs what was delivered", title_justify="left")
     for column in ("request", "status", "plan", "pairs", "F", "first pair [s]", "done [s]",
                    "QoS"):
@@ -92,10 +106,11 @@ def run(path: Path, *, duration: str | None, seed: int | None, json_path: Path |
         handle = result.handles[rows.index(row)]
         table.add_row(row["request"], row["status"],
                       handle.plan.short() if handle.plan else row["reason"],
-                      f"{row['delivered']}/{row['pairs_wanted']}", fidelity,
+                      (f"{row['delivered']} (open)" if row["open_ended"]
+                       else f"{row['delivered']}/{row['pairs_wanted']}"), fidelity,
                       format_number(row["time_to_first_pair_s"]),
                       format_number(row["time_to_completion_s"]),
-                      "met" if row["qos_met"] else "missed")
+                      _qos_cell(row))
     console.print(table)
     stock = result.orchestrator.stock_levels()
     for pair, history in stock.items():

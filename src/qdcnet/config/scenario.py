@@ -41,12 +41,20 @@ from qdcnet.config.common import (
     read_yaml,
 )
 from qdcnet.config.link import DetectorConfig
+from qdcnet.network.distillation import (
+    MAX_ROUNDS,
+    DistillationMode,
+    DistillationPlan,
+    DistillationProtocol,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
     "DataCenterScenario",
+    "NodeTemplate",
     "RequestConfig",
     "load_scenario",
+    "resolve_profile_paths",
     "validate_document",
 ]
 
@@ -77,14 +85,38 @@ class AbsorberConfig(StrictModel):
     detector: DetectorConfig = DetectorConfig(efficiency=1.0)
     window: Seconds = Field(default=1e-7, gt=0.0)
     reset_time: Seconds = Field(default=1e-6, ge=0.0)
+    #: The memory stores every photon of its acceptance window, so a window with
+    #: two or more pairs leaves I/4; by default it keeps the first photon absorbed.
+    multimode_memory: bool = False
+
+
+class NodeTemplate(StrictModel):
+    """Settings shared by memory nodes (``templates:`` at the top of a scenario).
+
+    A node with ``template: NAME`` gets every field the template sets that it
+    does not set itself; ``overrides`` are merged key by key, the node's own
+    winning.
+    """
+
+    profile: str | None = None
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    rack: str | None = None
+    communication_qubits: int | None = Field(default=None, ge=1)
+    convert: bool | Literal["auto"] | None = None
+    absorber: AbsorberConfig | None = None
+    slots: int | None = Field(default=None, ge=1, description="memory banks only")
 
 
 class QPUConfig(_Named):
+    template: str | None = None
     profile: str
     overrides: dict[str, Any] = Field(default_factory=dict)
     rack: str | None = None
     communication_qubits: int | None = Field(default=None, ge=1)
-    convert: bool = True
+    #: Use the node's own frequency converter or transducer: always, never, or
+    #: ``auto`` (per segment, only where the link needs it: the ends' photons
+    #: must share a wavelength, and converting must raise the herald rate).
+    convert: bool | Literal["auto"] = "auto"
     absorber: AbsorberConfig | None = None
 
 
@@ -178,9 +210,14 @@ class LinkDefaults(StrictModel):
 
 
 class DistillationConfig(StrictModel):
-    protocol: Literal["dejmps", "bbpssw"] = "dejmps"
-    rounds: int = Field(default=1, ge=1, le=8)
-    mode: Literal["recurrence", "pumping"] = "recurrence"
+    """A request's end-to-end distillation (0 rounds pins none)."""
+
+    protocol: DistillationProtocol = DistillationProtocol.DEJMPS
+    rounds: int = Field(default=1, ge=0, le=MAX_ROUNDS)
+    mode: DistillationMode = DistillationMode.RECURRENCE
+
+    def plan(self) -> DistillationPlan:
+        return DistillationPlan(self.rounds, self.protocol, self.mode)
 
 
 class RequestConfig(_Named):
@@ -199,8 +236,10 @@ class RequestConfig(_Named):
 
     @model_validator(mode="after")
     def _amount(self) -> RequestConfig:
-        if self.pairs is None and self.rate is None:
-            raise ValueError("give pairs (a number of pairs) or rate with duration")
+        # No pairs and no rate: open-ended, served until the run ends.
+        if self.pairs is None and self.rate is None and self.deadline is not None:
+            raise ValueError("an open-ended request (no pairs, no rate) has no amount to "
+                             "finish by a deadline: give pairs, or rate with duration")
         if self.rate is not None and self.duration is None:
             raise ValueError("a rate needs a duration (how long to serve it)")
         if self.src == self.dst:
@@ -220,7 +259,7 @@ class OrchestratorConfig(StrictModel):
     policy: Literal["fifo", "edf", "priority", "fair-share"] = "fifo"
     quantum: Seconds | None = Field(default=None, gt=0.0,
                                     description="time slice (fair-share policy)")
-    max_rounds: int = Field(default=3, ge=0, le=6)
+    max_rounds: int = Field(default=3, ge=0, le=MAX_ROUNDS)
     stock: list[StockConfig] = Field(default_factory=list)
 
 
@@ -249,6 +288,47 @@ class DataCenterScenario(StrictModel):
     links: LinkDefaults = LinkDefaults()
     orchestrator: OrchestratorConfig = OrchestratorConfig()
     workload: WorkloadConfig = WorkloadConfig()
+    templates: dict[str, NodeTemplate] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_templates(cls, data: Any) -> Any:
+        """Fill nodes from their templates before the nodes are validated."""
+        if not isinstance(data, dict):
+            return data
+        templates = data.get("templates") or {}
+        if not isinstance(templates, dict):
+            return data  # the field's own validation reports it
+        problems: list[str] = []
+        out = dict(data)
+        for section in ("qpus", "memory_banks"):
+            nodes = data.get(section)
+            if not isinstance(nodes, list):
+                continue
+            filled = []
+            for index, node in enumerate(nodes):
+                name = node.get("template") if isinstance(node, dict) else None
+                if name is None:
+                    filled.append(node)
+                    continue
+                template = templates.get(name)
+                if not isinstance(template, dict):
+                    close = difflib.get_close_matches(str(name), sorted(templates), n=1)
+                    hint = (f"; did you mean {close[0]!r}?" if close else
+                            f"; templates: {', '.join(sorted(templates)) or 'none defined'}")
+                    problems.append(f"{section}[{index}].template = {name!r}: no such "
+                                    f"template{hint}")
+                    filled.append(node)
+                    continue
+                merged = {k: v for k, v in template.items() if v is not None} | node
+                if isinstance(template.get("overrides"), dict) and isinstance(
+                        node.get("overrides", {}), dict):
+                    merged["overrides"] = template["overrides"] | node.get("overrides", {})
+                filled.append(merged)
+            out[section] = filled
+        if problems:
+            raise ValueError("\n  ".join(problems))
+        return out
 
     @field_validator("schema_version")
     @classmethod
@@ -342,9 +422,38 @@ def validate_document(document: Any, where: str = "scenario") -> DataCenterScena
         raise ScenarioError(format_validation_error(exc, DataCenterScenario, where)) from None
 
 
+def resolve_profile_paths(document: dict[str, Any], base: Path) -> dict[str, Any]:
+    """A copy of ``document`` whose relative profile files are taken from ``base``.
+
+    A profile ending in ``.yaml`` or ``.yml`` is a file; written relative, it
+    is relative to the scenario file, not to wherever the command runs.
+    Shipped profile names are left alone.
+    """
+
+    def resolved(node: Any) -> Any:
+        if not isinstance(node, dict) or not isinstance(node.get("profile"), str):
+            return node
+        profile = Path(node["profile"]).expanduser()
+        if profile.suffix not in (".yaml", ".yml") or profile.is_absolute():
+            return node
+        return node | {"profile": str(base / profile)}
+
+    out = dict(document)
+    for section in ("qpus", "memory_banks"):
+        if isinstance(out.get(section), list):
+            out[section] = [resolved(node) for node in out[section]]
+    if isinstance(out.get("templates"), dict):
+        out["templates"] = {name: resolved(t) for name, t in out["templates"].items()}
+    return out
+
+
 def load_scenario(path: str | Path) -> tuple[DataCenterScenario, dict[str, Any]]:
-    """Read and validate a data-center scenario file; returns the model and the raw document."""
+    """Read and validate a data-center scenario file; returns the model and the raw document.
+
+    Profile files named relative to the scenario are found beside it.
+    """
     document, where = read_yaml(path)
     if document.get("kind") == "link":
         raise ScenarioError(f"{where}: this is a link scenario (kind: link); use qdcnet link")
-    return validate_document(document, where), document
+    base = Path(path).resolve().parent
+    return validate_document(resolve_profile_paths(document, base), where), document

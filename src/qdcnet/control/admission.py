@@ -1,27 +1,39 @@
 """Admission: an analytic plan for a request, or a refusal that says why.
 
-For each candidate path (k shortest in segments) and each number of
-end-to-end distillation rounds (0 to ``max_rounds``, DEJMPS recurrence),
-the :class:`~qdcnet.network.paths.PathModel` predicts rate and fidelity.
-The plan meets the request's fidelity with the highest rate; a request
-whose rate, fidelity or deadline no plan can meet is refused with the best
-figure the network could offer.
+For each candidate path (k shortest in segments, or the request's pinned
+path) and each distillation plan (the request's pinned one, else 0 to
+``max_rounds`` rounds of the orchestrator's protocol and mode), the
+:class:`~qdcnet.network.paths.PathModel` predicts rate and fidelity. The
+plan meets the request's fidelity with the highest rate; a request whose
+rate, fidelity or deadline no plan can meet is refused with the best figure
+the network could offer.
+
+A plan depends on the request only through :func:`plan_key` (and, for a
+request with a deadline, on the time it is planned): requests with equal
+keys get the same plan, which lets the orchestrator reuse it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qdcnet.config.scenario import DistillationConfig
 from qdcnet.control.requests import EntanglementRequest, Plan
 from qdcnet.errors import QdcnetError
+from qdcnet.network.distillation import DistillationMode, DistillationPlan, DistillationProtocol
 
 if TYPE_CHECKING:
     from qdcnet.network.datacenter import DataCenter
 
-__all__ = ["Admission", "Refusal", "plan_request"]
+__all__ = ["Admission", "Refusal", "plan_key", "plan_request"]
+
+#: Fields of a request that never change its plan: who it is and how urgent
+#: it is matter to the queue, not to the path or the distillation; the amount
+#: matters only with a deadline, and such requests are planned afresh.
+_PLAN_INDEPENDENT = frozenset({"name", "priority", "weight", "num_pairs", "duration_s"})
 
 
 @dataclass(frozen=True)
@@ -34,9 +46,29 @@ class Admission:
     plan: Plan
 
 
-def _rounds_label(rounds: int, protocol: str) -> str:
-    return f"after {rounds} {protocol.upper()} round{'s' if rounds != 1 else ''}" if rounds \
-        else "without distillation"
+def plan_key(request: EntanglementRequest) -> Hashable | None:
+    """What a request's plan depends on, or ``None`` when it must be planned afresh.
+
+    Every field of the request is in the key except those in
+    ``_PLAN_INDEPENDENT`` (a field added later is in it by default); a
+    request with a deadline depends on the time it is planned and is never
+    shared.
+
+    >>> a = EntanglementRequest("q0", "q1", num_pairs=5, name="a", priority=3)
+    >>> plan_key(a) == plan_key(EntanglementRequest("q0", "q1", num_pairs=9))
+    True
+    >>> plan_key(a) == plan_key(EntanglementRequest("q0", "q1", num_pairs=5,
+    ...                                             path=("q0", "q1")))
+    False
+    """
+    if request.deadline_s is not None:
+        return None
+    return tuple((f.name, getattr(request, f.name)) for f in dataclasses.fields(request)
+                 if f.name not in _PLAN_INDEPENDENT)
+
+
+def _label(plan: DistillationPlan) -> str:
+    return f"after {plan.label()}" if plan.rounds else plan.label()
 
 
 def plan_request(
@@ -46,10 +78,20 @@ def plan_request(
     now_s: float = 0.0,
     max_rounds: int = 3,
     k_paths: int = 3,
-    protocol: str = "dejmps",
+    protocol: DistillationProtocol = DistillationProtocol.DEJMPS,
+    mode: DistillationMode = DistillationMode.RECURRENCE,
     samples: int = 4000,
 ) -> Admission | Refusal:
-    """The best plan for ``request``, or why there is none."""
+    """The best plan for ``request``, or why there is none.
+
+    A request that pins its distillation gets exactly that (or a refusal);
+    otherwise 0 to ``max_rounds`` rounds of ``protocol`` in ``mode`` are
+    considered.
+    """
+    if request.distillation is not None:
+        choices = [request.distillation]
+    else:
+        choices = [DistillationPlan(rounds, protocol, mode) for rounds in range(max_rounds + 1)]
     try:
         if request.path is not None:
             paths = [request.path]
@@ -60,12 +102,12 @@ def plan_request(
             paths = dc.paths(request.src, request.dst, k=k_paths)
     except QdcnetError as exc:
         return Refusal(str(exc))
-    decision = _best(dc, request, paths, now_s, max_rounds, protocol, samples)
+    decision = _best(dc, request, paths, now_s, choices, samples)
     if (isinstance(decision, Refusal) and request.path is None and len(paths) == 1
             and len(paths[0]) == 2):
         more = [p for p in dc.paths(request.src, request.dst, k=k_paths) if len(p) > 2]
         if more:
-            wider = _best(dc, request, paths + more, now_s, max_rounds, protocol, samples)
+            wider = _best(dc, request, paths + more, now_s, choices, samples)
             if not isinstance(wider, Refusal):
                 return wider
     return decision
@@ -73,25 +115,23 @@ def plan_request(
 
 def _best(
     dc: DataCenter, request: EntanglementRequest, paths: list[tuple[str, ...]], now_s: float,
-    max_rounds: int, protocol: str, samples: int,
+    choices: list[DistillationPlan], samples: int,
 ) -> Admission | Refusal:
-    storage_ok = all(dc.ops[n].storage_slots >= 2 for n in (request.src, request.dst))
-    if request.distillation_rounds is not None:
-        if request.distillation_rounds and not storage_ok:
-            return Refusal(f"distillation needs 2 storage slots at {request.src} and "
-                           f"{request.dst}")
-        round_choices = [request.distillation_rounds]
-    else:
-        round_choices = list(range(max_rounds + 1 if storage_ok else 1))
+    short = [n for n in (request.src, request.dst) if dc.ops[n].storage_slots < 2]
+    if short:
+        if request.distillation is not None and request.distillation.rounds:
+            return Refusal(f"{request.distillation.label()} needs 2 storage slots at "
+                           f"{request.src} and {request.dst}; {short[0]} has "
+                           f"{dc.ops[short[0]].storage_slots}")
+        choices = [c for c in choices if not c.rounds]
     options = []
     for path in paths:
-        for rounds in round_choices:
-            plan = DistillationConfig(protocol=protocol, rounds=rounds) if rounds else None
+        for choice in choices:
             try:
-                estimate = dc.estimate(path, plan, samples=samples)
+                estimate = dc.estimate(path, choice if choice.rounds else None, samples=samples)
             except QdcnetError:
                 continue
-            options.append(Plan(path, rounds, protocol, estimate))
+            options.append(Plan(path, choice, estimate))
             if request.min_fidelity is not None and estimate.fidelity >= request.min_fidelity:
                 break  # more rounds only lower the rate on this path
     if not options:
@@ -102,7 +142,7 @@ def _best(
         best = max(options, key=lambda o: o.fidelity)
         return Refusal(f"min_fidelity {wanted:g} unreachable between {request.src} and "
                        f"{request.dst}: best plan {best.fidelity:.3f} "
-                       f"{_rounds_label(best.distillation_rounds, best.protocol)} on "
+                       f"{_label(best.distillation)} on "
                        f"{' -> '.join(best.path)}")
     plan = max(good, key=lambda o: o.rate_hz)
     if request.rate_hz is not None and plan.rate_hz < request.rate_hz:
@@ -110,9 +150,10 @@ def _best(
                        f"and {request.dst}: best plan {plan.rate_hz:.3g} pairs/s at "
                        f"F = {plan.fidelity:.3f}")
     if request.deadline_s is not None:
-        expected = now_s + plan.estimate.latency_s + (request.pairs_wanted - 1) / plan.rate_hz
+        wanted = request.pairs_wanted or 1  # a deadline needs an amount: never open-ended
+        expected = now_s + plan.estimate.latency_s + (wanted - 1) / plan.rate_hz
         if expected > request.deadline_s or math.isnan(expected):
-            return Refusal(f"deadline {request.deadline_s:g} s unreachable: {request.pairs_wanted}"
+            return Refusal(f"deadline {request.deadline_s:g} s unreachable: {wanted}"
                            f" pairs at {plan.rate_hz:.3g}/s would finish near {expected:.4g} s "
                            "even with the fabric free")
     return Admission(plan)

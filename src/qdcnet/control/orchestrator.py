@@ -46,13 +46,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from qdcnet.config.scenario import DistillationConfig
-from qdcnet.control.admission import Refusal, plan_request
+from qdcnet.control.admission import Refusal, plan_key, plan_request
 from qdcnet.control.policies import FIFO, Policy
-from qdcnet.control.requests import EntanglementRequest, Plan, RequestHandle, RequestStatus
-from qdcnet.errors import ParameterError, QdcnetError
+from qdcnet.control.requests import (
+    NO_DISTILLATION,
+    EntanglementRequest,
+    Plan,
+    RequestHandle,
+    RequestStatus,
+)
+from qdcnet.errors import ParameterError, QdcnetError, check_range
 from qdcnet.link.pair import EntangledPair, PairStatus
 from qdcnet.network.datacenter import DataCenter
+from qdcnet.network.distillation import MAX_ROUNDS
 from qdcnet.network.fabric import Circuit
 from qdcnet.network.service import PathService
 from qdcnet.units import PS_PER_S, s_to_ps
@@ -142,13 +148,14 @@ class Orchestrator:
             dc.fabric.check_node(self.control_node)
         self.processing_ps = s_to_ps(processing_latency_s if processing_latency_s is not None
                                      else (config.processing_latency if config else 0.0))
+        check_range("max_rounds", max_rounds, 0, MAX_ROUNDS)
         self.max_rounds = max_rounds
         self.plan_samples = plan_samples
         self.handles: list[RequestHandle] = []
         self._ids = itertools.count(1)
         self._queue: list[RequestHandle] = []
         self._serving: dict[int, _Slice] = {}
-        self._plans: dict[tuple[str, str, float | None, float | None], Any] = {}
+        self._plans: dict[Any, Any] = {}
         self._stocks: dict[frozenset[str], _Stock] = {}
         self._stock_handles: dict[int, _Stock] = {}
         self._dispatch_pending = False
@@ -216,13 +223,13 @@ class Orchestrator:
         self._dispatch()
 
     def _plan(self, request: EntanglementRequest) -> Any:
-        # Plans depend on the endpoints and QoS only; the queue changes nothing.
-        key = (request.src, request.dst, request.min_fidelity, request.rate_hz)
-        decision = self._plans.get(key)
-        if decision is None or request.deadline_s is not None:
+        # The queue changes nothing in a plan: equal keys, equal plans.
+        key = plan_key(request)
+        decision = self._plans.get(key) if key is not None else None
+        if decision is None:
             decision = plan_request(self.dc, request, now_s=self.sim.now / PS_PER_S,
                                     max_rounds=self.max_rounds, samples=self.plan_samples)
-            if request.deadline_s is None:
+            if key is not None:
                 self._plans[key] = decision
         return decision
 
@@ -312,9 +319,7 @@ class Orchestrator:
         if self._serving.get(handle.id) is not served:
             return
         plan = handle.plan
-        distillation = (DistillationConfig(protocol=plan.protocol,
-                                           rounds=plan.distillation_rounds)
-                        if plan.distillation_rounds else None)
+        distillation = plan.distillation if plan.distillation.rounds else None
         if distillation is not None:
             # The reservation took one storage pair; the service takes its own.
             self.dc.free_storage(plan.path[0], plan.path[-1])
@@ -392,7 +397,15 @@ class Orchestrator:
         for circuit in served.circuits:
             self.dc.fabric.release(circuit)
         self._touch(self._resources(handle))
+        if handle.finished:
+            self._forget(handle)
         self._dispatch()
+
+    def _forget(self, handle: RequestHandle) -> None:
+        # A finished request lives on in ``handles`` (the record) and nowhere else.
+        self._resource_keys.pop(handle.id, None)
+        self._stock_handles.pop(handle.id, None)
+        self._blocked.discard(handle.id)
 
     # -- endings ---------------------------------------------------------------------------
 
@@ -417,7 +430,9 @@ class Orchestrator:
             self._queue.remove(handle)
         served = self._serving.get(handle.id)
         if served is not None:
-            self._end_slice(served)
+            self._end_slice(served)  # forgets the handle once its circuits are back
+        else:
+            self._forget(handle)
         handle.done_ps = self.sim.now
         if handle.on_done is not None:
             self.sim.schedule(self._delay(self.control_node, handle.request.src),
@@ -462,7 +477,7 @@ class Orchestrator:
             raise QdcnetError(f"cannot stock pairs between {stock.spec.a} and {stock.spec.b}: "
                               f"{decision.reason}")
         stock.plan = decision.plan
-        handle.plan = Plan(decision.plan.path, 0, decision.plan.protocol, decision.plan.estimate)
+        handle.plan = Plan(decision.plan.path, NO_DISTILLATION, decision.plan.estimate)
         handle.status = RequestStatus.QUEUED
         handle.admitted_ps = self.sim.now
         stock.filler = handle

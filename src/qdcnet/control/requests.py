@@ -30,12 +30,16 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from qdcnet.errors import ParameterError, check_range
+from qdcnet.network.distillation import DistillationPlan
 
 if TYPE_CHECKING:
     from qdcnet.link.pair import EntangledPair
     from qdcnet.network.paths import PathEstimate
 
-__all__ = ["EntanglementRequest", "Plan", "RequestHandle", "RequestStatus"]
+__all__ = ["NO_DISTILLATION", "EntanglementRequest", "Plan", "RequestHandle", "RequestStatus"]
+
+#: The plan of a request served without distillation.
+NO_DISTILLATION = DistillationPlan(rounds=0)
 
 
 @dataclass(frozen=True)
@@ -57,9 +61,16 @@ class EntanglementRequest:
         Larger is more urgent (used by the strict-priority policy).
     weight
         Share of the fabric under weighted fair sharing.
-    path, distillation_rounds
-        Pin the plan: admission then only considers this path and/or this
-        many DEJMPS rounds.
+    path
+        Pin the path: admission then only considers this one.
+    distillation
+        Pin the distillation (protocol, mode and rounds; 0 rounds pins none).
+        Without it admission chooses 0 to ``max_rounds`` DEJMPS recurrence
+        rounds, the fewest that meet ``min_fidelity``.
+
+    Without ``num_pairs`` and ``rate_hz`` the request is *open-ended*: it is
+    served until it is cancelled or the run ends, and has no amount (so no
+    deadline) to meet.
     """
 
     src: str
@@ -73,7 +84,7 @@ class EntanglementRequest:
     weight: float = 1.0
     name: str = ""
     path: tuple[str, ...] | None = None
-    distillation_rounds: int | None = None
+    distillation: DistillationPlan | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.src, str) or not isinstance(self.dst, str) or not self.src \
@@ -81,9 +92,6 @@ class EntanglementRequest:
             raise ParameterError("src, dst", (self.src, self.dst), "two node names")
         if self.src == self.dst:
             raise ParameterError("dst", self.dst, f"a node other than src {self.src!r}")
-        if self.num_pairs is None and self.rate_hz is None:
-            raise ParameterError("num_pairs", None, "an integer >= 1 (or give rate_hz with "
-                                 "duration_s)")
         if self.num_pairs is not None and (isinstance(self.num_pairs, bool)
                                            or not isinstance(self.num_pairs, int)
                                            or self.num_pairs < 1):
@@ -100,6 +108,10 @@ class EntanglementRequest:
                         reason="a fidelity of 1/4 or less needs no entanglement")
         if self.deadline_s is not None:
             check_range("deadline_s", self.deadline_s, 0.0, low_open=True)
+            if self.open_ended:
+                raise ParameterError("deadline_s", self.deadline_s, "None for an open-ended "
+                                     "request", "a deadline needs an amount: give num_pairs "
+                                     "or rate_hz with duration_s")
         if isinstance(self.priority, bool) or not isinstance(self.priority, int):
             raise ParameterError("priority", self.priority, "an integer (larger is more urgent)")
         check_range("weight", self.weight, 0.0, low_open=True)
@@ -108,21 +120,28 @@ class EntanglementRequest:
             object.__setattr__(self, "path", path)
             if len(path) < 2 or path[0] != self.src or path[-1] != self.dst:
                 raise ParameterError("path", path, f"nodes from {self.src} to {self.dst}")
-        if self.distillation_rounds is not None and (
-                isinstance(self.distillation_rounds, bool)
-                or not isinstance(self.distillation_rounds, int)
-                or not 0 <= self.distillation_rounds <= 6):
-            raise ParameterError("distillation_rounds", self.distillation_rounds, "0..6")
+        if self.distillation is not None and not isinstance(self.distillation,
+                                                            DistillationPlan):
+            raise ParameterError("distillation", self.distillation,
+                                 "a DistillationPlan (protocol, mode, rounds) or None")
 
     @property
-    def pairs_wanted(self) -> int:
-        """Pairs the request asks for (a rate asks for rate × duration)."""
+    def open_ended(self) -> bool:
+        """Served until cancelled or the run ends: no number of pairs, no rate."""
+        return self.num_pairs is None and self.rate_hz is None
+
+    @property
+    def pairs_wanted(self) -> int | None:
+        """Pairs the request asks for (a rate asks for rate × duration; open-ended: None)."""
         if self.num_pairs is not None:
             return self.num_pairs
+        if self.rate_hz is None:
+            return None
         return max(1, math.ceil((self.rate_hz or 0.0) * (self.duration_s or 0.0)))
 
     def __repr__(self) -> str:
         amount = (f"{self.num_pairs} pairs" if self.num_pairs is not None
+                  else "open-ended" if self.rate_hz is None
                   else f"{self.rate_hz:g}/s for {self.duration_s:g} s")
         parts = [f"{self.src} -> {self.dst}", amount]
         if self.min_fidelity is not None:
@@ -137,9 +156,20 @@ class Plan:
     """How the orchestrator will serve a request: path, distillation, what to expect."""
 
     path: tuple[str, ...]
-    distillation_rounds: int
-    protocol: str
+    distillation: DistillationPlan
     estimate: PathEstimate
+
+    @property
+    def distillation_rounds(self) -> int:
+        return self.distillation.rounds
+
+    @property
+    def protocol(self) -> str:
+        return self.distillation.protocol.value
+
+    @property
+    def mode(self) -> str:
+        return self.distillation.mode.value
 
     @property
     def rate_hz(self) -> float:
@@ -150,12 +180,13 @@ class Plan:
         return self.estimate.fidelity
 
     def short(self) -> str:
-        distil = f" +{self.distillation_rounds}d" if self.distillation_rounds else ""
+        rounds = self.distillation.rounds
+        pumping = " pumping" if self.mode == "pumping" else ""
+        distil = f" +{rounds} {self.protocol.upper()}{pumping}" if rounds else ""
         return f"{'>'.join(self.path)}{distil} {self.rate_hz:.3g}/s F={self.fidelity:.3f}"
 
     def describe(self) -> str:
-        distil = (f", {self.distillation_rounds} {self.protocol.upper()} round(s)"
-                  if self.distillation_rounds else "")
+        distil = f", {self.distillation.label()}" if self.distillation.rounds else ""
         return (f"{' -> '.join(self.path)}{distil}: {self.rate_hz:.4g} pairs/s at "
                 f"F = {self.fidelity:.4f}")
 
@@ -200,8 +231,10 @@ class RequestHandle:
         return self.request.name or f"request{self.id}"
 
     @property
-    def remaining(self) -> int:
-        return max(0, self.request.pairs_wanted - self.delivered)
+    def remaining(self) -> int | None:
+        """Pairs still to deliver (``None``: open-ended, no amount)."""
+        wanted = self.request.pairs_wanted
+        return None if wanted is None else max(0, wanted - self.delivered)
 
     @property
     def finished(self) -> bool:
@@ -234,8 +267,14 @@ class RequestHandle:
                 and self.done_ps <= round(self.request.deadline_s * 1e12))
 
     @property
-    def qos_met(self) -> bool:
-        """Complete, every delivered pair above the threshold, and on time."""
+    def qos_met(self) -> bool | None:
+        """Complete, every delivered pair above the threshold, and on time.
+
+        ``None`` for an open-ended request: it has no amount to complete (its
+        fidelity is judged by :attr:`fidelity_met`).
+        """
+        if self.request.open_ended:
+            return None
         if self.status is not RequestStatus.COMPLETED:
             return False
         if self.request.min_fidelity is not None and self.below_threshold:
@@ -256,6 +295,7 @@ class RequestHandle:
         return {
             "request": self.name, "src": r.src, "dst": r.dst, "status": self.status.value,
             "reason": self.reason, "priority": r.priority, "pairs_wanted": r.pairs_wanted,
+            "open_ended": r.open_ended,
             "min_fidelity": r.min_fidelity, "deadline_s": r.deadline_s,
             "plan": self.plan.describe() if self.plan else None,
             "planned_rate_hz": self.plan.rate_hz if self.plan else None,

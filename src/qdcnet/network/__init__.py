@@ -14,11 +14,30 @@
 - :class:`~qdcnet.network.datacenter.DataCenter` — all of it from a scenario.
 """
 
-from qdcnet.network.classical import ClassicalNetwork
-from qdcnet.network.datacenter import DataCenter
-from qdcnet.network.fabric import Fabric, NotConnectedError
-from qdcnet.network.paths import PathEstimate, PathModel, waiting_time_closed_form
-from qdcnet.network.service import PathService
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qdcnet.network.classical import ClassicalNetwork
+    from qdcnet.network.datacenter import DataCenter
+    from qdcnet.network.fabric import Fabric, NotConnectedError
+    from qdcnet.network.paths import PathEstimate, PathModel, waiting_time_closed_form
+    from qdcnet.network.service import PathService
+
+# Loaded on first use: ``config`` imports small modules of this package (the
+# distillation plan) while the data center imports ``config``.
+_LAZY = {
+    "ClassicalNetwork": "classical",
+    "DataCenter": "datacenter",
+    "Fabric": "fabric",
+    "NotConnectedError": "fabric",
+    "PathEstimate": "paths",
+    "PathModel": "paths",
+    "PathService": "service",
+    "waiting_time_closed_form": "paths",
+}
 
 __all__ = [
     "ClassicalNetwork",
@@ -30,3 +49,12 @@ __all__ = [
     "PathService",
     "waiting_time_closed_form",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
