@@ -48,7 +48,6 @@ def _expected_rate(profile, length_m: float) -> float:
     return duty * 0.5 * eta * eta / period
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 6: trapped_ion gives 0.06 pairs/s at 10 m")
 def test_two_default_ion_qpus_in_a_hall_give_demonstrated_rates():
     profile = load_profile("trapped_ion")
     dc = _two_ion_qpus("trapped_ion")
@@ -61,7 +60,6 @@ def test_two_default_ion_qpus_in_a_hall_give_demonstrated_rates():
     assert estimate.fidelity > 0.9
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 6: no named what-if for the 854 nm node")
 def test_the_854_nm_combination_is_kept_as_a_what_if():
     what_if = load_profile("trapped_ion_helios_854")
     comm = what_if.communication
@@ -75,7 +73,6 @@ def test_the_854_nm_combination_is_kept_as_a_what_if():
     assert forced < 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 6: the demo's first part delivers 0 pairs")
 def test_the_demo_delivers_pairs_in_its_first_part(tmp_path):
     from qdcnet.cli.main import app
 

@@ -51,16 +51,18 @@ def test_link_from_options():
     assert "seed 4" in result.output
 
 
-def test_demo_runs_and_reports_both_designs(tmp_path):
+def test_demo_runs_and_reports_its_three_designs(tmp_path):
     out = tmp_path / "demo.json"
     result = runner.invoke(app, ["demo", "--duration", "1 s", "--json", str(out)],
                            env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "As profiled today" in result.output
+    assert "Two ion QPUs in one hall" in result.output
+    assert "both photons converted to 1522 nm" in result.output
     assert "emitters sat in cavities" in result.output
     assert "single-relay bound" in result.output
     document = json.loads(out.read_text())
-    assert set(document["results"]) == {"demo", "demo-with-cavities"}
+    assert list(document["results"]) == ["demo-ion-hall", "demo-ion-atom",
+                                         "demo-ion-atom-with-cavities"]
 
 
 def _cli(*args):

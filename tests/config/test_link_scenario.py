@@ -58,7 +58,7 @@ def test_valid_scenario_loads(tmp_path):
         (edited(duration="-1 s"), r"duration"),
         (edited(station={"detector": {"efficiency": 1.3}}), r"station\.detector\.efficiency"),
         (edited(scheme="single_click"), r"needs photon-number encoding|single_click section"),
-        (edited(ends__1__profile="trapped_ion"),
+        (edited(ends__1__profile="trapped_ion_helios_854"),
          r"cannot interfere .*wavelengths differ \(1522 nm vs 1310 nm\).*frequency converter"),
         (edited(ends__1__profile="photonic"), r"no communication interface"),
     ],

@@ -69,8 +69,9 @@ def link(
     scheme: Annotated[str, typer.Option(help="single_click or two_click.")] = "two_click",
     profile_a: Annotated[str, typer.Option(help="Platform profile at end A.")] = "trapped_ion",
     profile_b: Annotated[str, typer.Option(help="Platform profile at end B.")] = "trapped_ion",
-    length: Annotated[str, typer.Option(help="Fibre between the ends (station midway).")]
-    = "2 km",
+    length: Annotated[str, typer.Option(help="Fibre between the ends (station midway); the "
+                                        "default is a data-center hall.")]
+    = "20 m",
     alpha: Annotated[float, typer.Option(help="Bright-state population (single click).")] = 0.1,
     convert: Annotated[bool, typer.Option(help="Use each profile's converter to telecom.")]
     = True,
@@ -149,7 +150,8 @@ def demo(
     seed: SeedOption = None,
     json_path: JsonOption = None,
 ) -> None:
-    """Run the built-in default data center: an ion QPU and an atom QPU linked over telecom."""
+    """Run the built-in default data center: two ion QPUs in one hall, then an ion and an
+    atom QPU over telecom."""
     from qdcnet.cli.demo import run as run_demo
 
     run_demo(duration=duration, seed=seed, json_path=json_path)

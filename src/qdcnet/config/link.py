@@ -11,7 +11,7 @@ Examples
 >>> scenario = LinkScenario.model_validate({
 ...     "schema_version": 1, "kind": "link", "name": "demo", "scheme": "two_click",
 ...     "ends": [
-...         {"name": "ion", "profile": "trapped_ion",
+...         {"name": "ion", "profile": "trapped_ion_helios_854",
 ...          "overrides": {"communication.converter.output_wavelength": "1522 nm"},
 ...          "fiber": {"length": "50 m"}},
 ...         {"name": "atom", "profile": "neutral_atom", "fiber": {"length": "50 m"}}]})
