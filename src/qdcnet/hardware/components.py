@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from qdcnet.errors import ParameterError, QdcnetError, check_range
+from qdcnet.quantum.pauli import check_coherence_times
 from qdcnet.units import SPEED_OF_LIGHT_M_PER_S
 
 __all__ = [
@@ -58,6 +59,10 @@ __all__ = [
 
 #: Group velocity in standard silica fibre, c / 1.468 (group index of SMF-28
 #: near 1550 nm; Corning SMF-28 datasheet). REFERENCE.md rounds it to 2.0e8.
+#: The one signal speed of the code: photons, heralds and classical messages
+#: in fibre (the link spec's and the scenario's classical default). It lives
+#: with the fibre it describes, not in ``units`` (which holds unit
+#: conversions and exact constants of nature only).
 DEFAULT_GROUP_VELOCITY_M_PER_S = SPEED_OF_LIGHT_M_PER_S / 1.468
 
 #: Nominal wavelengths within this distance are "the same channel"; the exact
@@ -268,9 +273,7 @@ class QuantumMemory:
     def __post_init__(self) -> None:
         _pos("t1_s", self.t1_s, allow_inf=True)
         _pos("t2_s", self.t2_s, allow_inf=True)
-        if self.t2_s > 2.0 * self.t1_s:
-            raise ParameterError("t2_s", self.t2_s, f"(0, 2*t1_s] = (0, {2 * self.t1_s:g}]",
-                                 "T2 > 2*T1 is unphysical")
+        check_coherence_times(self.t1_s, self.t2_s)
         if self.relax_to not in ("ground", "mixed"):
             raise ParameterError("relax_to", self.relax_to, "'ground' or 'mixed'")
         _prob("efficiency", self.efficiency)

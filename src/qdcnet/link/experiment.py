@@ -17,6 +17,7 @@ from qdcnet.link.model import LinkModel
 from qdcnet.link.process import LinkSimulation
 from qdcnet.link.spec import EmitterEnd, LinkSpec, OpticalPath, SingleClickLink, TwoClickLink
 from qdcnet.sim import Simulator
+from qdcnet.sim.statistics import poisson_rate_standard_error, proportion_standard_error
 from qdcnet.units import s_to_ps
 
 __all__ = ["Figure", "LinkRun", "bottlenecks", "run_link"]
@@ -102,10 +103,10 @@ def run_link(
     attempts, heralds = stats.attempts, stats.heralds
     p = model.success_probability
     p_hat = heralds / attempts if attempts else nan
-    p_se = math.sqrt(p * (1 - p) / attempts) if attempts else nan
+    p_se = proportion_standard_error(p, attempts)
     f = model.false_herald_fraction
     false_hat = stats.false_heralds / heralds if heralds else nan
-    false_se = math.sqrt(f * (1 - f) / heralds) if heralds else nan
+    false_se = proportion_standard_error(f, heralds)
     outcomes = model.outcomes
     spread = (outcomes.state_true.fidelity - outcomes.state_false.fidelity) ** 2 * f * (1 - f)
     figures = [
@@ -116,7 +117,7 @@ def run_link(
         expected = model.rate_hz * duration_s
         rate = stats.delivered / duration_s
         # Deliveries are a renewal process with nearly geometric gaps: var(N) ≈ E[N].
-        rate_se = math.sqrt(max(expected, 1.0)) / duration_s
+        rate_se = poisson_rate_standard_error(expected, duration_s)
         cycle_mean = model.num_streams / model.rate_hz if model.rate_hz else nan
         mean_cycle = stats.mean_cycle_s()[0]
         cycles = stats.cycles
@@ -141,11 +142,12 @@ def run_link(
         m = demand.miss_probability
         figures += [
             Figure("served pairs", "1/s", demand.served_rate_hz, served,
-                   math.sqrt(max(demand.served_rate_hz * duration_s, 1.0)) / duration_s),
+                   poisson_rate_standard_error(demand.served_rate_hz * duration_s, duration_s)),
             Figure("discarded pairs", "1/s", demand.discard_rate_hz, discards,
-                   math.sqrt(max(demand.discard_rate_hz * duration_s, 1.0)) / duration_s),
+                   poisson_rate_standard_error(demand.discard_rate_hz * duration_s,
+                                               duration_s)),
             Figure("missed demands", "fraction", m, miss,
-                   math.sqrt(m * (1 - m) / stats.demands) if stats.demands else nan),
+                   proportion_standard_error(m, stats.demands)),
             Figure("served fidelity", "", demand.served_fidelity,
                    stats.mean_fidelity if stats.consumed else nan,
                    stats.fidelity_standard_error),

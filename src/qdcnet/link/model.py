@@ -63,7 +63,7 @@ from qdcnet.link.spec import (
     SingleClickLink,
     TwoClickLink,
 )
-from qdcnet.quantum import BellDiagonal, swap
+from qdcnet.quantum import BellDiagonal, batch, swap
 
 __all__ = ["DemandFigures", "HeraldOutcomes", "LinkModel", "plob_bound"]
 
@@ -552,8 +552,9 @@ class LinkModel:
         base = _age(self.outcomes.mixed_state, self.memories, (wait, wait))
         if used <= 0.0:
             return DemandFigures(0.0, 1.0 / cycle, 1.0, base)
-        hat = base.to_array() @ _WH
-        rates = _decay_rates(self.memories)
+        hat = batch.to_hat(base.to_array())
+        # Walsh-Hadamard components (I, Y, X, Z) decay as exp(-r t), both ends stored.
+        rates = batch.decay_exponents(*self.memories)
         factors = np.ones(4)
         for index in (1, 2, 3):
             r = rates[index]
@@ -561,7 +562,7 @@ class LinkModel:
                 factors[index] = (lam / (lam + r)) * -math.expm1(-(lam + r) * hold_limit) / used
             else:
                 factors[index] = lam / (lam + r)
-        served = (hat * factors) @ _WH / 4.0
+        served = batch.from_hat(hat * factors)
         served_state = BellDiagonal(*(float(x) for x in served))
         return DemandFigures(served_rate, discard_rate, miss, served_state)
 
@@ -587,20 +588,6 @@ class LinkModel:
             "distillable_per_attempt": self.distillable_per_attempt,
             "capacity_bound_rate_hz": self.capacity_bound_rate_hz,
         }
-
-
-_WH = np.array([[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]], dtype=float)
-
-
-def _decay_rates(
-    memories: tuple[QuantumMemory, QuantumMemory],
-) -> tuple[float, float, float, float]:
-    # Walsh-Hadamard components (I, Y, X, Z) of a pair decay as exp(-r t)
-    # when both ends are stored: r = 1/T2a + 1/T2b for Y and X, 1/T1a + 1/T1b for Z.
-    a, b = memories
-    r2 = 1.0 / a.t2_s + 1.0 / b.t2_s
-    r1 = 1.0 / a.t1_s + 1.0 / b.t1_s
-    return (0.0, r2, r2, r1)
 
 
 def _age(state: BellDiagonal, memories: tuple[QuantumMemory, QuantumMemory],

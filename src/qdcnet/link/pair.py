@@ -37,6 +37,7 @@ from typing import Any
 from qdcnet.errors import ParameterError, QdcnetError
 from qdcnet.hardware.components import QuantumMemory
 from qdcnet.quantum import BellDiagonal, PairState
+from qdcnet.quantum.pauli import decay_rates
 from qdcnet.units import PS_PER_S, format_duration
 
 __all__ = ["Endpoint", "EntangledPair", "PairStatus", "PairUsedError"]
@@ -132,8 +133,9 @@ class EntangledPair:
             if self.pending_frame:
                 state = state.apply_frame(self.pending_frame)
             if duration > 0.0:
-                state = state.age(duration, 1.0 / a.t1_s + 1.0 / b.t1_s,
-                                  1.0 / a.t2_s + 1.0 / b.t2_s)
+                # Unpacked, not starred: this runs on every read of a pair.
+                rate_t1, rate_t2 = decay_rates(a, b)
+                state = state.age(duration, rate_t1, rate_t2)
             return state
         # A density-matrix pair: the qubits decay as they physically are, and
         # the correction (a Pauli on end B) applies to the aged state; the

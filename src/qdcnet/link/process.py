@@ -44,6 +44,7 @@ from qdcnet.link.model import LinkModel
 from qdcnet.link.pair import Endpoint, EntangledPair, PairStatus
 from qdcnet.quantum import BellDiagonal
 from qdcnet.sim import Simulator
+from qdcnet.sim.statistics import standard_error_from_sums
 from qdcnet.units import PS_PER_S, s_to_ps
 
 __all__ = ["LinkSimulation", "LinkStats", "s_to_ps"]
@@ -85,12 +86,7 @@ class LinkStats:
 
     @property
     def fidelity_standard_error(self) -> float:
-        n = self.consumed
-        if n < 2:
-            return math.nan
-        mean = self.fidelity_sum / n
-        variance = max(0.0, (self.fidelity_sq_sum - n * mean * mean) / (n - 1))
-        return math.sqrt(variance / n)
+        return standard_error_from_sums(self.consumed, self.fidelity_sum, self.fidelity_sq_sum)
 
     @property
     def mean_state(self) -> BellDiagonal:
@@ -103,9 +99,8 @@ class LinkStats:
         n = self.cycles
         if n < 2:
             return math.nan, math.nan
-        mean = self.cycle_sum_s / n
-        variance = max(0.0, (self.cycle_sq_sum_s2 - n * mean * mean) / (n - 1))
-        return mean, math.sqrt(variance / n)
+        return self.cycle_sum_s / n, standard_error_from_sums(n, self.cycle_sum_s,
+                                                              self.cycle_sq_sum_s2)
 
 
 class _Draws:

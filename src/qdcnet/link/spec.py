@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from qdcnet.errors import ParameterError, check_range
 from qdcnet.hardware.components import (
+    DEFAULT_GROUP_VELOCITY_M_PER_S,
     WDM,
     BSMStation,
     CompatibilityError,
@@ -406,7 +407,9 @@ class MidpointSourceLink(LinkSpec):
     end_a: AbsorberEnd
     end_b: AbsorberEnd
     source: PairSource
-    classical_velocity_m_per_s: float = 2.0e8
+    #: Heralds and the classical messages travel in the same silica fibre as
+    #: the photons (one constant, :data:`DEFAULT_GROUP_VELOCITY_M_PER_S`).
+    classical_velocity_m_per_s: float = DEFAULT_GROUP_VELOCITY_M_PER_S
 
     def __post_init__(self) -> None:
         if self.end_a.name == self.end_b.name:

@@ -23,7 +23,9 @@ request on the path gets, following the service's rules exactly:
 - **state**: swapping is the XOR convolution of the segment states with
   each swap's noise, and every stored qubit decays for exactly as long as
   it waits (segment creation to its swap, or to delivery for the ends),
-  computed in the Walsh–Hadamard domain where all of it multiplies;
+  computed in the Walsh–Hadamard domain where all of it multiplies (the
+  domain's pieces are :mod:`qdcnet.quantum.batch`'s: ``to_hat``,
+  ``swap_noise_hat``, ``decay_exponents``, ``from_hat``);
 - **distillation** (end to end): recurrence or pumping, each round's
   success probability and output from the DEJMPS/BBPSSW formulas, the
   first pair of a round aged by the (exponential) wait for its partner.
@@ -45,8 +47,7 @@ import numpy as np
 
 from qdcnet.errors import ParameterError, QdcnetError
 from qdcnet.link.model import LinkModel
-from qdcnet.quantum import BellDiagonal, bbpssw, dejmps
-from qdcnet.quantum.pauli import WALSH_HADAMARD
+from qdcnet.quantum import BellDiagonal, batch, bbpssw, dejmps
 from qdcnet.units import PS_PER_S, s_to_ps
 
 __all__ = ["PathEstimate", "PathModel", "RawFigures", "waiting_time_closed_form"]
@@ -86,20 +87,9 @@ class PathEstimate:
                 "state": list(self.state.coefficients)}
 
 
-def _hat(state: BellDiagonal) -> np.ndarray:
-    return np.asarray(state.coefficients) @ WALSH_HADAMARD
-
-
-def _decay(memory: Any) -> np.ndarray:
-    """Decay rates of the four Walsh–Hadamard components (I, Y, X, Z) of one stored qubit."""
-    return np.array([0.0, 1.0 / memory.t2_s, 1.0 / memory.t2_s, 1.0 / memory.t1_s])
-
-
-def _swap_hat(gate_error: float, measurement_error: float) -> np.ndarray:
-    ok = 1.0 - measurement_error
-    readout = np.array([ok * ok, measurement_error * ok, measurement_error**2,
-                        measurement_error * ok]) @ WALSH_HADAMARD
-    return readout * np.array([1.0, 1.0 - gate_error, 1.0 - gate_error, 1.0 - gate_error])
+def _state(hat: np.ndarray) -> BellDiagonal:
+    """A Bell-diagonal state back from its Walsh–Hadamard components."""
+    return BellDiagonal(*(float(x) for x in batch.from_hat(hat)))
 
 
 #: Warm-up and measured pairs per replica, in units of the most streams on a link
@@ -134,7 +124,7 @@ class PathModel:
     latency
         ``latency(src, dst)`` -> (latency, jitter) of the classical channel.
     end_ops
-        The two end nodes' :class:`~qdcnet.network.protocols.NodeOps`, used
+        The two end nodes' :class:`~qdcnet.network.qpu.QPU`, used
         when distilling (local operations, the move to storage, storage decay).
     """
 
@@ -205,7 +195,7 @@ class PathModel:
         delivered, hat = self._sample(rng, replicas, burn_in + measured, burn_in, transfer)
         order = np.sort(delivered, axis=1)
         span_s = float((order[:, -1] - order[:, burn_in - 1]).sum()) / PS_PER_S
-        coefficients = hat @ WALSH_HADAMARD / 4.0
+        coefficients = batch.from_hat(hat)
         state = BellDiagonal(*(float(max(0.0, c)) for c in coefficients))
         state = BellDiagonal(*(c / sum(state.coefficients) for c in state.coefficients))
         return RawFigures(rate_hz=replicas * measured / span_s, state=state,
@@ -223,9 +213,9 @@ class PathModel:
         qubits for the transfer time, then each end depolarises with the transfer error."""
         assert self.end_ops is not None
         ops_a, ops_b = self.end_ops
-        comm_decay = _decay(self.segments[0].memories[0]) + _decay(self.segments[-1].memories[1])
-        h = _hat(state) * np.exp(-comm_decay * self._transfer_s())
-        moved = BellDiagonal(*(float(x) for x in h @ WALSH_HADAMARD / 4.0))
+        comm_decay = batch.decay_exponents(self.segments[0].memories[0],
+                                           self.segments[-1].memories[1])
+        moved = _state(batch.to_hat(state.coefficients) * np.exp(-comm_decay * self._transfer_s()))
         return (moved.depolarize_qubit(ops_a.transfer_error, qubit=0)
                 .depolarize_qubit(ops_b.transfer_error, qubit=1))
 
@@ -311,13 +301,15 @@ class PathModel:
         lat_dst = np.array([self.latency(node, dst)[0] for node, _ in relays])
         jit_dst = np.array([self.latency(node, dst)[1] for node, _ in relays])
         fixed = (_delays(rng, lat_src, 0 * jit_src, 1), _delays(rng, lat_dst, 0 * jit_dst, 1))
+        # Swapping multiplies the segments' Walsh-Hadamard components with each swap's noise.
         base_hat = np.ones(4)
         for m in models:
-            base_hat = base_hat * _hat(m.outcomes.mixed_state)
+            base_hat = base_hat * batch.to_hat(m.outcomes.mixed_state.coefficients)
         for _, (_, gate_error, measurement_error) in relays:
-            base_hat = base_hat * _swap_hat(gate_error, measurement_error)
+            base_hat = base_hat * batch.swap_noise_hat(gate_error, measurement_error)
         # Decay rates of the qubits in path order: link 0's end A, its end B, link 1's A, ...
-        rates = np.array([_decay(memory) for m in models for memory in m.memories])
+        rates = np.array([batch.decay_exponents(memory) for m in models
+                          for memory in m.memories])
         release_ps = s_to_ps(release_delay_s)
 
         rows = np.arange(replicas)[:, None]
@@ -390,23 +382,19 @@ class PathModel:
         ops_a, ops_b = self.end_ops
         # A pair waiting for its partner sits in storage qubits (moved there with
         # the transfer's time and noise): it decays with the storage memories.
-        decay = _decay(ops_a.data_memory) + _decay(ops_b.data_memory)
+        decay = batch.decay_exponents(ops_a.data_memory, ops_b.data_memory)
         transfer = self._transfer_s()
         local = max(ops_a.distillation_time_s, ops_b.distillation_time_s)
         exchange = max(self.latency(src, dst)[0] + self.latency(src, dst)[1] / 2,
                        self.latency(dst, src)[0] + self.latency(dst, src)[1] / 2)
         round_fn = {"dejmps": dejmps, "bbpssw": bbpssw}[plan.protocol]
 
-        def with_factors(state: BellDiagonal, factors: np.ndarray) -> BellDiagonal:
-            h = _hat(state) * factors
-            return BellDiagonal(*(float(x) for x in h @ WALSH_HADAMARD / 4.0))
-
         def wait(state: BellDiagonal, mean: float | None, fixed: float) -> BellDiagonal:
             # An exponential wait of the given mean (None: no wait), then a fixed one.
             factors = np.exp(-decay * fixed)
             if mean is not None:
                 factors = factors / (1.0 + decay * mean)
-            return with_factors(state, factors)
+            return _state(batch.to_hat(state.coefficients) * factors)
 
         def distil_once(a: BellDiagonal, b: BellDiagonal) -> tuple[float, BellDiagonal]:
             return round_fn(a, b, gate_error=(ops_a.gate_error, ops_b.gate_error),

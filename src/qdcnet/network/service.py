@@ -36,6 +36,7 @@ from qdcnet.link.pair import EntangledPair, PairStatus
 from qdcnet.link.process import LinkSimulation
 from qdcnet.network.fabric import Circuit
 from qdcnet.network.protocols import distill_pairs, swap_pairs
+from qdcnet.sim.statistics import standard_error
 from qdcnet.units import PS_PER_S, s_to_ps
 
 if TYPE_CHECKING:
@@ -67,12 +68,7 @@ class ServiceStats:
 
     @property
     def fidelity_standard_error(self) -> float:
-        n = len(self.fidelities)
-        if n < 2:
-            return math.nan
-        mean = self.mean_fidelity
-        variance = sum((f - mean) ** 2 for f in self.fidelities) / (n - 1)
-        return math.sqrt(variance / n)
+        return standard_error(self.fidelities)
 
 
 class _Virtual:
@@ -213,7 +209,7 @@ class PathService:
             model = self.dc.fabric.model(circuit.route.a, circuit.route.b, circuit.streams)
             link = LinkSimulation(
                 self.sim, model, name=f"{self.name}/seg{index}",
-                skip_failures=self.dc.scenario.links.skip_failures,
+                skip_failures=self.dc.layout.links.skip_failures,
                 on_pair=lambda pair, i=index: self._on_link_pair(i, pair),
                 pair_ids=self.dc.pair_ids)
             self._links.append(link)

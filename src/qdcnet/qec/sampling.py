@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from qdcnet.errors import ParameterError
+from qdcnet.sim.statistics import proportion_standard_error
 
 __all__ = [
     "ENGINES",
@@ -94,7 +95,7 @@ class TaskResult:
         # With no errors seen, quote the rule-of-three scale rather than zero.
         if self.errors == 0:
             return 3.0 / self.shots / 2 if self.shots else math.nan
-        return math.sqrt(p * (1 - p) / self.shots)
+        return proportion_standard_error(p, self.shots)
 
     @property
     def per_round(self) -> float:

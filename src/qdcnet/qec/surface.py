@@ -49,6 +49,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from qdcnet.errors import ParameterError, check_probability
+from qdcnet.quantum import BellDiagonal, teleportation_channel, teleported_cnot_channel
 from qdcnet.quantum.pauli import check_pauli_probabilities
 
 if TYPE_CHECKING:
@@ -99,8 +100,6 @@ def seam_pair(seam: Any) -> tuple[float, float, float, float]:
         c = seam.to_bell_diagonal().coefficients
         return (c[0], c[1], c[2], c[3])
     if isinstance(seam, (tuple, list)):
-        from qdcnet.quantum import BellDiagonal
-
         c = BellDiagonal.from_coefficients(seam).coefficients
         return (c[0], c[1], c[2], c[3])
     epsilon = float(seam)
@@ -396,7 +395,7 @@ def memory_circuit(distance: int, *, rounds: int | None = None, basis: str = "z"
     if rounds < 1:
         raise ParameterError("rounds", rounds, ">= 1")
     patch = SurfacePatch(distance, layout, protocol)
-    c0, c1, c2, c3 = seam_pair(seam)
+    pair = BellDiagonal(*seam_pair(seam))
     index: dict[Any, int] = {}
     for q in patch.data:
         index[("d", q)] = len(index)
@@ -425,7 +424,7 @@ def memory_circuit(distance: int, *, rounds: int | None = None, basis: str = "z"
             b.circuit.append("DEPOLARIZE1", data, idle_per_round)
         if idle == "once_per_round" and uniform > 0:
             b.circuit.append("DEPOLARIZE1", data, uniform)
-        _round(b, patch, ancillas, index, protocol, (c0, c1, c2, c3))
+        _round(b, patch, ancillas, index, protocol, pair)
         for check in patch.checks:
             keys = ancillas[check]
             recent = [b.rec(i) for i in _last(b, check, len(keys))]
@@ -461,8 +460,8 @@ def _last(b: _Builder, check: tuple[str, tuple[int, int]], count: int, back: int
 
 
 def _round(b: _Builder, patch: SurfacePatch, ancillas: dict, index: dict, protocol: str,
-           pair: tuple[float, float, float, float]) -> None:
-    c0, c1, c2, c3 = pair
+           pair: BellDiagonal) -> None:
+    noisy = pair.fidelity < 1.0
     x_ancillas = [i for check, qs in ancillas.items() if check[0] == "x" for i in qs]
     all_ancillas = [i for qs in ancillas.values() for i in qs]
     b.layer("R", all_ancillas, kind="reset")
@@ -484,8 +483,10 @@ def _round(b: _Builder, patch: SurfacePatch, ancillas: dict, index: dict, protoc
                     targets += [qs[0], qs[k]]
                     extras.append(qs[k])
             b.circuit.append("CX", targets)
-            if c0 < 1.0:
-                b.circuit.append("PAULI_CHANNEL_1", extras, [c1, c2, c3])
+            if noisy:
+                # The extra half carries the pair's Pauli error, as a teleported qubit would.
+                b.circuit.append("PAULI_CHANNEL_1", extras,
+                                 teleportation_channel(pair).stim_arguments())
             b._idle(set(targets), "two_qubit")
         b.layer("H", [q for check, qs in cats if check[0] == "z" for q in qs],
                 kind="one_qubit")
@@ -514,13 +515,9 @@ def _round(b: _Builder, patch: SurfacePatch, ancillas: dict, index: dict, protoc
             continue
         b.circuit.append("CX", targets)
         b.after("two_qubit", targets)
-        if remote and c0 < 1.0:
-            # (control, target) channel of a teleported CNOT: IX, ZX, ZI.
-            probabilities = [0.0] * 15
-            probabilities[0] = c1   # IX
-            probabilities[12] = c2  # ZX
-            probabilities[11] = c3  # ZI
-            b.circuit.append("PAULI_CHANNEL_2", remote, probabilities)
+        if remote and noisy:
+            b.circuit.append("PAULI_CHANNEL_2", remote,
+                             teleported_cnot_channel(pair).stim_arguments())
         b._idle(set(targets), "two_qubit")
     b.layer("H", x_ancillas, kind="one_qubit")
     keys = []

@@ -11,6 +11,11 @@ exact simulation of the protocol. :mod:`qdcnet.quantum.batch` holds the
 vectorised Bell-diagonal twins for arrays of shape (N, 4).
 :mod:`qdcnet.quantum.noise` turns a gate fidelity of a declared measure
 (average, process, Pauli) into each noise parameter the code uses.
+:mod:`qdcnet.quantum.pauli` holds the formulas every layer shares (summed
+memory decay rates, the T2 <= 2 T1 rule, misread Bell-measurement bits, the
+XOR algebra of Pauli strings), and :mod:`qdcnet.quantum.remote` the channels
+a pair brings to teleported qubits and gates; no other package writes them
+again.
 """
 
 from typing import Protocol, Self, runtime_checkable
@@ -22,7 +27,7 @@ from qdcnet.quantum.noise import (
     process_infidelity,
     readout_flip_probability,
 )
-from qdcnet.quantum.pauli import BELL_LABELS, memory_pauli
+from qdcnet.quantum.pauli import BELL_LABELS, compose_channels, decay_rates, memory_pauli
 from qdcnet.quantum.remote import (
     PauliChannel,
     teleportation_channel,
@@ -57,7 +62,9 @@ __all__ = [
     "PauliChannel",
     "bbpssw",
     "bell_state_vector",
+    "compose_channels",
     "convert_fidelity",
+    "decay_rates",
     "dejmps",
     "memory_pauli",
     "process_infidelity",

@@ -9,6 +9,11 @@ bilateral-CNOT tables as the scalar code on contiguous columns.
 Arguments broadcast: a single state (shape (4,)) or a scalar parameter
 applies to every row.
 
+The Walsh–Hadamard domain is public too (:func:`to_hat`, :func:`from_hat`,
+:func:`swap_noise_hat`, :func:`decay_exponents`): a caller that composes many
+swaps and waits (``qdcnet.network.paths.PathModel``) multiplies there and
+comes back once.
+
 Examples
 --------
 >>> import numpy as np
@@ -29,17 +34,27 @@ import numpy as np
 
 from qdcnet.errors import ParameterError
 from qdcnet.quantum.bell import distillation_tables
-from qdcnet.quantum.pauli import WALSH_HADAMARD
+from qdcnet.quantum.pauli import (
+    WALSH_HADAMARD,
+    CoherenceTimes,
+    check_coherence_times,
+    decay_rates,
+    readout_pauli,
+)
 
 __all__ = [
     "bbpssw",
+    "decay_exponents",
     "decohere",
     "dejmps",
     "depolarize",
     "fidelity",
+    "from_hat",
     "hashing_yield",
     "pauli",
     "swap",
+    "swap_noise_hat",
+    "to_hat",
     "twirl",
     "validate",
     "werner",
@@ -102,13 +117,48 @@ def xor_convolve(a: Any, b: Any) -> np.ndarray:
     return ((_states(a, "a") @ _H) * (_states(b, "b") @ _H)) @ _H_QUARTER
 
 
-def _measurement_hat(error: np.ndarray) -> np.ndarray:
-    # The BSM's two reported bits are each wrong with probability e: Pauli
-    # error (I, X, Y, Z) = ((1-e)^2, e(1-e), e^2, e(1-e)), as in the scalar code.
-    ok = 1.0 - error
-    distribution = np.stack(np.broadcast_arrays(ok * ok, error * ok, error * error, error * ok),
-                            axis=-1)
-    return distribution @ _H
+def to_hat(states: Any) -> np.ndarray:
+    """Walsh–Hadamard components (I, Y, X, Z) of each row: ``states @ WALSH_HADAMARD``.
+
+    In this domain composing Pauli errors, swapping and memory decay are
+    elementwise products (:mod:`qdcnet.quantum.pauli`).
+    """
+    return _states(states, "states") @ _H
+
+
+def from_hat(hat: Any) -> np.ndarray:
+    """Bell-diagonal coefficients from Walsh–Hadamard components (inverse of :func:`to_hat`)."""
+    return np.asarray(hat, dtype=float) @ _H_QUARTER
+
+
+def swap_noise_hat(gate_error: Any = 0.0, measurement_error: Any = 0.0) -> np.ndarray:
+    """The factor a swap's own noise multiplies the joined pair's Walsh–Hadamard components by.
+
+    The misread bits are the Pauli error :func:`~qdcnet.quantum.pauli.readout_pauli`
+    (in the domain, its transform); the gate's depolarisation keeps the
+    non-identity components with 1 - ``gate_error``. ``swap(a, b)`` is
+    ``from_hat(to_hat(a) * to_hat(b) * swap_noise_hat(...))``.
+
+    >>> swap_noise_hat(0.01, 0.0).tolist()
+    [1.0, 0.99, 0.99, 0.99]
+    """
+    g = np.asarray(gate_error, dtype=float)
+    e = np.asarray(measurement_error, dtype=float)
+    readout = np.stack(np.broadcast_arrays(*readout_pauli(e)), axis=-1) @ _H
+    keep = 1.0 - g
+    return readout * np.stack(np.broadcast_arrays(np.ones_like(keep), keep, keep, keep), axis=-1)
+
+
+def decay_exponents(
+    memory_a: CoherenceTimes, memory_b: CoherenceTimes | None = None
+) -> np.ndarray:
+    """Rates (I, Y, X, Z) at which the Walsh–Hadamard components decay, qubits stored in these.
+
+    (0, Σ 1/T2, Σ 1/T2, Σ 1/T1) from :func:`~qdcnet.quantum.pauli.decay_rates`:
+    a pair stored for ``t`` is ``from_hat(to_hat(state) * exp(-t * rates))``.
+    """
+    rate_t1, rate_t2 = decay_rates(memory_a, memory_b)
+    return np.array([0.0, rate_t2, rate_t2, rate_t1])
 
 
 def swap(a: Any, b: Any, *, gate_error: Any = 0.0, measurement_error: Any = 0.0) -> np.ndarray:
@@ -116,11 +166,9 @@ def swap(a: Any, b: Any, *, gate_error: Any = 0.0, measurement_error: Any = 0.0)
     g = _probability_array(gate_error, "gate_error")
     e = _probability_array(measurement_error, "measurement_error")
     hat = (_states(a, "a") @ _H) * (_states(b, "b") @ _H)
-    if np.any(e):
-        hat = hat * _measurement_hat(e)
+    if np.any(e) or np.any(g):
+        hat = hat * swap_noise_hat(g, e)
     if np.any(g):
-        keep = (1.0 - g)[..., None] if g.ndim else 1.0 - g
-        hat = hat * keep
         hat[..., 0] = 1.0  # normalisation: the maximally mixed part only feeds I/4
     return hat @ _H_QUARTER
 
@@ -154,8 +202,7 @@ def decohere(states: Any, duration_s: Any, *, t1_s: Any, t2_s: Any) -> np.ndarra
         raise ParameterError("duration_s", float(np.asarray(t).ravel()[0]), "[0, inf)")
     if np.any(~(t1 > 0.0)) or np.any(~(t2 > 0.0)):
         raise ParameterError("t1_s, t2_s", (t1.tolist(), t2.tolist()), "(0, inf]")
-    if np.any(t2 > 2.0 * t1):
-        raise ParameterError("t2_s", t2.tolist(), "(0, 2*t1_s]", "T2 > 2*T1 is unphysical")
+    check_coherence_times(t1, t2)
     lam = np.exp(-t / t2)
     mu = np.exp(-t / t1)
     # Walsh-Hadamard eigenvalues of the memory channel, in the (I, Y, X, Z)

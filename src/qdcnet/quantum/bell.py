@@ -34,6 +34,7 @@ from qdcnet.quantum.pauli import (
     memory_pauli,
     pauli_x_bit,
     pauli_z_bit,
+    readout_pauli,
     xor_convolve,
 )
 
@@ -213,7 +214,9 @@ class BellDiagonal:
     def age(self, duration_s: float, rate_t1_hz: float, rate_t2_hz: float) -> BellDiagonal:
         """Both ends stored for ``duration_s``: the summed decay rates of the two memories.
 
-        ``rate_t2_hz`` is 1/T2 of end A plus 1/T2 of end B (likewise T1).
+        ``rate_t2_hz`` is 1/T2 of end A plus 1/T2 of end B (likewise T1):
+        ``state.age(t, *decay_rates(memory_a, memory_b))``
+        (:func:`qdcnet.quantum.pauli.decay_rates`).
         The same as two :meth:`decohere` calls, in one step and without
         re-validating memories that were validated when they were built.
         """
@@ -264,21 +267,14 @@ class BellDiagonal:
 # -- swapping -----------------------------------------------------------------
 
 
-def _measurement_pauli(error: float) -> tuple[float, float, float, float]:
-    # The BSM reports two bits: one sets the X correction, one the Z
-    # correction. Each is wrong independently with probability `error`.
-    ok = 1.0 - error
-    return (ok * ok, error * ok, error * error, error * ok)
-
-
 def swap_bell_diagonal(
     a: BellDiagonal, b: BellDiagonal, gate_error: float = 0.0, measurement_error: float = 0.0
 ) -> BellDiagonal:
     """Entanglement swapping of two Bell-diagonal pairs (see :func:`qdcnet.quantum.swap`)."""
     out = xor_convolve(a._c, b._c)
     if measurement_error:
-        out = xor_convolve(out, _measurement_pauli(check_probability("measurement_error",
-                                                                     measurement_error)))
+        out = xor_convolve(out, readout_pauli(check_probability("measurement_error",
+                                                                measurement_error)))
     if gate_error:
         g = check_probability("gate_error", gate_error)
         keep, quarter = 1.0 - g, g / 4.0

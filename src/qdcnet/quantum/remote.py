@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -63,6 +64,26 @@ class PauliChannel:
         """Probability of any non-identity Pauli."""
         identity = "I" * len(self.qubits)
         return 1.0 - self.probabilities.get(identity, 0.0)
+
+    def stim_arguments(self) -> list[float]:
+        """The probabilities as stim's ``PAULI_CHANNEL_1`` or ``PAULI_CHANNEL_2`` takes them.
+
+        Every non-identity string in lexicographic order over ``IXYZ`` (X, Y, Z
+        for one qubit; IX, IY, IZ, XI, ..., ZZ for two), the first letter on the
+        first target; strings the channel lacks have probability 0.
+
+        >>> from qdcnet.quantum import BellDiagonal
+        >>> pair = BellDiagonal.from_coefficients([0.94, 0.03, 0.02, 0.01])
+        >>> args = teleported_cnot_channel(pair).stim_arguments()
+        >>> args[0], args[11], args[12]  # IX, ZI, ZX
+        (0.03, 0.01, 0.02)
+        """
+        width = len(self.qubits)
+        if width not in (1, 2):
+            raise ParameterError("qubits", self.qubits, "one or two qubits for stim")
+        labels = ("".join(letters) for letters in itertools.product("IXYZ", repeat=width))
+        next(labels)  # the identity is implied
+        return [self.probabilities.get(label, 0.0) for label in labels]
 
     def marginal(self, qubit: str) -> dict[str, float]:
         """The one-qubit Pauli distribution on ``qubit`` (I, X, Y, Z)."""
