@@ -18,7 +18,7 @@ from qdcnet.compiler.statevector import overlap, simulate_circuit
 def test_random_circuits_keep_their_state_and_use_only_the_basis(seed):
     qc = random_circuit(5, 8, max_operands=3, seed=seed)
     circuit = load_circuit(qc)
-    normalized = Normalize().run(circuit)
+    normalized = Normalize().rewrite(circuit)
     assert set(normalized.count_ops()) <= {"u", "cz", "cp"}
     reference = Statevector(qc).data
     state, _, _ = simulate_circuit(normalized)
@@ -41,8 +41,8 @@ def _two_ways():
 
 def test_counts_do_not_depend_on_how_the_input_spells_a_gate():
     with_cx, with_cz = _two_ways()
-    a = Normalize().run(load_circuit(with_cx))
-    b = Normalize().run(load_circuit(with_cz))
+    a = Normalize().rewrite(load_circuit(with_cx))
+    b = Normalize().rewrite(load_circuit(with_cz))
     assert a.count_ops() == b.count_ops() == {"u": 2, "cz": 2}
     assert [g.qubits for g in a.gates if g.name == "cz"] == [(0, 1), (2, 1)]
 
@@ -52,7 +52,7 @@ def test_diagonal_gates_stay_one_controlled_phase():
     qc.rzz(0.3, 0, 1)
     qc.crz(0.7, 0, 1)
     qc.cp(math.pi, 0, 1)
-    normalized = Normalize().run(load_circuit(qc))
+    normalized = Normalize().rewrite(load_circuit(qc))
     two_qubit = [g for g in normalized.gates if g.is_two_qubit]
     assert [g.name for g in two_qubit] == ["cp", "cp", "cz"]
     assert two_qubit[0].params[0] == pytest.approx(-0.6)
@@ -66,7 +66,7 @@ def test_swap_is_three_czs_and_generic_gates_go_through_kak():
     qc.swap(0, 1)
     qc.iswap(0, 1)
     qc.ecr(1, 0)
-    normalized = Normalize().run(load_circuit(qc))
+    normalized = Normalize().rewrite(load_circuit(qc))
     assert normalized.count_ops()["cz"] <= 3 + 2 + 1
     state, _, _ = simulate_circuit(normalized)
     assert overlap(Statevector(qc).data, state) == pytest.approx(1.0, abs=1e-9)
@@ -78,7 +78,7 @@ def test_identity_runs_vanish_and_conditional_gates_stay_conditional():
         Gate("measure", (1,), clbits=(0,)),
         Gate("cx", (0, 1), condition=Condition((0,), 1)),
     ))
-    normalized = Normalize().run(circuit)
+    normalized = Normalize().rewrite(circuit)
     names = [g.name for g in normalized.gates]
     assert names[:2] == ["u", "measure"]
     conditional = [g for g in normalized.gates if g.condition is not None]
@@ -91,10 +91,10 @@ def test_identity_runs_vanish_and_conditional_gates_stay_conditional():
 
 
 def test_benchmark_circuits_normalize_to_the_expected_gate_counts(circuits_dir):
-    qft = Normalize().run(load_circuit(circuits_dir / "qft_32.qasm"))
+    qft = Normalize().rewrite(load_circuit(circuits_dir / "qft_32.qasm"))
     assert qft.count_ops() == {"u": 32, "cp": 430}
-    qaoa = Normalize().run(load_circuit(circuits_dir / "qaoa_32.qasm"))
+    qaoa = Normalize().rewrite(load_circuit(circuits_dir / "qaoa_32.qasm"))
     assert qaoa.num_two_qubit_gates == 442
-    qv = Normalize().run(load_circuit(circuits_dir / "qv_32.qasm"))
+    qv = Normalize().rewrite(load_circuit(circuits_dir / "qv_32.qasm"))
     assert qv.count_ops()["cz"] == 1536
     assert np.isfinite([p for g in qv.gates for p in g.params]).all()

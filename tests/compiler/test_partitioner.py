@@ -84,35 +84,35 @@ def test_partition_respects_capacity_and_refinement_never_hurts():
 
 def test_qft32_on_two_halves_reaches_its_schmidt_rank_bound(circuits_dir):
     # LOCC cannot raise operator Schmidt rank: QFT-32 split 16|16 needs >= 16 ebits.
-    normalized = Normalize().run(load_circuit(circuits_dir / "qft_32.qasm"))
+    normalized = Normalize().rewrite(load_circuit(circuits_dir / "qft_32.qasm"))
     # Communication qubits unconstrained: the bound is on ebits, whatever their timing.
     target = CompileTarget.equal_modules(2, 16, comm_qubits=16)
-    segs, assignment = Partition().run(normalized, target)
+    segs, assignment = Partition().assign(normalized, target)
     assert assignment.planned_ebits == 16
     assert sorted(assignment.initial_block).count(0) == 16
     assert len(segs.segments) == 62
 
 
 def test_teleport_model_never_costs_more_than_fixed(circuits_dir):
-    normalized = Normalize().run(load_circuit(circuits_dir / "cz_frac_0.5_seed0.qasm"))
+    normalized = Normalize().rewrite(load_circuit(circuits_dir / "cz_frac_0.5_seed0.qasm"))
     target = CompileTarget.equal_modules(4, 8)
-    _, fixed = Partition(model="fixed").run(normalized, target)
-    _, moving = Partition(model="teleport").run(normalized, target)
+    _, fixed = Partition(model="fixed").assign(normalized, target)
+    _, moving = Partition(model="teleport").assign(normalized, target)
     assert moving.planned_cost <= fixed.planned_cost
 
 
 def test_far_qpus_get_less_traffic():
     # Three QPUs on a line: the partition should put the busy pair on neighbours.
-    from qdcnet.compiler.target import TargetQPU
+    from qdcnet.network.qpu import QPU
 
     text = 'OPENQASM 2.0; include "qelib1.inc"; qreg q[6];' + "".join(
         f"h q[{a}]; cz q[{a}],q[{b}];" for a, b in [(0, 2), (1, 3), (2, 4), (3, 5)] * 3)
-    qpus = tuple(TargetQPU(f"n{i}", 2, 2) for i in range(3))
+    qpus = tuple(QPU(f"n{i}", data_qubits=2, comm_qubits=2) for i in range(3))
     line = CompileTarget(qpus, ((0, 1, 2), (1, 0, 1), (2, 1, 0)))
     uniform = CompileTarget(qpus, ((0, 1, 1), (1, 0, 1), (1, 1, 0)))
-    circuit = Normalize().run(load_circuit(text))
-    _, on_line = Partition().run(circuit, line)
-    _, anywhere = Partition().run(circuit, uniform)
+    circuit = Normalize().rewrite(load_circuit(text))
+    _, on_line = Partition().assign(circuit, line)
+    _, anywhere = Partition().assign(circuit, uniform)
     # Distance-weighted cost on the line is at most the uniform ebit count
     # plus one extra link per ebit that cannot avoid the far pair.
     assert on_line.planned_cost <= 2 * anywhere.planned_ebits
@@ -120,11 +120,12 @@ def test_far_qpus_get_less_traffic():
 
 
 def test_too_many_qubits_and_missing_communication_qubits_are_clear_errors():
-    circuit = Normalize().run(load_circuit(
+    circuit = Normalize().rewrite(load_circuit(
         'OPENQASM 2.0; include "qelib1.inc"; qreg q[5]; cz q[0],q[4];'))
     with pytest.raises(CircuitError, match="5 qubits but the QPUs hold 4 data qubits"):
-        Partition().run(circuit, CompileTarget.equal_modules(2, 2))
+        Partition().assign(circuit, CompileTarget.equal_modules(2, 2))
     with pytest.raises(CircuitError, match="two communication qubits per QPU"):
-        Partition(model="teleport").run(circuit, CompileTarget.equal_modules(2, 3, comm_qubits=1))
+        Partition(model="teleport").assign(circuit,
+                                           CompileTarget.equal_modules(2, 3, comm_qubits=1))
     with pytest.raises(ValueError, match="model"):
         Partition(model="magic")

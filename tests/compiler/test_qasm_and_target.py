@@ -7,11 +7,12 @@ from pathlib import Path
 import openqasm3
 import pytest
 
-from qdcnet.compiler import CompileTarget, TargetQPU, compile_circuit
+from qdcnet.compiler import CompileTarget, compile_circuit
 from qdcnet.compiler.qasm import program_qasm
 from qdcnet.config.scenario import load_scenario
 from qdcnet.errors import ParameterError
 from qdcnet.network.datacenter import DataCenter
+from qdcnet.network.qpu import QPU
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -38,7 +39,7 @@ def test_each_qpu_program_parses_and_declares_its_messages():
 
 def test_a_ring_scenario_gives_hop_distances():
     scenario, _ = load_scenario(EXAMPLES / "ion_ring_of_four.yaml")
-    target = CompileTarget.from_datacenter(DataCenter(scenario))
+    target = CompileTarget.from_datacenter(DataCenter(scenario.layout()))
     assert [q.name for q in target.qpus] == ["qpu0", "qpu1", "qpu2", "qpu3"]
     assert target.distance[0] == (0, 1, 2, 1)
     assert {q.data_qubits for q in target.qpus} == {10}
@@ -49,6 +50,6 @@ def test_a_ring_scenario_gives_hop_distances():
 def test_equal_modules_refuses_nonsense():
     with pytest.raises(ParameterError, match="count"):
         CompileTarget.equal_modules(0, 4)
-    twins = (TargetQPU("a", 1, 1), TargetQPU("a", 1, 1))
+    twins = (QPU("a", data_qubits=1, comm_qubits=1),) * 2
     with pytest.raises(ParameterError, match="distinct names"):
         CompileTarget(twins, ((0, 1), (1, 0)))

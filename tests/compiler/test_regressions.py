@@ -10,12 +10,12 @@ from qiskit.circuit.classical import expr
 from qdcnet.compiler import (
     CircuitError,
     CompileTarget,
-    TargetQPU,
     check,
     compile_circuit,
     load_circuit,
 )
 from qdcnet.compiler.qasm import program_qasm
+from qdcnet.network.qpu import QPU
 
 
 def _roundtrip(text_or_circuit, target, model="fixed", branches=6):
@@ -70,7 +70,7 @@ def test_one_communication_qubit_per_qpu_is_enough_for_any_circuit():
     _roundtrip(qft, CompileTarget.equal_modules(6, 1, comm_qubits=1))
     triangle = 'OPENQASM 2.0; include "qelib1.inc"; qreg q[3]; cz q[0],q[2]; cz q[1],q[2]; ' \
                "cz q[0],q[1];"
-    qpus = tuple(TargetQPU(f"t{i}", 1, 1) for i in range(3))
+    qpus = tuple(QPU(f"t{i}", data_qubits=1, comm_qubits=1) for i in range(3))
     _roundtrip(triangle, CompileTarget(qpus, ((0, 1, 1), (1, 0, 1), (1, 1, 0))))
 
 

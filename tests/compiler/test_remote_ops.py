@@ -19,10 +19,10 @@ from qdcnet.compiler import (
     CompileTarget,
     Condition,
     Gate,
-    TargetQPU,
     check,
     compile_circuit,
 )
+from qdcnet.network.qpu import QPU
 
 ONE_QUBIT = ("h", "x", "sx", "t", "s")
 ANGLED = ("rz", "rx", "ry")
@@ -71,7 +71,8 @@ def targets(draw, n: int, teleport: bool):
     for _ in range(max(0, n - k) + draw(st.integers(0, 2))):
         sizes[draw(st.integers(0, k - 1))] += 1
     low = 2 if teleport else 1
-    qpus = tuple(TargetQPU(f"p{i}", sizes[i], draw(st.integers(low, 3)))
+    qpus = tuple(QPU(f"p{i}", data_qubits=sizes[i],
+                     comm_qubits=draw(st.integers(low, 3)))
                  for i in range(k))
     distance = tuple(tuple(0 if i == j else 1 + (abs(i - j) > 1) for j in range(k))
                      for i in range(k))
@@ -152,8 +153,8 @@ def test_one_ebit_serves_a_run_of_gates_and_embedding_crosses_an_x():
         Gate("h", (0,)), Gate("cz", (0, 2)), Gate("x", (0,)), Gate("cz", (0, 3)),
         Gate("rz", (0,), (0.3,)), Gate("cp", (0, 2), (0.4,)),
     ))
-    target = CompileTarget(
-        (TargetQPU("a", 2, 2), TargetQPU("b", 2, 2)), ((0, 1), (1, 0)))
+    target = CompileTarget((QPU("a", data_qubits=2, comm_qubits=2),
+                            QPU("b", data_qubits=2, comm_qubits=2)), ((0, 1), (1, 0)))
     fixed_layout = _check_program(circuit, target, "fixed", 0)
     assert fixed_layout.program.num_ebits == 1
     kinds = fixed_layout.program.summary()["operations_by_kind"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qdcnet.compiler import CircuitError, CompileTarget, Instruction, TargetQPU, compile_circuit
+from qdcnet.compiler import CircuitError, CompileTarget, Instruction, compile_circuit
 from qdcnet.compiler.ir import gate_matrix
 from qdcnet.compiler.translate import NATIVE_TO_QISKIT, Translate, native_basis, unitary_of
 from qdcnet.hardware.profiles import available_profiles, load_profile
+from qdcnet.network.qpu import QPU
 
 ABSTRACT = [("u", (0.3, 1.1, -0.4)), ("h", ()), ("x", ()), ("z", ()), ("cz", ()),
             ("cp", (0.7,)), ("cx", ()), ("swap", ())]
@@ -23,7 +24,7 @@ def _equal_up_to_phase(a: np.ndarray, b: np.ndarray) -> bool:
 @pytest.mark.parametrize("profile", available_profiles())
 @pytest.mark.parametrize(("name", "params"), ABSTRACT)
 def test_every_profile_translates_the_abstract_gates_exactly(profile, name, params):
-    qpu = TargetQPU.from_profile("p", load_profile(profile))
+    qpu = QPU.from_profile("p", load_profile(profile))
     basis = native_basis(qpu)
     width = 2 if name in ("cz", "cp", "cx", "swap") else 1
     slots = tuple(range(width))
@@ -35,8 +36,8 @@ def test_every_profile_translates_the_abstract_gates_exactly(profile, name, para
 
 def test_durations_come_from_the_profile():
     profile = load_profile("trapped_ion")
-    qpu = TargetQPU.from_profile("ion", profile, data_qubits=2)
-    target = CompileTarget((qpu, TargetQPU.from_profile("ion2", profile, data_qubits=2)),
+    qpu = QPU.from_profile("ion", profile, data_qubits=2)
+    target = CompileTarget((qpu, QPU.from_profile("ion2", profile, data_qubits=2)),
                            ((0, 1), (1, 0)))
     result = compile_circuit('OPENQASM 2.0; include "qelib1.inc"; qreg q[4]; '
                              "h q[0]; cx q[0],q[2]; cx q[0],q[3];", target)
@@ -57,8 +58,8 @@ def test_durations_come_from_the_profile():
 
 def test_gate_sets_that_cannot_run_a_circuit_are_named():
     with pytest.raises(CircuitError, match="native gate 'warp'"):
-        native_basis(TargetQPU("odd", 2, 1, ("rz", "warp")))
+        native_basis(QPU("odd", data_qubits=2, comm_qubits=1, native_gates=("rz", "warp")))
     with pytest.raises(CircuitError, match="no two-qubit gate"):
-        native_basis(TargetQPU("lonely", 2, 1, ("rz", "sx")))
+        native_basis(QPU("lonely", data_qubits=2, comm_qubits=1, native_gates=("rz", "sx")))
     with pytest.raises(CircuitError, match="cannot make every single-qubit gate"):
-        native_basis(TargetQPU("stuck", 2, 1, ("rz", "cz")))
+        native_basis(QPU("stuck", data_qubits=2, comm_qubits=1, native_gates=("rz", "cz")))

@@ -111,11 +111,11 @@ def test_node_gate_noise_follows_the_declared_measure(name):
     process infidelity) is 15λ/16, and its average infidelity is 4/5 of that
     (F_avg = (4 F_pro + 1)/5 for two qubits).
     """
-    from qdcnet.network.protocols import NodeOps
+    from qdcnet.network.qpu import QPU
 
     profile = load_profile(name)
     gate = profile.two_qubit_gate
-    ops = NodeOps.from_profile("n", profile)
+    ops = QPU.from_profile("n", profile)
     pauli_error = 15.0 * ops.gate_error / 16.0
     if gate.measure == "pauli":
         assert pauli_error == pytest.approx(1.0 - gate.fidelity, rel=1e-12)

@@ -13,11 +13,11 @@ import pytest
 
 from qdcnet.hardware import QuantumMemory
 from qdcnet.network.protocols import (
-    NodeOps,
     cat_entangled_channel,
     remote_cnot_channel,
     teleportation_channel_with_noise,
 )
+from qdcnet.network.qpu import QPU
 from qdcnet.quantum import BellDiagonal, DensityMatrix, memory_pauli
 from qdcnet.quantum.protocols import _project_z
 
@@ -26,7 +26,7 @@ MEMORY = QuantumMemory(t1_s=3e-3, t2_s=2e-3)
 
 
 def ops(name, gate_error, measurement_error):
-    return NodeOps(name, 1e-6, 1e-5, 1e-4, gate_error, measurement_error, MEMORY, MEMORY)
+    return QPU(name, 1e-6, 1e-5, 1e-4, gate_error, measurement_error, MEMORY, MEMORY)
 
 
 def idle(rho, qubit, duration):

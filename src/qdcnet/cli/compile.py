@@ -28,7 +28,7 @@ def run(circuit: Path, *, scenario: Path, model: str, seeds: int, seed: int | No
 
     loaded, document = load_scenario(scenario)
     try:
-        datacenter = DataCenter(loaded)
+        datacenter = DataCenter(loaded.layout())
     except QdcnetError as exc:
         raise ScenarioError(f"{scenario}: {exc}") from None
     target = CompileTarget.from_datacenter(datacenter)
@@ -105,7 +105,7 @@ def _tables(console: Console, result: Any, target: Any) -> None:
         if not counts.get(q.name):
             continue
         natives = ", ".join(f"{name} {n}" for name, n in counts[q.name].items())
-        table.add_row(q.name, q.profile or "-", f"{holders.get(q.name, 0)}/{q.data_qubits}",
+        table.add_row(q.name, q.profile_name or "-", f"{holders.get(q.name, 0)}/{q.data_qubits}",
                       natives, format_number(busy.get(q.name, 0.0)))
     console.print(table)
 

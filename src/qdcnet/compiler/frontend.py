@@ -13,7 +13,9 @@ Mistakes come back as :class:`CircuitError` with the line and column.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +25,9 @@ from qdcnet.errors import QdcnetError
 if TYPE_CHECKING:
     from qiskit import QuantumCircuit
 
-__all__ = ["CircuitError", "from_qiskit", "load_circuit"]
+    from qdcnet.compiler.passes import CompileState
+
+__all__ = ["CircuitError", "Load", "from_qiskit", "load_circuit"]
 
 #: Gates kept by name; anything else is unrolled by Qiskit into these.
 VOCABULARY = (
@@ -64,6 +68,20 @@ def load_circuit(source: Any, *, name: str | None = None) -> Circuit:
     raise CircuitError(
         f"cannot read a circuit from {type(source).__name__}: give OpenQASM text, a .qasm "
         "path, a qiskit QuantumCircuit or a qdcnet Circuit")
+
+
+@dataclass(frozen=True)
+class Load:
+    """The ``load`` pass: the state's ``source`` read into its ``circuit``.
+
+    A pass of its own so that reading (parsing QASM can take a while) is
+    timed like the others.
+    """
+
+    name = "load"
+
+    def run(self, state: CompileState) -> CompileState:
+        return dataclasses.replace(state, circuit=load_circuit(state.source))
 
 
 def _looks_like_path(text: str) -> bool:

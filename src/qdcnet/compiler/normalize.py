@@ -13,19 +13,24 @@ through Qiskit's KAK decomposition into ``cz`` (at most three).
 
 >>> from qdcnet.compiler.ir import Circuit, Gate
 >>> c = Circuit(2, 0, (Gate("h", (1,)), Gate("cx", (0, 1)), Gate("h", (1,))))
->>> [g.name for g in Normalize().run(c).gates]
+>>> [g.name for g in Normalize().rewrite(c).gates]
 ['cz']
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qdcnet.compiler.ir import Circuit, Gate, gate_matrix, is_diagonal
+
+if TYPE_CHECKING:
+    from qdcnet.compiler.passes import CompileState
 
 __all__ = ["Normalize", "u_angles"]
 
@@ -69,7 +74,12 @@ class Normalize:
 
     name = "normalize"
 
-    def run(self, circuit: Circuit) -> Circuit:
+    def run(self, state: CompileState) -> CompileState:
+        """The state's ``circuit`` rewritten into its ``normalized``."""
+        return dataclasses.replace(state, normalized=self.rewrite(state.need("circuit", self.name)))
+
+    def rewrite(self, circuit: Circuit) -> Circuit:
+        """``circuit`` in ``u``, ``cz``, ``cp``, ``measure`` and ``reset``."""
         out: list[Gate] = []
         pending: list[np.ndarray | None] = [None] * circuit.num_qubits
 
@@ -162,7 +172,7 @@ class Normalize:
 
     def _conditional(self, gate: Gate, out: list[Gate]) -> None:
         """A classically controlled gate, normalized on its own and kept conditional."""
-        inner = Normalize(self.atol).run(
+        inner = Normalize(self.atol).rewrite(
             Circuit(max(gate.qubits) + 1, 0, (Gate(gate.name, gate.qubits, gate.params),)))
         for piece in inner.gates:
             out.append(Gate(piece.name, piece.qubits, piece.params, condition=gate.condition))

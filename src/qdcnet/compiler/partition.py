@@ -17,9 +17,11 @@ Several seeds may run; the cheapest result wins and its seed is recorded.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -41,6 +43,9 @@ from qdcnet.compiler.partitioner import (
 from qdcnet.compiler.remote import Assignment
 from qdcnet.compiler.target import CompileTarget
 from qdcnet.errors import ParameterError
+
+if TYPE_CHECKING:
+    from qdcnet.compiler.passes import CompileState
 
 __all__ = ["MODELS", "Partition"]
 
@@ -69,8 +74,14 @@ class Partition:
         if self.seeds < 1:
             raise ParameterError("seeds", self.seeds, ">= 1")
 
-    def run(self, circuit: Circuit, target: CompileTarget
-            ) -> tuple[CircuitSegments, Assignment]:
+    def run(self, state: CompileState) -> CompileState:
+        """The state's ``normalized`` circuit assigned: its ``segments`` and ``assignment``."""
+        segments, assignment = self.assign(state.need("normalized", self.name), state.target)
+        return dataclasses.replace(state, segments=segments, assignment=assignment)
+
+    def assign(self, circuit: Circuit, target: CompileTarget
+               ) -> tuple[CircuitSegments, Assignment]:
+        """Segments of a normalized ``circuit`` and the cheapest assignment found."""
         if circuit.num_qubits > target.capacity:
             raise CircuitError(
                 f"circuit {circuit.name!r} has {circuit.num_qubits} qubits but the QPUs hold "
@@ -144,7 +155,7 @@ class Partition:
         candidates = []
         for option in options:
             assignment = self._assignment(segs, hg, option, distance, seed, movable=movable)
-            program = RemoteOps().run(circuit, segs, assignment, target)
+            program = RemoteOps().build(circuit, segs, assignment, target)
             candidates.append((program.num_ebits, assignment.planned_cost, len(candidates),
                                assignment))
         chosen = min(candidates, key=lambda c: c[:3])

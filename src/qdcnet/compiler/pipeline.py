@@ -1,4 +1,4 @@
-"""``compile_circuit``: the passes in order, each timed.
+"""``compile_circuit``: the standard passes, run and timed by a :class:`PassManager`.
 
 >>> from qdcnet.compiler import CompileTarget, compile_circuit
 >>> result = compile_circuit('''OPENQASM 2.0; include "qelib1.inc"; qreg q[4];
@@ -9,15 +9,15 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from qdcnet.compiler.frontend import load_circuit
+from qdcnet.compiler.frontend import Load
 from qdcnet.compiler.hypergraph import CircuitSegments
 from qdcnet.compiler.ir import Circuit
 from qdcnet.compiler.normalize import Normalize
 from qdcnet.compiler.partition import Partition
+from qdcnet.compiler.passes import CompilerPass, CompileState, PassManager
 from qdcnet.compiler.program import DistributedProgram
 from qdcnet.compiler.remote import Assignment, RemoteOps
 from qdcnet.compiler.target import CompileTarget
@@ -38,6 +38,15 @@ class CompileResult:
     program: DistributedProgram
     timings: dict[str, float] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_state(cls, state: CompileState, settings: dict[str, Any]) -> CompileResult:
+        """The result of a state that went through ``load`` to ``remote_ops`` at least."""
+        by = "compile_circuit"
+        return cls(state.need("circuit", by), state.need("normalized", by),
+                   state.need("segments", by), state.need("assignment", by),
+                   state.need("untranslated", by), state.need("program", by),
+                   dict(state.timings), settings)
 
     def summary(self) -> dict[str, Any]:
         out = self.program.summary()
@@ -62,27 +71,14 @@ def compile_circuit(source: Any, target: CompileTarget, *, model: str = "fixed",
                     seeds: int = 1, seed: int = 0, embed: bool = True,
                     search_evaluations: int = 3000, translate: bool = True) -> CompileResult:
     """Compile a circuit (QASM text or path, QuantumCircuit or Circuit) for ``target``."""
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-    circuit = load_circuit(source)
-    timings["load"] = time.perf_counter() - clock
-    passes_partition = Partition(model=model, seeds=seeds, seed=seed, embed=embed,
-                                 search_evaluations=search_evaluations)
-    clock = time.perf_counter()
-    normalized = Normalize().run(circuit)
-    timings["normalize"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    segments, assignment = passes_partition.run(normalized, target)
-    timings["partition"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    untranslated = RemoteOps().run(normalized, segments, assignment, target)
-    timings["remote_ops"] = time.perf_counter() - clock
-    program = untranslated
+    passes: list[CompilerPass] = [
+        Load(), Normalize(),
+        Partition(model=model, seeds=seeds, seed=seed, embed=embed,
+                  search_evaluations=search_evaluations),
+        RemoteOps()]
     if translate:
-        clock = time.perf_counter()
-        program = Translate().run(untranslated, target)
-        timings["translate"] = time.perf_counter() - clock
+        passes.append(Translate())
+    state = PassManager(tuple(passes)).run(CompileState(source, target))
     settings = {"model": model, "seeds": seeds, "seed": seed, "embed": embed,
                 "search_evaluations": search_evaluations}
-    return CompileResult(circuit, normalized, segments, assignment, untranslated, program,
-                         timings, settings)
+    return CompileResult.from_state(state, settings)

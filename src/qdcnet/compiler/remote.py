@@ -25,9 +25,11 @@ Communication qubits are measured and reset right after use.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from qdcnet.compiler.frontend import CircuitError
 from qdcnet.compiler.hypergraph import CircuitSegments
@@ -41,6 +43,9 @@ from qdcnet.compiler.program import (
     QPUSlots,
 )
 from qdcnet.compiler.target import CompileTarget
+
+if TYPE_CHECKING:
+    from qdcnet.compiler.passes import CompileState
 
 __all__ = ["Assignment", "RemoteOps"]
 
@@ -113,8 +118,16 @@ class RemoteOps:
 
     name = "remote_ops"
 
-    def run(self, circuit: Circuit, segments: CircuitSegments, assignment: Assignment,
-            target: CompileTarget) -> DistributedProgram:
+    def run(self, state: CompileState) -> CompileState:
+        """The state's assignment made into its ``untranslated`` (and latest) ``program``."""
+        program = self.build(state.need("normalized", self.name),
+                             state.need("segments", self.name),
+                             state.need("assignment", self.name), state.target)
+        return dataclasses.replace(state, untranslated=program, program=program)
+
+    def build(self, circuit: Circuit, segments: CircuitSegments, assignment: Assignment,
+              target: CompileTarget) -> DistributedProgram:
+        """The program that runs normalized ``circuit`` as ``assignment`` places it."""
         return _Walk(circuit, segments, assignment, target).run()
 
 

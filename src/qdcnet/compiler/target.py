@@ -1,10 +1,12 @@
 """What the compiler compiles for: QPUs with capacities, gate sets, and distances.
 
-A :class:`CompileTarget` comes from a data-center scenario (each QPU's profile
-gives its data qubits, communication qubits, native gates and durations; the
-network gives the distance between two QPUs, counted in elementary links, so
-an ebit between far QPUs costs more than one between neighbours) or is made
-directly, as the benchmarks do, with :meth:`CompileTarget.equal_modules`.
+A :class:`CompileTarget` holds :class:`~qdcnet.network.qpu.QPU` records (the
+one QPU model, shared with the network) and the distances between them. It
+comes from a data-center scenario (each QPU's profile gives its data qubits,
+communication qubits, native gates and durations; the network gives the
+distance between two QPUs, counted in elementary links, so an ebit between
+far QPUs costs more than one between neighbours) or is made directly, as the
+benchmarks do, with :meth:`CompileTarget.equal_modules`.
 
 >>> target = CompileTarget.equal_modules(2, 16)
 >>> [q.data_qubits for q in target.qpus], target.distance[0][1]
@@ -17,52 +19,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qdcnet.errors import ParameterError
+from qdcnet.network.qpu import QPU
 
 if TYPE_CHECKING:
-    from qdcnet.hardware.profiles import PlatformProfile
     from qdcnet.network.datacenter import DataCenter
 
-__all__ = ["CompileTarget", "TargetQPU"]
-
-
-@dataclass(frozen=True)
-class TargetQPU:
-    name: str
-    data_qubits: int
-    comm_qubits: int
-    native_gates: tuple[str, ...] = ("u", "cz")
-    one_qubit_s: float = 0.0
-    two_qubit_s: float = 0.0
-    measure_s: float = 0.0
-    reset_s: float = 0.0
-    profile: str = ""
-
-    @classmethod
-    def from_profile(cls, name: str, profile: PlatformProfile, *,
-                     comm_qubits: int | None = None, data_qubits: int | None = None
-                     ) -> TargetQPU:
-        comm = comm_qubits if comm_qubits is not None else (
-            profile.communication.num_qubits if profile.communication is not None else 0)
-        return cls(
-            name=name,
-            data_qubits=data_qubits if data_qubits is not None else profile.data_qubits,
-            comm_qubits=comm,
-            native_gates=tuple(profile.native_gates),
-            one_qubit_s=profile.one_qubit_gate.duration_s,
-            two_qubit_s=profile.two_qubit_gate.duration_s,
-            measure_s=profile.measurement_time_s,
-            # A communication qubit is re-initialised by one optical-pumping or
-            # reset pulse; we charge one single-qubit gate time for it.
-            reset_s=profile.one_qubit_gate.duration_s,
-            profile=profile.name,
-        )
+__all__ = ["CompileTarget"]
 
 
 @dataclass(frozen=True)
 class CompileTarget:
     """QPUs and the ebit distance between each pair (elementary links per end-to-end ebit)."""
 
-    qpus: tuple[TargetQPU, ...]
+    qpus: tuple[QPU, ...]
     distance: tuple[tuple[int, ...], ...]
 
     def __post_init__(self) -> None:
@@ -94,8 +63,8 @@ class CompileTarget:
             raise ParameterError("count", count, ">= 1")
         if qubits_each < 1:
             raise ParameterError("qubits_each", qubits_each, ">= 1")
-        qpus = tuple(TargetQPU(f"{prefix}{i}", qubits_each, comm_qubits, native_gates)
-                     for i in range(count))
+        qpus = tuple(QPU(f"{prefix}{i}", data_qubits=qubits_each, comm_qubits=comm_qubits,
+                         native_gates=native_gates) for i in range(count))
         distance = tuple(tuple(0 if i == j else 1 for j in range(count)) for i in range(count))
         return cls(qpus, distance)
 
@@ -104,11 +73,7 @@ class CompileTarget:
         """The scenario's QPUs (memory banks excluded), distances from the link graph."""
         import networkx as nx
 
-        scenario = datacenter.scenario
-        qpus = tuple(
-            TargetQPU.from_profile(q.name, datacenter.profiles[q.name],
-                                   comm_qubits=q.communication_qubits)
-            for q in scenario.qpus)
+        qpus = tuple(datacenter.ops[q.name] for q in datacenter.layout.qpus)
         graph = datacenter.segment_graph
         names = [q.name for q in qpus]
         hops = {}

@@ -14,13 +14,18 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qdcnet.compiler.frontend import CircuitError
 from qdcnet.compiler.ir import gate_matrix
 from qdcnet.compiler.program import DistributedProgram, Instruction, Operation
-from qdcnet.compiler.target import CompileTarget, TargetQPU
+from qdcnet.compiler.target import CompileTarget
+
+if TYPE_CHECKING:
+    from qdcnet.compiler.passes import CompileState
+    from qdcnet.network.qpu import QPU
 
 __all__ = ["NATIVE_TO_QISKIT", "Translate", "native_basis"]
 
@@ -42,7 +47,7 @@ _EULER_BASES = (
 )
 
 
-def native_basis(qpu: TargetQPU) -> tuple[tuple[str, ...], str, str]:
+def native_basis(qpu: QPU) -> tuple[tuple[str, ...], str, str]:
     """(Qiskit basis gates, Euler basis, two-qubit gate) for a QPU, or a CircuitError."""
     names = []
     for gate in qpu.native_gates:
@@ -104,7 +109,13 @@ class Translate:
 
     name = "translate"
 
-    def run(self, program: DistributedProgram, target: CompileTarget) -> DistributedProgram:
+    def run(self, state: CompileState) -> CompileState:
+        """The state's latest ``program`` rewritten in native gates."""
+        return dataclasses.replace(
+            state, program=self.rewrite(state.need("program", self.name), state.target))
+
+    def rewrite(self, program: DistributedProgram, target: CompileTarget) -> DistributedProgram:
+        """``program`` with every instruction in its QPU's native gates, with durations."""
         qpus = {q.name: q for q in target.qpus}
         bases = {name: native_basis(q) for name, q in qpus.items()
                  if any(i.qpu == name for op in program.operations for i in op.instructions)}
@@ -139,17 +150,17 @@ class Translate:
         return out
 
 
-def _duration(ins: Instruction, qpu: TargetQPU) -> float:
+def _duration(ins: Instruction, qpu: QPU) -> float:
     if ins.name == "measure":
-        return qpu.measure_s
+        return qpu.measurement_time_s
     if ins.name == "reset":
-        return qpu.reset_s
+        return qpu.reset_time_s
     if len(ins.slots) == 2:
-        return qpu.two_qubit_s
-    if ins.name == "rz" and qpu.one_qubit_s:
+        return qpu.two_qubit_time_s
+    if ins.name == "rz" and qpu.one_qubit_time_s:
         # Z rotations are frame changes on most platforms: no pulse, no time.
         return 0.0
-    return qpu.one_qubit_s
+    return qpu.one_qubit_time_s
 
 
 def unitary_of(pieces: list[Instruction], slots: tuple[int, ...]) -> np.ndarray:

@@ -3,11 +3,12 @@
 Each protocol consumes :class:`~qdcnet.link.pair.EntangledPair` records at
 the moment its local operations use them (so pairs age in memory while
 heralds and messages travel), applies the local gate and measurement noise
-of the node that acts (from its platform profile, see :class:`NodeOps`), and
-sends its classical messages over the scenario's channels with their latency
-and jitter. The event-driven versions schedule those messages on the kernel;
-the pure functions underneath compute states and channels, and are what the
-tests hold against density-matrix simulations.
+of the node that acts (from its platform profile, see
+:class:`~qdcnet.network.qpu.QPU`), and sends its classical messages over the
+scenario's channels with their latency and jitter. The event-driven versions
+schedule those messages on the kernel; the pure functions underneath compute
+states and channels, and are what the tests hold against density-matrix
+simulations.
 
 Noise conventions (docs/architecture.md): a two-qubit gate depolarises its
 two qubits (replaces them by I/4) with the probability λ that
@@ -30,109 +31,32 @@ import numpy as np
 
 from qdcnet.errors import QdcnetError
 from qdcnet.hardware.components import QuantumMemory
-from qdcnet.hardware.profiles import PlatformProfile
 from qdcnet.link.pair import Endpoint, EntangledPair
-from qdcnet.quantum import BellDiagonal, PauliChannel, bbpssw, dejmps, memory_pauli, swap
-from qdcnet.quantum.noise import convert_fidelity, readout_flip_probability
+from qdcnet.network.qpu import QPU
+from qdcnet.quantum import (
+    BellDiagonal,
+    PauliChannel,
+    bbpssw,
+    dejmps,
+    memory_pauli,
+    swap,
+    teleportation_channel,
+    teleported_cnot_channel,
+)
+from qdcnet.quantum.pauli import compose_channels
 from qdcnet.units import PS_PER_S, s_to_ps
 
 __all__ = [
-    "NodeOps",
     "RemoteOperation",
     "cat_entangled_channel",
-    "compose_channels",
     "distill_pairs",
     "remote_cnot_channel",
     "swap_pairs",
     "teleportation_channel_with_noise",
 ]
 
-_PRODUCT = {("I", p): p for p in "IXYZ"} | {(p, "I"): p for p in "IXYZ"} | {
-    (p, p): "I" for p in "XYZ"} | {("X", "Y"): "Z", ("Y", "X"): "Z", ("X", "Z"): "Y",
-                                    ("Z", "X"): "Y", ("Y", "Z"): "X", ("Z", "Y"): "X"}
 
-
-@dataclass(frozen=True)
-class NodeOps:
-    """What a node's local operations cost and how noisy they are."""
-
-    name: str
-    one_qubit_time_s: float
-    two_qubit_time_s: float
-    measurement_time_s: float
-    gate_error: float
-    measurement_error: float
-    memory: QuantumMemory
-    data_memory: QuantumMemory
-    transfer_time_s: float = 0.0
-    transfer_error: float = 0.0
-    storage_slots: int = 0
-
-    @classmethod
-    def from_profile(cls, name: str, profile: PlatformProfile) -> NodeOps:
-        """From a profile, through :mod:`qdcnet.quantum.noise`.
-
-        Gate error: the probability of replacing both qubits by I/4 that has the
-        profile's two-qubit figure in its declared measure. Transfer error:
-        stim's DEPOLARIZE1 p on the moved qubit (X, Y, Z each p/3) from the
-        transfer fidelity read as an average gate fidelity, 3(1 − F)/2.
-        """
-        gate = profile.two_qubit_gate
-        gate_error = convert_fidelity(gate.fidelity, measure=gate.measure, to="depolarizing",
-                                      qubits=2)
-        comm = profile.communication
-        data = profile.memory or QuantumMemory.perfect()
-        slots = profile.storage_qubits or profile.data_qubits
-        return cls(
-            name=name,
-            one_qubit_time_s=profile.one_qubit_gate.duration_s,
-            two_qubit_time_s=profile.two_qubit_gate.duration_s,
-            measurement_time_s=profile.measurement_time_s,
-            gate_error=gate_error,
-            measurement_error=readout_flip_probability(profile.measurement_fidelity,
-                                                       measure=profile.measurement_measure),
-            memory=comm.memory if comm is not None else data,
-            data_memory=data,
-            transfer_time_s=comm.transfer_time_s if comm is not None else 0.0,
-            transfer_error=(convert_fidelity(comm.transfer_fidelity, measure="average",
-                                             to="stim", qubits=1)
-                            if comm is not None else 0.0),
-            storage_slots=slots,
-        )
-
-    @property
-    def bell_measurement_time_s(self) -> float:
-        """CNOT, Hadamard, two readouts in parallel."""
-        return self.two_qubit_time_s + self.one_qubit_time_s + self.measurement_time_s
-
-    @property
-    def distillation_time_s(self) -> float:
-        """Local rotation, bilateral CNOT (this side), readout."""
-        return self.one_qubit_time_s + self.two_qubit_time_s + self.measurement_time_s
-
-
-# -- Pauli channel algebra on named qubits ------------------------------------------
-
-
-def _multiply(a: str, b: str) -> str:
-    return "".join(_PRODUCT[(x, y)] for x, y in zip(a, b, strict=True))
-
-
-def compose_channels(*channels: Mapping[str, float]) -> dict[str, float]:
-    """Compose independent Pauli channels on the same qubits (strings of equal length).
-
-    >>> compose_channels({"I": 0.9, "X": 0.1}, {"I": 0.8, "Z": 0.2})["Y"]
-    0.020000000000000004
-    """
-    out: dict[str, float] = dict(channels[0])
-    for channel in channels[1:]:
-        nxt: dict[str, float] = {}
-        for p, wp in out.items():
-            for q, wq in channel.items():
-                key = _multiply(p, q)
-                nxt[key] = nxt.get(key, 0.0) + wp * wq
-        out = nxt
-    return {k: v for k, v in out.items() if v > 0.0}
+# -- Pauli channels on named qubits (composed by qdcnet.quantum.pauli) ----------------
 
 
 def _memory_channel(memory: QuantumMemory, duration_s: float) -> dict[str, float]:
@@ -191,7 +115,7 @@ def _flip(width: int, probability: float, pauli: str) -> dict[str, float]:
 
 
 def teleportation_channel_with_noise(
-    pair: BellDiagonal, sender: NodeOps, receiver_wait_s: float, receiver_memory: QuantumMemory,
+    pair: BellDiagonal, sender: QPU, receiver_wait_s: float, receiver_memory: QuantumMemory,
 ) -> PauliChannel:
     """Channel on a teleported qubit: the pair's channel, the sender's BSM, the wait.
 
@@ -200,10 +124,8 @@ def teleportation_channel_with_noise(
     is a wrong X or Z correction. The receiver's half waits ``receiver_wait_s``
     for the bits; its decay commutes with the Pauli correction.
     """
-    c = pair.coefficients
-    base = {"I": c[0], "X": c[1], "Y": c[2], "Z": c[3]}
     channel = compose_channels(
-        base,
+        teleportation_channel(pair).probabilities,
         _depolarise_on(1, sender.gate_error, [_uniform("IXYZ")]),
         _flip(1, sender.measurement_error, "X"),
         _flip(1, sender.measurement_error, "Z"),
@@ -214,8 +136,8 @@ def teleportation_channel_with_noise(
 
 def remote_cnot_channel(
     pair: BellDiagonal,
-    control_node: NodeOps,
-    target_node: NodeOps,
+    control_node: QPU,
+    target_node: QPU,
     *,
     target_wait_before_s: float = 0.0,
     control_wait_after_s: float = 0.0,
@@ -231,9 +153,8 @@ def remote_cnot_channel(
     (target side). Idle decay: the target before its CNOT (its Z errors reach
     the control through the X-basis readout), and both after.
     """
-    c = pair.coefficients
     channel = compose_channels(
-        {"II": c[0], "IX": c[1], "ZX": c[2], "ZI": c[3]},
+        teleported_cnot_channel(pair).probabilities,
         _depolarise_on(2, control_node.gate_error, [_uniform("IXYZ"), _uniform("IX")]),
         _flip(2, control_node.measurement_error, "IX"),
         _depolarise_on(2, target_node.gate_error, [_uniform("IZ"), _uniform("IXYZ")]),
@@ -249,7 +170,7 @@ def remote_cnot_channel(
 
 
 def cat_entangled_channel(
-    pair: BellDiagonal, control_node: NodeOps, target_node: NodeOps, num_targets: int
+    pair: BellDiagonal, control_node: QPU, target_node: QPU, num_targets: int
 ) -> PauliChannel:
     """Ideal CNOTs (one control, ``num_targets`` targets in the other module) then this channel.
 
@@ -261,7 +182,6 @@ def cat_entangled_channel(
     if num_targets < 1:
         raise QdcnetError(f"a cat-entangled block needs at least one target, got {num_targets}")
     k = num_targets
-    c = pair.coefficients
     x_all = "X" * k
     identity = "I" * (k + 1)
     # Control side: its CNOT may depolarise (c, a): a random Pauli on c and,
@@ -271,8 +191,11 @@ def cat_entangled_channel(
     for p, w in control_noise.items():
         key = p + x_all
         control_gate[key] = control_gate.get(key, 0.0) + w * 0.5
+    # The pair's teleported-CNOT channel, its target letter on every target.
+    pair_channel = {label[0] + label[1] * k: p
+                    for label, p in teleported_cnot_channel(pair).probabilities.items()}
     parts = [
-        {identity: c[0], "I" + x_all: c[1], "Z" + x_all: c[2], "Z" + "I" * k: c[3]},
+        pair_channel,
         _mix_with_identity(control_gate, control_node.gate_error, identity),
         _flip(k + 1, control_node.measurement_error, "I" + x_all),
         _flip(k + 1, target_node.measurement_error, "Z" + "I" * k),
@@ -311,7 +234,7 @@ def _other_end(pair: EntangledPair, node: str) -> tuple[Endpoint, QuantumMemory,
 def swap_pairs(
     left: EntangledPair,
     right: EntangledPair,
-    node: NodeOps,
+    node: QPU,
     now_ps: int,
     rng: np.random.Generator,
     pair_id: int,
@@ -337,8 +260,8 @@ def swap_pairs(
 def distill_pairs(
     keep: EntangledPair,
     sacrifice: EntangledPair,
-    ops_a: NodeOps,
-    ops_b: NodeOps,
+    ops_a: QPU,
+    ops_b: QPU,
     now_ps: int,
     rng: np.random.Generator,
     pair_id: int,
@@ -388,7 +311,7 @@ def _ps(seconds: float) -> int:
 
 
 def run_teleportation(
-    sim: Any, classical: Any, pair: EntangledPair, sender: NodeOps, receiver: NodeOps,
+    sim: Any, classical: Any, pair: EntangledPair, sender: QPU, receiver: QPU,
     on_done: Callable[[RemoteOperation], None],
 ) -> RemoteOperation:
     """Teleport a data qubit from ``sender`` to ``receiver`` with ``pair``, as events.
@@ -422,7 +345,7 @@ def run_teleportation(
 
 
 def run_remote_cnot(
-    sim: Any, classical: Any, pair: EntangledPair, control: NodeOps, target: NodeOps,
+    sim: Any, classical: Any, pair: EntangledPair, control: QPU, target: QPU,
     on_done: Callable[[RemoteOperation], None],
 ) -> RemoteOperation:
     """A CNOT between qubits of two nodes by gate teleportation (one ebit, two bits), as events."""
