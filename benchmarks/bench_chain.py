@@ -49,10 +49,11 @@ def _simulate(num_nodes: int, seed: int, duration_s: float, warmup_s: float
               ) -> tuple[float, float]:
     import numpy as np
 
-    from qdcnet.network import DataCenter, PathService
+    from qdcnet.config.scenario import build_datacenter
+    from qdcnet.network import PathService
     from qdcnet.units import PS_PER_S, s_to_ps
 
-    dc = DataCenter.from_document(chain_document(num_nodes), seed=seed)
+    dc = build_datacenter(chain_document(num_nodes), seed=seed)
     service = PathService(dc, "chain", tuple(f"qpu{i}" for i in range(num_nodes)))
     service.start()
     dc.sim.run(until=s_to_ps(duration_s))
@@ -71,12 +72,13 @@ def _mean_se(values: list[float]) -> tuple[float, float]:
 
 def compare(num_nodes: int, seeds: int, duration_s: float, warmup_s: float) -> dict:
     """Estimate and simulation of one chain, with standard errors."""
-    from qdcnet.network import DataCenter
+    from qdcnet.config.scenario import build_datacenter
+    from qdcnet.control.planner import PLAN_SAMPLES
 
     path = tuple(f"qpu{i}" for i in range(num_nodes))
-    dc = DataCenter.from_document(chain_document(num_nodes), seed=0)
+    dc = build_datacenter(chain_document(num_nodes), seed=0)
     start = time.perf_counter()
-    quick = dc.estimate(path, samples=4000)  # what admission asks for
+    quick = dc.estimate(path, samples=PLAN_SAMPLES)  # what admission asks for
     plan_ms = (time.perf_counter() - start) * 1e3
     # The table's estimate: its own sampling error well below the simulation's.
     estimates = [dc.path_model(path).estimate(samples=20_000, seed=s) for s in range(4)]
@@ -98,9 +100,10 @@ _RSS_CHILD = """
 import json, resource, sys
 sys.path.insert(0, {root!r})
 from benchmarks.bench_chain import chain_document
-from qdcnet.network import DataCenter, PathService
+from qdcnet.config.scenario import build_datacenter
+from qdcnet.network import PathService
 from qdcnet.units import s_to_ps
-dc = DataCenter.from_document(chain_document(10), seed=1)
+dc = build_datacenter(chain_document(10), seed=1)
 service = PathService(dc, "chain", tuple(f"qpu{{i}}" for i in range(10)))
 service.start()
 for checkpoint in {checkpoints!r}:

@@ -15,12 +15,12 @@ from benchmarks.common import Row, median
 
 
 def _chain(num_nodes: int):
-    from qdcnet.network import DataCenter
+    from qdcnet.config.scenario import build_datacenter
     from qdcnet.network.topology import linear_chain
 
     document = linear_chain(num_nodes, profile="trapped_ion_oxford", spacing_m=10.0,
                             overrides={"communication.t2": "10 s"})
-    return DataCenter.from_document(document, seed=1)
+    return build_datacenter(document, seed=1)
 
 
 def _run(num_nodes: int, stretches: int, sim_seconds: float) -> tuple[float, float, int, float]:

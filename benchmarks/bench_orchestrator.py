@@ -20,7 +20,7 @@ from benchmarks.common import Row
 
 
 def _build(racks: int, per_rack: int, seed: int):
-    from qdcnet.network import DataCenter
+    from qdcnet.config.scenario import build_datacenter
     from qdcnet.network.topology import leaf_spine
 
     document = leaf_spine(racks, per_rack, spines=2, profile="trapped_ion_oxford",
@@ -28,14 +28,14 @@ def _build(racks: int, per_rack: int, seed: int):
                           overrides={"communication.t2": "200 ms", "memory.t2": "2 s",
                                      "qubits.storage": 4})
     document["control_plane"] = {"node": "spine0", "processing_latency": "2 us"}
-    return DataCenter.from_document(document, seed=seed)
+    return build_datacenter(document, seed=seed)
 
 
 def _requests(dc, count: int, seed: int):
     from qdcnet.control import EntanglementRequest
 
     rng = np.random.default_rng(seed)
-    qpus = [q.name for q in dc.scenario.qpus]
+    qpus = [q.name for q in dc.layout.qpus]
     out = []
     for i in range(count):
         a, b = (qpus[j] for j in rng.choice(len(qpus), 2, replace=False))

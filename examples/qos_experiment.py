@@ -26,6 +26,7 @@ import time
 
 import numpy as np
 
+from qdcnet.config.scenario import build_datacenter
 from qdcnet.control import (
     FIFO,
     EarliestDeadlineFirst,
@@ -47,7 +48,7 @@ def data_center(seed: int) -> DataCenter:
     document["name"] = "qos-16"
     document["control_plane"] = {"node": "spine0", "processing_latency": "5 us"}
     document["classical"] = {"velocity": "2e8 m/s", "per_hop": "1 us", "jitter": "200 ns"}
-    return DataCenter.from_document(document, seed=seed)
+    return build_datacenter(document, seed=seed)
 
 
 def arrivals(

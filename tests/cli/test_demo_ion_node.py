@@ -13,15 +13,15 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from qdcnet.config.scenario import build_datacenter
 from qdcnet.hardware.profiles import load_profile
 
 FIBRE_SPEED_M_S = 2.0e8
 
 
 def _two_ion_qpus(profile: str, length: str = "10 m"):
-    from qdcnet.network.datacenter import DataCenter
 
-    return DataCenter.from_document({
+    return build_datacenter({
         "schema_version": 1, "kind": "datacenter", "name": "two-ions", "seed": 1,
         "qpus": [{"name": "a", "profile": profile, "communication_qubits": 1},
                  {"name": "b", "profile": profile, "communication_qubits": 1}],

@@ -149,6 +149,6 @@ def test_loader_raises_only_its_own_errors(document):
     try:
         from qdcnet.network.datacenter import DataCenter
 
-        DataCenter(scenario)
+        DataCenter(scenario.layout())
     except QdcnetError:
         pass

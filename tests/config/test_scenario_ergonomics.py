@@ -13,6 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from qdcnet.cli.main import app
+from qdcnet.config.scenario import build_datacenter
 from qdcnet.network.topology import linear_chain
 
 runner = CliRunner()
@@ -35,9 +36,8 @@ def chain_with_templates() -> dict:
 
 
 def test_templates_fill_nodes_and_the_node_wins():
-    from qdcnet.network import DataCenter
 
-    dc = DataCenter.from_document(chain_with_templates(), seed=1)
+    dc = build_datacenter(chain_with_templates(), seed=1)
     assert dc.ops["qpu0"].storage_slots == 4
     assert dc.ops["qpu1"].storage_slots == 6
     for name in ("qpu0", "qpu1", "qpu2"):

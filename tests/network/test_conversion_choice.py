@@ -15,10 +15,10 @@ import itertools
 
 import pytest
 
+from qdcnet.config.scenario import build_datacenter
 from qdcnet.hardware.components import default_attenuation_db_per_km
 from qdcnet.hardware.profiles import load_profile
 from qdcnet.link.build import default_detector
-from qdcnet.network import DataCenter
 from qdcnet.network.topology import linear_chain
 
 #: The ion node with today's 854 nm interface and its 26.5% converter to 1310 nm
@@ -67,7 +67,7 @@ def expected_choice(profiles, overrides, arm_m) -> tuple[bool, bool]:
 
 
 def chosen(document: dict) -> tuple[bool, bool]:
-    route = DataCenter.from_document(document, seed=1).fabric.route("qpu0", "qpu1")
+    route = build_datacenter(document, seed=1).fabric.route("qpu0", "qpu1")
     return route.arm_a.path.converter is not None, route.arm_b.path.converter is not None
 
 
@@ -78,8 +78,8 @@ def test_auto_keeps_photons_unconverted_over_a_short_hall_fibre(profile):
     document = pair_document(profiles, 10.0)
     assert chosen(document) == (False, False)
     # And it pays: the herald probability beats converting at both ends.
-    auto = DataCenter.from_document(document, seed=1).fabric.model("qpu0", "qpu1")
-    forced = DataCenter.from_document(pair_document(profiles, 10.0, convert=True),
+    auto = build_datacenter(document, seed=1).fabric.model("qpu0", "qpu1")
+    forced = build_datacenter(pair_document(profiles, 10.0, convert=True),
                                       seed=1).fabric.model("qpu0", "qpu1")
     if load_profile(profile).communication.converter is not None:
         assert auto.success_probability > forced.success_probability
@@ -99,8 +99,8 @@ def test_two_platforms_both_convert_to_their_common_wavelength():
     assert expected_choice(profiles, overrides, 10.0) == (True, True)
     document = pair_document(profiles, 10.0, overrides=overrides)
     assert chosen(document) == (True, True)
-    spec = DataCenter.from_document(document, seed=1).fabric.segment_spec(
-        DataCenter.from_document(document, seed=1).fabric.route("qpu0", "qpu1"))
+    spec = build_datacenter(document, seed=1).fabric.segment_spec(
+        build_datacenter(document, seed=1).fabric.route("qpu0", "qpu1"))
     assert spec.end_a.photon.wavelength_m == pytest.approx(1522e-9)
     assert spec.end_b.photon.wavelength_m == pytest.approx(1522e-9)
 
@@ -122,14 +122,14 @@ def test_auto_leaves_the_own_converter_off_on_a_route_through_a_converter_node()
         {"between": ["qpu1", "qfc1"], "length": "1 m"},
         {"between": ["qfc1", "bsm0"], "length": "10 m"},
     ]
-    route = DataCenter.from_document(document, seed=1).fabric.route("qpu0", "qpu1")
+    route = build_datacenter(document, seed=1).fabric.route("qpu0", "qpu1")
     assert route.arm_a.nodes == ("qpu0", "qfc0", "bsm0")
     assert route.arm_a.path.converter.efficiency == 0.5  # the node's, not the QPU's 0.57
     # Forcing the QPU's own converter onto that route still converts twice: refused.
     for qpu in document["qpus"]:
         qpu["convert"] = True
     with pytest.raises(Exception, match="converts twice"):
-        DataCenter.from_document(document, seed=1).fabric.route("qpu0", "qpu1")
+        build_datacenter(document, seed=1).fabric.route("qpu0", "qpu1")
 
 
 @pytest.mark.parametrize(("profiles", "overrides", "arm_m"), [

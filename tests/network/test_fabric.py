@@ -13,14 +13,14 @@ from qdcnet.network.topology import leaf_spine, linear_chain, ring, star
 
 
 def fabric(document):
-    return Fabric(DataCenterScenario.model_validate(document))
+    return Fabric(DataCenterScenario.model_validate(document).layout())
 
 
 @pytest.mark.parametrize("document", [linear_chain(5), ring(6), star(8), leaf_spine(3, 4)])
 def test_builders_produce_valid_scenarios(document):
     scenario = DataCenterScenario.model_validate(document)
     assert scenario.qpus
-    Fabric(scenario)
+    Fabric(scenario.layout())
 
 
 def test_chain_segments_join_neighbours_only():
@@ -133,7 +133,7 @@ def test_classical_latency_follows_fibres_or_explicit_channels():
     document["classical"] = {"velocity": "2e8 m/s", "per_hop": "1 us",
                              "channels": [{"between": ["qpu0", "qpu2"], "latency": "3 us",
                                            "jitter": "1 us"}]}
-    net = ClassicalNetwork(DataCenterScenario.model_validate(document))
+    net = ClassicalNetwork(DataCenterScenario.model_validate(document).layout())
     assert net.latency_s("qpu0", "qpu1") == pytest.approx(4000 / 2e8 + 2e-6)
     assert net.channel("qpu0", "qpu2") == (3e-6, 1e-6)
     assert net.mean_latency_s("qpu0", "qpu2") == pytest.approx(3.5e-6)

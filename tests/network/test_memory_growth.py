@@ -12,7 +12,8 @@ import gc
 import weakref
 from collections import deque
 
-from qdcnet.network import DataCenter, PathService
+from qdcnet.config.scenario import build_datacenter
+from qdcnet.network import PathService
 from qdcnet.network.topology import linear_chain
 from qdcnet.units import s_to_ps
 
@@ -38,7 +39,7 @@ def _sizes(obj: object) -> dict[str, int]:
 
 
 def test_path_service_books_hold_no_more_entries_than_live_qubits():
-    dc = DataCenter.from_document(chain(10), seed=1)
+    dc = build_datacenter(chain(10), seed=1)
     path = tuple(f"qpu{i}" for i in range(10))
     service = PathService(dc, "chain", path)
     service.start()
@@ -53,7 +54,7 @@ def test_path_service_books_hold_no_more_entries_than_live_qubits():
 
 
 def test_a_dropped_data_center_is_freed():
-    dc = DataCenter.from_document(chain(4), seed=1)
+    dc = build_datacenter(chain(4), seed=1)
     path = ("qpu0", "qpu1", "qpu2", "qpu3")
     dc.estimate(path, samples=500)
     dc.classical.latency_s("qpu0", "qpu3")

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
+from qdcnet.config.scenario import build_datacenter
 from qdcnet.link.model import LinkModel
-from qdcnet.network import DataCenter
 
 
 def scenario(**absorber_fields) -> dict:
@@ -23,8 +23,8 @@ def scenario(**absorber_fields) -> dict:
 
 
 def test_multimode_memory_reaches_the_link_model():
-    first_photon = DataCenter.from_document(scenario(), seed=1).fabric
-    multimode = DataCenter.from_document(scenario(multimode_memory=True), seed=1).fabric
+    first_photon = build_datacenter(scenario(), seed=1).fabric
+    multimode = build_datacenter(scenario(multimode_memory=True), seed=1).fabric
     kept, stored_all = first_photon.model("a", "b"), multimode.model("a", "b")
     # The herald does not depend on what the memory keeps; the state does.
     assert stored_all.success_probability == pytest.approx(kept.success_probability)

@@ -17,7 +17,8 @@ import math
 import numpy as np
 import pytest
 
-from qdcnet.network import DataCenter, PathService
+from qdcnet.config.scenario import build_datacenter
+from qdcnet.network import PathService
 from qdcnet.network.topology import linear_chain
 from qdcnet.units import PS_PER_S, s_to_ps
 
@@ -39,7 +40,7 @@ def multiplexed_chain(num_nodes: int) -> dict:
 def simulate(document: dict, path: tuple[str, ...], seed: int, duration_s: float,
              warmup_s: float, store: bool = False) -> tuple[float, float]:
     """Delivered rate and mean fidelity after the warm-up, one seed."""
-    dc = DataCenter.from_document(document, seed=seed)
+    dc = build_datacenter(document, seed=seed)
     service = PathService(dc, "chain", path, store=store)
     service.start()
     dc.sim.run(until=s_to_ps(duration_s))
@@ -56,7 +57,7 @@ def check_against_simulation(num_nodes: int, seeds: int, duration_s: float,
         for qpu in document["qpus"]:
             qpu["overrides"] = qpu["overrides"] | {"qubits.storage": 8}
     path = tuple(f"qpu{i}" for i in range(num_nodes))
-    dc = DataCenter.from_document(document, seed=0)
+    dc = build_datacenter(document, seed=0)
     routes = [dc.fabric.route(a, b) for a, b in itertools.pairwise(path)]
     assert dc.stream_plan(routes) == [25] * (num_nodes - 1)
     if store:
@@ -96,7 +97,7 @@ def test_relays_pair_their_pools_first_in_first_out():
     # left pair with its oldest waiting right pair, so the n-th end-to-end pair
     # is made of the n-th pair heralded on every link (link pairs are numbered
     # in herald order).
-    dc = DataCenter.from_document(multiplexed_chain(4), seed=3)
+    dc = build_datacenter(multiplexed_chain(4), seed=3)
     path = ("qpu0", "qpu1", "qpu2", "qpu3")
     lineages: list[list[tuple[int, int]]] = []
 

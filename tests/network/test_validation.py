@@ -13,7 +13,8 @@ import math
 import numpy as np
 import pytest
 
-from qdcnet.network import DataCenter, PathService, waiting_time_closed_form
+from qdcnet.config.scenario import build_datacenter
+from qdcnet.network import PathService, waiting_time_closed_form
 from qdcnet.network.distillation import DistillationPlan
 from qdcnet.network.protocols import (
     remote_cnot_channel,
@@ -57,7 +58,7 @@ def test_chain_fidelity_is_the_general_bell_diagonal_swap():
     # Non-Werner segments (imperfect visibility dephases them): the chain's
     # pairs must be the general Bell-diagonal swap of the segment states.
     document = chain(4, overrides={"communication.indistinguishability": 0.9}, dark=False)
-    dc = DataCenter.from_document(document, seed=1)
+    dc = build_datacenter(document, seed=1)
     path = ("qpu0", "qpu1", "qpu2", "qpu3")
     states = [dc.fabric.model(a, b, 1).delivered_state for a, b in itertools.pairwise(path)]
     assert not states[0].isclose(states[0].twirl(), atol=1e-3)
@@ -71,7 +72,7 @@ def test_chain_fidelity_is_the_general_bell_diagonal_swap():
 def test_chain_of_werner_segments_follows_the_werner_formula():
     # Two-click segments with perfect visibility give Werner pairs (swap of two
     # Werner spin-photon states); without dark counts every pair is identical.
-    dc = DataCenter.from_document(chain(3, dark=False), seed=2)
+    dc = build_datacenter(chain(3, dark=False), seed=2)
     segment = dc.fabric.model("qpu0", "qpu1", 1).delivered_state
     assert segment.isclose(segment.twirl(), atol=1e-12)
     f1 = segment.fidelity
@@ -89,7 +90,7 @@ def test_mean_waiting_time_matches_the_closed_form(segments):
     for qpu in document["qpus"]:
         qpu["overrides"] = qpu["overrides"] | {"communication.burst": "1 s",
                                                "communication.pause": "0 s"}
-    dc = DataCenter.from_document(document, seed=3)
+    dc = build_datacenter(document, seed=3)
     path = tuple(f"qpu{i}" for i in range(segments + 1))
     model = dc.fabric.model("qpu0", "qpu1", 1)
     p, period = model.success_probability, model.attempt_period_s
@@ -110,7 +111,7 @@ def test_distillation_over_the_network_matches_dejmps_for_a_non_werner_input():
         qpu["profile"] = "color_center_nv"
         qpu["overrides"] = IDEAL | {"communication.indistinguishability": 0.95}
         qpu["convert"] = False
-    dc = DataCenter.from_document(document, seed=4)
+    dc = build_datacenter(document, seed=4)
     raw = dc.fabric.model("qpu0", "qpu1", 2).delivered_state
     assert not raw.isclose(raw.twirl(), atol=1e-3)  # single click: not Werner
     success, out = dejmps(raw, raw)
@@ -125,7 +126,7 @@ def test_distillation_over_the_network_matches_dejmps_for_a_non_werner_input():
 
 
 def test_teleportation_over_the_network():
-    dc = DataCenter.from_document(chain(2, spacing_m=2000.0, profile="trapped_ion"), seed=5)
+    dc = build_datacenter(chain(2, spacing_m=2000.0, profile="trapped_ion"), seed=5)
     received = []
 
     def done(record):
@@ -157,7 +158,7 @@ def test_remote_cnot_over_the_network_uses_the_measured_waits():
                      overrides={"communication.t2": "50 ms", "communication.t1": "1 s",
                                 "memory.t2": "20 ms", "gates.two_qubit.fidelity": 0.999,
                                 "measurement.fidelity": 0.998})
-    dc = DataCenter.from_document(document, seed=6)
+    dc = build_datacenter(document, seed=6)
     records = []
     states = []
 
@@ -211,7 +212,7 @@ SCENARIOS = {
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_path_estimate_is_confirmed_by_the_simulation(name):
     document, path, plan = SCENARIOS[name]
-    dc = DataCenter.from_document(document, seed=8)
+    dc = build_datacenter(document, seed=8)
     estimate = dc.estimate(path, plan)
     duration = 1500 / estimate.rate_hz
     service = serve(dc, path, duration, distillation=plan)

@@ -63,11 +63,11 @@ def test_the_orchestrator_delivers_what_the_estimate_promises():
     dc = platform_datacenter("neutral_atom")
     pair = ("neutral_atom_a", "neutral_atom_b")
     (row,) = supply_rows(dc, [pair], distance=3, distillation_rounds=(1,))
-    sim = simulate_supply(dc.scenario, pair, distillation_rounds=1, pairs=600, seed=4)
+    sim = simulate_supply(dc.layout, pair, distillation_rounds=1, pairs=600, seed=4)
     assert sim.delivered == 600
     assert abs(sim.rate_hz - row.supplied_hz) < 5 * sim.rate_se_hz
     assert abs(sim.fidelity - row.fidelity) < 5 * sim.fidelity_se + 0.005
-    refused = simulate_supply(platform_datacenter("trapped_ion_oxford").scenario,
+    refused = simulate_supply(platform_datacenter("trapped_ion_oxford").layout,
                               ("trapped_ion_oxford_a", "trapped_ion_oxford_b"),
                               distillation_rounds=1, pairs=10)
     assert refused.delivered == 0

@@ -128,7 +128,7 @@ def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protoc
     else:
         from qdcnet.cli.scenario import build
 
-        dc, document = build(scenario, seed)
+        _, dc, document = build(scenario, seed)
         chosen = _pairs(dc, pairs)
         contexts = [(dc, pair) for pair in chosen]
     simulated: dict[int, Any] = {}
@@ -137,7 +137,7 @@ def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protoc
             all_rows.append((dc, r))
             if simulate:
                 simulated[len(all_rows) - 1] = simulate_supply(
-                    dc.scenario, pair, distillation_rounds=r.distillation_rounds,
+                    dc.layout, pair, distillation_rounds=r.distillation_rounds,
                     pairs=simulate, seed=seed)
     table = Table(title=f"Pair supply for a distance-{distance} seam ({protocol})",
                   title_justify="left")
@@ -185,7 +185,7 @@ def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protoc
 
 
 def _pairs(dc: Any, requested: list[str]) -> list[tuple[str, str]]:
-    qpus = [q.name for q in dc.scenario.qpus]
+    qpus = [q.name for q in dc.layout.qpus]
     if requested:
         out = []
         for item in requested:
@@ -198,7 +198,7 @@ def _pairs(dc: Any, requested: list[str]) -> list[tuple[str, str]]:
     graph = dc.segment_graph
     found = [(a, b) for i, a in enumerate(qpus) for b in qpus[i + 1:] if graph.has_edge(a, b)]
     if not found:
-        raise ParameterError("scenario", dc.scenario.name, "at least two linked QPUs")
+        raise ParameterError("scenario", dc.layout.name, "at least two linked QPUs")
     return found
 
 
@@ -223,11 +223,14 @@ def _buffer(dc: Any, pair: tuple[str, str], *, distance: int, protocol: str, dep
     # Buffered pairs wait in storage qubits (that is what a buffer is); a QPU
     # without separate storage keeps them in its communication qubits.
     store = profile.memory or profile.communication.memory
+    far = dc.profiles[pair[1]]
+    store_b = far.memory or far.communication.memory
     links = row.parallel_links
     points = buffer_study(rate_hz=row.supplied_hz * links, cycle_s=row.cycle_time_s,
                           pairs_per_round=row.pairs_per_round, depths=depths,
                           data_t1_s=data.t1_s, data_t2_s=data.t2_s, pair_state=estimate.state,
-                          store_t1_s=store.t1_s, store_t2_s=store.t2_s, seed=seed,
+                          store_t1_s=(store.t1_s, store_b.t1_s),
+                          store_t2_s=(store.t2_s, store_b.t2_s), seed=seed,
                           rounds=5000)
     rounds = distance
     bulk_noise: Any = row.noise if bulk is None else bulk

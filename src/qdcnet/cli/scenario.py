@@ -9,48 +9,43 @@ from rich.console import Console
 from rich.table import Table
 
 from qdcnet.config.common import ScenarioError
-from qdcnet.config.scenario import load_scenario
+from qdcnet.config.scenario import DataCenterScenario, load_scenario
 from qdcnet.errors import QdcnetError
 from qdcnet.network.datacenter import DataCenter
-from qdcnet.network.workload import run_workload
 from qdcnet.report import result_document, write_json
 from qdcnet.report.tables import format_number
+from qdcnet.runtime.workload import run_workload
 from qdcnet.units import UnitError, to_si
 
 
-def build(path: Path, seed: int | None = None) -> tuple[DataCenter, dict[str, Any]]:
+def build(path: Path, seed: int | None = None
+          ) -> tuple[DataCenterScenario, DataCenter, dict[str, Any]]:
     """Load, validate and assemble a scenario; every problem becomes a ScenarioError."""
     scenario, document = load_scenario(path)
     try:
-        dc = DataCenter(scenario, seed=seed)
+        dc = DataCenter(scenario.layout(), seed=seed)
         from qdcnet.network.service import PathService
 
         for request in scenario.workload.requests:
-            path = tuple(request.path) if request.path is not None else dc.paths(
+            nodes = tuple(request.path) if request.path is not None else dc.paths(
                 request.src, request.dst, k=1)[0]
-            dc.path_model(path)
-            # Constructing a service checks relays and storage without running it.
+            dc.path_model(nodes)
+            # Constructing a service checks storage without running it.
             distillation = request.distillation.plan() if request.distillation else None
-            service = PathService(dc, request.name, path, distillation=(
+            service = PathService(dc, request.name, nodes, distillation=(
                 distillation if distillation is not None and distillation.rounds else None))
-            needed: dict[str, int] = {}
-            for route in service.routes:
-                for node in (route.a, route.b):
-                    needed[node] = needed.get(node, 0) + 1
-            for node, count in needed.items():
-                have = dc.fabric.communication_qubits(node)
-                if have < count:
-                    raise QdcnetError(
-                        f"request {request.name}: {node} takes part in {count} segments of "
-                        f"path {' -> '.join(path)} but has {have} communication qubit(s)")
+            try:
+                dc.check_relays(service.routes)
+            except QdcnetError as exc:
+                raise QdcnetError(f"request {request.name} ({' -> '.join(nodes)}): {exc}"
+                                  ) from None
     except QdcnetError as exc:
         raise ScenarioError(f"{path}: {exc}") from None
-    return dc, document
+    return scenario, dc, document
 
 
 def validate(path: Path) -> None:
-    dc, _ = build(path)
-    scenario = dc.scenario
+    scenario, dc, _ = build(path)
     console = Console()
     kinds = scenario.node_kinds()
     counts = {kind: sum(1 for k in kinds.values() if k == kind)
@@ -76,15 +71,14 @@ def _qos_cell(row: dict[str, Any]) -> str:
 
 def run(path: Path, *, duration: str | None, seed: int | None, json_path: Path | None,
         policy: str | None = None) -> None:
-    dc, document = build(path, seed)
-    scenario = dc.scenario
+    scenario, dc, document = build(path, seed)
     try:
         duration_s = to_si(duration, "time", name="--duration") if duration else scenario.duration
     except UnitError as exc:
         raise ScenarioError(str(exc)) from None
     if not scenario.workload.requests:
         raise ScenarioError(f"{path}: the workload has no requests to run")
-    result = run_workload(dc, duration_s=duration_s, policy=policy)
+    result = run_workload(dc, scenario.to_workload(), duration_s=duration_s, policy=policy)
     console = Console()
     summary = result.qos_summary()
     console.print(f"[bold]{scenario.name}[/bold]: {format_number(duration_s)} s simulated, "

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from qdcnet.config.common import (
     Angle,
@@ -41,18 +41,42 @@ from qdcnet.config.common import (
     read_yaml,
 )
 from qdcnet.config.link import DetectorConfig
+from qdcnet.control.orchestrator import OrchestratorSettings, StockSpec
+from qdcnet.control.requests import EntanglementRequest
+from qdcnet.errors import QdcnetError
+from qdcnet.hardware.components import DEFAULT_GROUP_VELOCITY_M_PER_S
+from qdcnet.hardware.profiles import PlatformProfile, load_profile
 from qdcnet.network.distillation import (
     MAX_ROUNDS,
     DistillationMode,
     DistillationPlan,
     DistillationProtocol,
 )
+from qdcnet.network.layout import (
+    AbsorberSpec,
+    ClassicalChannelSpec,
+    ClassicalSpec,
+    ControlPlaneSpec,
+    ConverterNode,
+    DataCenterLayout,
+    FiberSpan,
+    LinkDefaults,
+    MemoryNode,
+    SourceNode,
+    StationNode,
+    SwitchNode,
+)
+from qdcnet.runtime.workload import TimedRequest, Workload
+
+if TYPE_CHECKING:
+    from qdcnet.network.datacenter import DataCenter
 
 __all__ = [
     "SCHEMA_VERSION",
     "DataCenterScenario",
     "NodeTemplate",
     "RequestConfig",
+    "build_datacenter",
     "load_scenario",
     "resolve_profile_paths",
     "validate_document",
@@ -179,7 +203,8 @@ class ChannelConfig(StrictModel):
 class ClassicalConfig(StrictModel):
     """Classical channels: explicit ones, else along the fibre graph."""
 
-    velocity: float = Field(default=2.0e8, gt=0.0, description="m/s along fibre routes")
+    velocity: float = Field(default=DEFAULT_GROUP_VELOCITY_M_PER_S, gt=0.0,
+                            description="m/s along fibre routes")
     per_hop: Seconds = Field(default=0.0, ge=0.0)
     jitter: Seconds = Field(default=0.0, ge=0.0)
     channels: list[ChannelConfig] = Field(default_factory=list)
@@ -194,7 +219,7 @@ class ClassicalConfig(StrictModel):
                 return to_si(value, "velocity")
             except UnitError as exc:
                 raise ValueError(str(exc)) from None
-        raise ValueError("write a velocity with its unit, e.g. '2e8 m/s'")
+        raise ValueError("write a velocity with its unit, e.g. '2.04e8 m/s'")
 
 
 class ControlPlaneConfig(StrictModel):
@@ -202,7 +227,7 @@ class ControlPlaneConfig(StrictModel):
     processing_latency: Seconds = Field(default=1e-6, ge=0.0)
 
 
-class LinkDefaults(StrictModel):
+class LinkDefaultsConfig(StrictModel):
     scheme: Literal["single_click", "two_click", "midpoint_source"] = "two_click"
     alpha: float = Field(default=0.1, gt=0.0, lt=1.0)
     phase_noise: Angle = Field(default=0.0, ge=0.0)
@@ -233,6 +258,15 @@ class RequestConfig(_Named):
     priority: int = 0
     weight: float = Field(default=1.0, gt=0.0)
     distillation: DistillationConfig | None = None
+
+    def request(self) -> EntanglementRequest:
+        """The request this entry describes."""
+        return EntanglementRequest(
+            self.src, self.dst, num_pairs=self.pairs, rate_hz=self.rate,
+            duration_s=self.duration, min_fidelity=self.min_fidelity,
+            deadline_s=self.deadline, priority=self.priority, weight=self.weight,
+            name=self.name, path=tuple(self.path) if self.path else None,
+            distillation=self.distillation.plan() if self.distillation else None)
 
     @model_validator(mode="after")
     def _amount(self) -> RequestConfig:
@@ -285,7 +319,7 @@ class DataCenterScenario(StrictModel):
     fibers: list[FiberConfig] = Field(default_factory=list)
     classical: ClassicalConfig = ClassicalConfig()
     control_plane: ControlPlaneConfig | None = None
-    links: LinkDefaults = LinkDefaults()
+    links: LinkDefaultsConfig = LinkDefaultsConfig()
     orchestrator: OrchestratorConfig = OrchestratorConfig()
     workload: WorkloadConfig = WorkloadConfig()
     templates: dict[str, NodeTemplate] = Field(default_factory=dict)
@@ -329,6 +363,26 @@ class DataCenterScenario(StrictModel):
         if problems:
             raise ValueError("\n  ".join(problems))
         return out
+
+    _layout: DataCenterLayout | None = PrivateAttr(default=None)
+
+    def layout(self) -> DataCenterLayout:
+        """The core objects this scenario describes (built once; profiles loaded)."""
+        if self._layout is None:
+            self._layout = _layout(self, "scenario")
+        return self._layout
+
+    def orchestrator_settings(self) -> OrchestratorSettings:
+        config = self.orchestrator
+        return OrchestratorSettings(
+            config.policy, config.quantum, config.max_rounds,
+            tuple(StockSpec(s.between[0], s.between[1], s.depth, s.cutoff)
+                  for s in config.stock))
+
+    def to_workload(self) -> Workload:
+        """The workload as plain objects: requests at their start times, the orchestrator."""
+        return Workload(tuple(TimedRequest(r.start, r.request()) for r in self.workload.requests),
+                        self.orchestrator_settings(), self.duration)
 
     @field_validator("schema_version")
     @classmethod
@@ -412,14 +466,101 @@ class DataCenterScenario(StrictModel):
         return self
 
 
+def _layout(scenario: DataCenterScenario, where: str) -> DataCenterLayout:
+    """The core objects a scenario describes; profiles loaded with their overrides here."""
+    loaded: dict[str, PlatformProfile] = {}
+    problems: list[str] = []
+
+    def profile_of(node: QPUConfig, at: str) -> PlatformProfile | None:
+        # Identical profile and overrides: one load, shared (profiles are immutable).
+        key = f"{node.profile}|{sorted(node.overrides.items())!r}"
+        if key not in loaded:
+            try:
+                loaded[key] = load_profile(node.profile, node.overrides)
+            except QdcnetError as exc:
+                problems.append(f"{at}: {exc}")
+                return None
+        return loaded[key]
+
+    def absorber(config: AbsorberConfig | None) -> AbsorberSpec | None:
+        if config is None:
+            return None
+        return AbsorberSpec(config.efficiency, config.detector.build(), config.window,
+                            config.reset_time, config.multimode_memory)
+
+    memory_nodes = []
+    for section, kind, nodes in (("qpus", "qpu", scenario.qpus),
+                                 ("memory_banks", "bank", scenario.memory_banks)):
+        for index, node in enumerate(nodes):
+            profile = profile_of(node, f"{section}[{index}] ({node.name})")
+            if profile is None:
+                continue
+            memory_nodes.append(MemoryNode(
+                node.name, kind, profile, node.rack, node.communication_qubits, node.convert,
+                absorber(node.absorber), getattr(node, "slots", None)))
+    if problems:
+        raise ScenarioError(f"{where}: " + ("\n  " if len(problems) > 1 else "")
+                            + "\n  ".join(problems))
+    classical = scenario.classical
+    return DataCenterLayout(
+        name=scenario.name,
+        memory_nodes=tuple(memory_nodes),
+        classical=ClassicalSpec(
+            classical.velocity, classical.per_hop, classical.jitter,
+            tuple(ClassicalChannelSpec(tuple(c.between), c.latency, c.jitter)
+                  for c in classical.channels)),
+        switches=tuple(SwitchNode(s.name, s.ports, s.insertion_loss, s.reconfiguration_time,
+                                  s.rack) for s in scenario.switches),
+        stations=tuple(StationNode(s.name, s.count,
+                                   s.detector.build() if s.detector is not None else None,
+                                   s.insertion_loss, s.processing_latency,
+                                   s.resolvable_bell_states) for s in scenario.bsm_stations),
+        sources=tuple(SourceNode(s.name, s.pair_rate, s.fidelity, s.wavelength, s.linewidth,
+                                 s.encoding, s.multi_pair_probability, s.count)
+                      for s in scenario.sources),
+        converters=tuple(ConverterNode(c.name, c.input_wavelength, c.output_wavelength,
+                                       c.efficiency, c.noise_rate) for c in scenario.converters),
+        fibers=tuple(FiberSpan(tuple(f.between), f.length, f.attenuation, f.channels,
+                               f.wdm_loss) for f in scenario.fibers),
+        control_plane=(ControlPlaneSpec(scenario.control_plane.node,
+                                        scenario.control_plane.processing_latency)
+                       if scenario.control_plane is not None else None),
+        links=LinkDefaults(scenario.links.scheme, scenario.links.alpha,
+                           scenario.links.phase_noise, scenario.links.skip_failures),
+        seed=scenario.seed,
+    )
+
+
 def validate_document(document: Any, where: str = "scenario") -> DataCenterScenario:
-    """Validate a scenario document (a mapping) into a :class:`DataCenterScenario`."""
+    """Validate a scenario document (a mapping) into a :class:`DataCenterScenario`.
+
+    Everything is checked here, profile overrides included: the returned
+    scenario's :meth:`~DataCenterScenario.layout` is already built.
+    """
     if not isinstance(document, dict):
         raise ScenarioError(f"{where}: expected a mapping of fields at the top level")
     try:
-        return DataCenterScenario.model_validate(document)
+        scenario = DataCenterScenario.model_validate(document)
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(exc, DataCenterScenario, where)) from None
+    scenario._layout = _layout(scenario, where)
+    return scenario
+
+
+def build_datacenter(document: dict[str, Any] | DataCenterScenario, *,
+                     seed: int | None = None) -> DataCenter:
+    """A :class:`~qdcnet.network.DataCenter` from a scenario document (or a validated one).
+
+    >>> from qdcnet.network.topology import linear_chain
+    >>> dc = build_datacenter(linear_chain(3, profile="trapped_ion_oxford"), seed=1)
+    >>> dc.paths("qpu0", "qpu2")
+    [('qpu0', 'qpu1', 'qpu2')]
+    """
+    from qdcnet.network.datacenter import DataCenter
+
+    scenario = (document if isinstance(document, DataCenterScenario)
+                else validate_document(document))
+    return DataCenter(scenario.layout(), seed=seed)
 
 
 def resolve_profile_paths(document: dict[str, Any], base: Path) -> dict[str, Any]:

@@ -8,9 +8,10 @@ velocity, plus a processing delay per hop.
 
 >>> from qdcnet.config.scenario import DataCenterScenario
 >>> from qdcnet.network.topology import linear_chain
->>> net = ClassicalNetwork(DataCenterScenario.model_validate(linear_chain(3, spacing_m=2000)))
+>>> layout = DataCenterScenario.model_validate(linear_chain(3, spacing_m=2000)).layout()
+>>> net = ClassicalNetwork(layout)
 >>> round(net.latency_s("qpu0", "qpu2"), 9)
-2e-05
+1.9587e-05
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from typing import Any
 
 import networkx as nx
 
-from qdcnet.config.scenario import DataCenterScenario
 from qdcnet.errors import QdcnetError
+from qdcnet.network.layout import DataCenterLayout
 from qdcnet.sim import Simulator
 from qdcnet.units import s_to_ps
 
@@ -31,14 +32,14 @@ __all__ = ["ClassicalNetwork"]
 class ClassicalNetwork:
     """Latencies between any two nodes of a scenario, and message delivery."""
 
-    def __init__(self, scenario: DataCenterScenario) -> None:
-        self._config = scenario.classical
+    def __init__(self, layout: DataCenterLayout) -> None:
+        self._config = layout.classical
         self._graph = nx.Graph()
-        self._graph.add_nodes_from(scenario.node_kinds())
-        for fiber in scenario.fibers:
-            self._graph.add_edge(*fiber.between, length_m=fiber.length)
+        self._graph.add_nodes_from(layout.node_kinds())
+        for fiber in layout.fibers:
+            self._graph.add_edge(*fiber.between, length_m=fiber.length_m)
         self._explicit: dict[frozenset[str], tuple[float, float]] = {
-            frozenset(c.between): (c.latency, c.jitter) for c in scenario.classical.channels}
+            frozenset(c.between): (c.latency_s, c.jitter_s) for c in layout.classical.channels}
         self._channels: dict[tuple[str, str], tuple[float, float]] = {}
         self._reach: dict[str, dict[str, tuple[float, int]]] = {}
 
@@ -71,7 +72,8 @@ class ClassicalNetwork:
             raise QdcnetError(f"no classical channel from {src} to {dst}: add one under "
                               "classical.channels or connect them by fibre")
         length, hops = reach[src]
-        return length / self._config.velocity + hops * self._config.per_hop, self._config.jitter
+        config = self._config
+        return length / config.velocity_m_per_s + hops * config.per_hop_s, config.jitter_s
 
     def latency_s(self, src: str, dst: str) -> float:
         return self.channel(src, dst)[0]

@@ -6,9 +6,10 @@ a request's segments at once), and serves pair requests along fixed paths.
 
 Examples
 --------
+>>> from qdcnet.config.scenario import build_datacenter
 >>> from qdcnet.network.topology import linear_chain
->>> dc = DataCenter.from_document(linear_chain(3, profile="trapped_ion_oxford",
-...                                            spacing_m=10.0), seed=1)
+>>> dc = build_datacenter(linear_chain(3, profile="trapped_ion_oxford", spacing_m=10.0),
+...                       seed=1)
 >>> dc.paths("qpu0", "qpu2")[0]
 ('qpu0', 'qpu1', 'qpu2')
 """
@@ -17,19 +18,19 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import networkx as nx
 
-from qdcnet.config.scenario import DataCenterScenario, validate_document
 from qdcnet.errors import QdcnetError
-from qdcnet.hardware.profiles import load_profile
 from qdcnet.network.classical import ClassicalNetwork
 from qdcnet.network.fabric import Circuit, Fabric, NotConnectedError, SegmentRoute
+from qdcnet.network.layout import DataCenterLayout
 from qdcnet.network.paths import PathEstimate, PathModel, RawFigures, segment_graph_edges
-from qdcnet.network.protocols import NodeOps
+from qdcnet.network.qpu import QPU
+from qdcnet.network.resources import Booking, Claim
 from qdcnet.sim import Simulator
 
 __all__ = ["DataCenter"]
@@ -38,36 +39,28 @@ __all__ = ["DataCenter"]
 class DataCenter:
     """Everything a run needs, built from a validated scenario."""
 
-    def __init__(self, scenario: DataCenterScenario, *, seed: int | None = None) -> None:
-        self.scenario = scenario
-        self.seed = scenario.seed if seed is None else seed
+    def __init__(self, layout: DataCenterLayout, *, seed: int | None = None) -> None:
+        self.layout = layout
+        self.seed = layout.seed if seed is None else seed
         self.sim = Simulator(seed=self.seed)
-        memory_nodes = list(scenario.qpus) + list(scenario.memory_banks)
-        loaded: dict[str, Any] = {}
-        self.profiles = {}
-        for node in memory_nodes:
-            # Identical profile and overrides: one load, shared (profiles are immutable).
-            key = f"{node.profile}|{sorted(node.overrides.items())!r}"
-            if key not in loaded:
-                loaded[key] = load_profile(node.profile, node.overrides)
-            self.profiles[node.name] = loaded[key]
-        self.fabric = Fabric(scenario, self.profiles)
-        self.classical = ClassicalNetwork(scenario)
-        self.ops = {name: NodeOps.from_profile(name, profile)
-                    for name, profile in self.profiles.items()}
+        self.profiles = {node.name: node.profile for node in layout.memory_nodes}
+        #: The one QPU model of every memory node (what the compiler targets too).
+        self.ops = {node.name: QPU.from_profile(node.name, node.profile,
+                                                comm_qubits=node.communication_qubits)
+                    for node in layout.memory_nodes}
+        self.fabric = Fabric(layout, storage={n: o.storage_slots for n, o in self.ops.items()})
+        #: The one book of bookable resources: qubits, storage, ports, units, fibres.
+        self.book = self.fabric.book
+        self.classical = ClassicalNetwork(layout)
         self.pair_ids: Iterator[int] = itertools.count(1)
         self._waiting: deque[tuple[Any, list[SegmentRoute], Callable[[list[Circuit]], None]]] = (
             deque())
         self._held: dict[int, list[Circuit]] = {}
         self._graph: nx.Graph | None = None
-        self._storage_free = {name: ops.storage_slots for name, ops in self.ops.items()}
+        self._storage_bookings: dict[tuple[str, ...], list[Booking]] = {}
         self._estimates: dict[tuple[Any, ...], PathEstimate] = {}
         self._raw: dict[tuple[Any, ...], RawFigures] = {}
         self._ops_signature = {n: dataclasses.replace(o, name="") for n, o in self.ops.items()}
-
-    @classmethod
-    def from_document(cls, document: dict[str, Any], *, seed: int | None = None) -> DataCenter:
-        return cls(validate_document(document), seed=seed)
 
     # -- paths ---------------------------------------------------------------------------
 
@@ -77,7 +70,7 @@ class DataCenter:
         if self._graph is None:
             graph = nx.Graph()
             graph.add_nodes_from(self.fabric.memory_nodes())
-            wanted = ("source" if self.scenario.links.scheme == "midpoint_source"
+            wanted = ("source" if self.layout.links.scheme == "midpoint_source"
                       else "station")
             reach = {t: set(nodes) for t, nodes in self.fabric._reach.items()
                      if self.fabric.kinds[t] == wanted}
@@ -175,23 +168,30 @@ class DataCenter:
 
     def take_storage(self, *nodes: str) -> bool:
         """One storage slot at each of ``nodes``, or none (all or nothing)."""
-        if any(self._storage_free[n] < 1 for n in nodes):
+        booking = self.book.try_reserve(Claim(storage=Counter(nodes)))
+        if booking is None:
             return False
-        for n in nodes:
-            self._storage_free[n] -= 1
+        self._storage_bookings.setdefault(tuple(sorted(nodes)), []).append(booking)
         return True
 
     def free_storage(self, *nodes: str) -> None:
-        for n in nodes:
-            self._storage_free[n] += 1
-            if self._storage_free[n] > self.ops[n].storage_slots:
-                raise QdcnetError(f"storage slots of {n} released twice")
+        """Give back one slot at each of ``nodes``, taken together by :meth:`take_storage`."""
+        held = self._storage_bookings.get(tuple(sorted(nodes)))
+        if not held:
+            raise QdcnetError(f"storage slots of {', '.join(nodes)} released twice")
+        self.book.release(held.pop())
 
     # -- fabric circuits -------------------------------------------------------------------
 
     def request_circuits(self, owner: Any, routes: list[SegmentRoute],
                          granted: Callable[[list[Circuit]], None]) -> None:
         """Grant all of ``routes`` at once when free (first come, first served)."""
+        self.check_relays(routes)
+        self._waiting.append((owner, routes, granted))
+        self._grant()
+
+    def check_relays(self, routes: list[SegmentRoute]) -> None:
+        """Refuse a path on which a node has fewer communication qubits than segments."""
         needed: dict[str, int] = {}
         for route in routes:
             for node in (route.a, route.b):
@@ -203,8 +203,6 @@ class DataCenter:
                     f"{node} takes part in {count} segments of this path but has {have} "
                     f"communication qubit(s); a relay needs one per segment (set "
                     f"communication_qubits: {count} or more on {node})")
-        self._waiting.append((owner, routes, granted))
-        self._grant()
 
     def release_circuits(self, owner: Any, circuits: list[Circuit]) -> None:
         held = self._held.pop(id(owner), None)
@@ -220,7 +218,7 @@ class DataCenter:
         # Head-of-line order keeps the grant order fair and deterministic.
         while self._waiting:
             owner, routes, granted = self._waiting[0]
-            circuits = self._try_all(routes)
+            circuits = self.try_circuits(routes)
             if circuits is None:
                 return
             self._waiting.popleft()
@@ -238,7 +236,8 @@ class DataCenter:
                            self.fabric.communication_qubits(route.b) // uses[route.b]))
                 for route in routes]
 
-    def _try_all(self, routes: list[SegmentRoute]) -> list[Circuit] | None:
+    def try_circuits(self, routes: list[SegmentRoute]) -> list[Circuit] | None:
+        """Every segment's circuit at once, or none (``None``): all or nothing, no queue."""
         taken: list[Circuit] = []
         for route, streams in zip(routes, self.stream_plan(routes), strict=True):
             circuit = self.fabric.acquire(route, streams)

@@ -28,7 +28,7 @@ Examples
 --------
 >>> from qdcnet.config.scenario import DataCenterScenario
 >>> from qdcnet.network.topology import star
->>> fabric = Fabric(DataCenterScenario.model_validate(star(4)))
+>>> fabric = Fabric(DataCenterScenario.model_validate(star(4)).layout())
 >>> route = fabric.route("qpu0", "qpu3")
 >>> route.via, route.arm_a.nodes
 ('bsm0', ('qpu0', 'sw0', 'bsm0'))
@@ -41,13 +41,12 @@ import functools
 import itertools
 import operator
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
-from qdcnet.config.scenario import DataCenterScenario
 from qdcnet.errors import QdcnetError
 from qdcnet.hardware.components import (
     BSMStation,
@@ -59,7 +58,7 @@ from qdcnet.hardware.components import (
     PhotonicInterface,
     default_attenuation_db_per_km,
 )
-from qdcnet.hardware.profiles import PlatformProfile, load_profile
+from qdcnet.hardware.profiles import PlatformProfile
 from qdcnet.link.build import choose_conversion, default_detector
 from qdcnet.link.model import LinkModel
 from qdcnet.link.spec import (
@@ -71,6 +70,8 @@ from qdcnet.link.spec import (
     SingleClickLink,
     TwoClickLink,
 )
+from qdcnet.network.layout import DataCenterLayout
+from qdcnet.network.resources import Booking, Claim, ResourceBook
 
 __all__ = ["Arm", "Circuit", "Fabric", "NotConnectedError", "SegmentRoute"]
 
@@ -130,12 +131,6 @@ class SegmentRoute:
 
 
 @dataclass
-class _Port:
-    capacity_used: int = 0
-    peer: tuple[str, int] | None = None  # (neighbour, channel) this port is connected to
-
-
-@dataclass
 class Circuit:
     """Resources a segment holds; release them with :meth:`Fabric.release`."""
 
@@ -145,48 +140,51 @@ class Circuit:
     setup_s: float = 0.0
     released: bool = False
     unit: int = 0
+    booking: Booking | None = None
 
 
 class Fabric:
     """The photonic fabric of a scenario: routing, segment models, resource bookkeeping."""
 
-    def __init__(self, scenario: DataCenterScenario,
-                 profiles: dict[str, PlatformProfile] | None = None) -> None:
-        self.scenario = scenario
-        self.kinds = scenario.node_kinds()
+    def __init__(self, layout: DataCenterLayout, *,
+                 storage: Mapping[str, int] | None = None) -> None:
+        self.layout = layout
+        self.kinds = layout.node_kinds()
         self.graph = nx.Graph()
         for name, kind in self.kinds.items():
             self.graph.add_node(name, kind=kind)
-        for fiber in scenario.fibers:
+        for fiber in layout.fibers:
             a, b = fiber.between
-            self.graph.add_edge(a, b, length_m=fiber.length, attenuation=fiber.attenuation,
-                                channels=fiber.channels, wdm_loss_db=fiber.wdm_loss)
-        self._switches = {s.name: s for s in scenario.switches}
-        self._converters = {c.name: c for c in scenario.converters}
-        self._stations = {s.name: s for s in scenario.bsm_stations}
-        self._sources = {s.name: s for s in scenario.sources}
-        self._memory = ({q.name: q for q in scenario.qpus}
-                        | {b.name: b for b in scenario.memory_banks})
-        self.profiles = profiles if profiles is not None else {
-            name: load_profile(config.profile, config.overrides)
-            for name, config in self._memory.items()}
+            self.graph.add_edge(a, b, length_m=fiber.length_m,
+                                attenuation=fiber.attenuation_db_per_km,
+                                channels=fiber.channels, wdm_loss_db=fiber.wdm_loss_db)
+        self._switches = {s.name: s for s in layout.switches}
+        self._converters = {c.name: c for c in layout.converters}
+        self._stations = {s.name: s for s in layout.stations}
+        self._sources = {s.name: s for s in layout.sources}
+        self._memory = {node.name: node for node in layout.memory_nodes}
+        self.profiles: dict[str, PlatformProfile] = {
+            node.name: node.profile for node in layout.memory_nodes}
         self._check_switch_ports()
         # Per-instance caches: bounded by node pairs (times stream counts).
         self._routes: dict[tuple[str, str], SegmentRoute] = {}
         self._models: dict[tuple[str, str, int | None], LinkModel] = {}
         self._reach = {t: self._reach_from(t) for t, kind in self.kinds.items()
                        if kind in TERMINAL_KINDS}
-        # Resource state.
-        self._ports: dict[str, dict[tuple[str, int], _Port]] = {
-            name: {(nbr, c): _Port() for nbr in self.graph.neighbors(name)
-                   for c in range(self.graph.edges[name, nbr]["channels"])}
-            for name in self._switches}
-        self._busy_units: dict[str, set[int]] = {name: set() for name in self._stations}
-        self._busy_units |= {name: set() for name in self._sources}
-        self._comm_free = {name: self.communication_qubits(name) for name in self._memory}
-        self._fiber_used: dict[tuple[str, str], int] = {}
-        self._fiber_channels = {tuple(sorted((u, v))): data["channels"]
-                                for u, v, data in self.graph.edges(data=True)}
+        # The one book of bookable resources (storage slots too, when given);
+        # the cross-connects are switch state, not bookings.
+        self.book = ResourceBook(
+            communication={name: self.communication_qubits(name) for name in self._memory},
+            storage=storage,
+            ports={name: [(nbr, c) for nbr in self.graph.neighbors(name)
+                          for c in range(self.graph.edges[name, nbr]["channels"])]
+                   for name in self._switches},
+            units={name: config.count
+                   for name, config in (self._stations | self._sources).items()},
+            fibers={tuple(sorted((u, v))): data["channels"]
+                    for u, v, data in self.graph.edges(data=True)},
+        )
+        self._peers: dict[tuple[str, tuple[str, int]], tuple[str, int]] = {}
 
     # -- validation ------------------------------------------------------------------
 
@@ -210,7 +208,7 @@ class Fabric:
 
     def _node_loss_db(self, name: str) -> float:
         if name in self._switches:
-            return self._switches[name].insertion_loss
+            return self._switches[name].insertion_loss_db
         return 0.0
 
     def _edge_loss_db(self, u: str, v: str) -> float:
@@ -239,7 +237,7 @@ class Fabric:
 
     def terminals(self, a: str, b: str, scheme: str | None = None) -> list[str]:
         """Stations (or sources, for midpoint-source segments) both nodes reach."""
-        wanted = "source" if (scheme or self.scenario.links.scheme) == "midpoint_source" \
+        wanted = "source" if (scheme or self.layout.links.scheme) == "midpoint_source" \
             else "station"
         return sorted(t for t, reach in self._reach.items()
                       if self.kinds[t] == wanted and a in reach and b in reach)
@@ -262,7 +260,7 @@ class Fabric:
             raise NotConnectedError(f"a segment joins two different nodes, got {a!r} twice")
         candidates = self.terminals(a, b)
         if not candidates:
-            kind = "pair source" if self.scenario.links.scheme == "midpoint_source" \
+            kind = "pair source" if self.layout.links.scheme == "midpoint_source" \
                 else "BSM station"
             raise NotConnectedError(
                 f"{a} and {b} share no {kind} reachable through switches and converters: "
@@ -292,7 +290,7 @@ class Fabric:
         if self.kinds[terminal] == "source":
             return settings[0] is True, settings[1] is True
         station = self._stations[terminal]
-        detector = station.detector.build() if station.detector is not None else None
+        detector = station.detector
 
         def option(end: int, converting: bool) -> tuple[PhotonicInterface, float] | None:
             route = nodes[end]
@@ -313,7 +311,7 @@ class Fabric:
             emitter = self.profiles[route[0]].communication.emitter  # type: ignore[union-attr]
             return out, emitter.efficiency * arm.path.transmission * efficiency
 
-        herald = operator.add if self.scenario.links.scheme == "single_click" else operator.mul
+        herald = operator.add if self.layout.links.scheme == "single_click" else operator.mul
         return choose_conversion(settings, option, herald=herald)
 
     def has_segment(self, a: str, b: str) -> bool:
@@ -353,14 +351,15 @@ class Fabric:
                 wdm_loss += data["wdm_loss_db"]
             if v in self._switches:
                 s = self._switches[v]
-                switches.append(OpticalSwitch(s.ports, s.insertion_loss, s.reconfiguration_time))
+                switches.append(OpticalSwitch(s.ports, s.insertion_loss_db,
+                                              s.reconfiguration_time_s))
             elif v in self._converters:
                 if converter is not None or transducer is not None:
                     raise QdcnetError(f"route {' -> '.join(nodes)} converts twice ({node}'s own "
                                       f"converter and {v}); set convert: auto or false on {node}")
                 c = self._converters[v]
-                converter = FrequencyConverter(c.input_wavelength, c.output_wavelength,
-                                               c.efficiency, c.noise_rate)
+                converter = FrequencyConverter(c.input_wavelength_m, c.output_wavelength_m,
+                                               c.efficiency, c.noise_rate_hz)
                 photon = converter.convert(photon)
         fiber = Fiber(length_m=length, wavelength_m=photon.wavelength_m,
                       attenuation_db_per_km=(fiber_loss / (length / 1000.0) if length else 0.0))
@@ -400,21 +399,21 @@ class Fabric:
         interface = arm.path.output_interface(source.interface())
         return AbsorberEnd(name=node, memory=memory, path=arm.path, interface=interface,
                            absorption_efficiency=config.absorber.efficiency,
-                           herald_detector=config.absorber.detector.build(),
-                           acceptance_window_s=config.absorber.window,
-                           reset_time_s=config.absorber.reset_time,
+                           herald_detector=config.absorber.detector,
+                           acceptance_window_s=config.absorber.window_s,
+                           reset_time_s=config.absorber.reset_time_s,
                            multimode_memory=config.absorber.multimode_memory,
                            num_communication_qubits=streams)
 
     def segment_spec(self, route: SegmentRoute, streams: int | None = None) -> LinkSpec:
         """The link specification of a routed segment with ``streams`` parallel streams."""
         k = streams or min(self.communication_qubits(route.a), self.communication_qubits(route.b))
-        defaults = self.scenario.links
+        defaults = self.layout.links
         name = f"{route.a}~{route.b}"
         if route.terminal_kind == "source":
             s = self._sources[route.via]
-            source = PairSource(s.pair_rate, s.fidelity, s.wavelength, s.linewidth, s.encoding,
-                                s.multi_pair_probability)
+            source = PairSource(s.pair_rate_hz, s.fidelity, s.wavelength_m, s.linewidth_hz,
+                                s.encoding, s.multi_pair_probability)
             # The arms run from the source to each node: no node-side converter applies.
             return MidpointSourceLink(self._absorber_end(route.a, route.arm_a, k, source),
                                       self._absorber_end(route.b, route.arm_b, k, source),
@@ -422,13 +421,13 @@ class Fabric:
         end_a = self._emitter_end(route.a, route.arm_a, k)
         end_b = self._emitter_end(route.b, route.arm_b, k)
         config = self._stations[route.via]
-        detector: Detector = (config.detector.build() if config.detector is not None
+        detector: Detector = (config.detector if config.detector is not None
                               else default_detector(end_a.photon.wavelength_m))
-        station = BSMStation(detector, config.insertion_loss, config.resolvable_bell_states,
-                             config.processing_latency)
+        station = BSMStation(detector, config.insertion_loss_db, config.resolvable_bell_states,
+                             config.processing_latency_s)
         if defaults.scheme == "single_click":
             return SingleClickLink(end_a, end_b, station, alpha_a=defaults.alpha,
-                                   alpha_b=defaults.alpha, phase_noise_rad=defaults.phase_noise,
+                                   alpha_b=defaults.alpha, phase_noise_rad=defaults.phase_noise_rad,
                                    name=name)
         return TwoClickLink(end_a, end_b, station, name=name)
 
@@ -444,7 +443,7 @@ class Fabric:
     # -- resources -------------------------------------------------------------------
 
     def free_communication_qubits(self, node: str) -> int:
-        return self._comm_free[node]
+        return self.book.free_communication(node)
 
     def acquire(self, route: SegmentRoute, streams: int) -> Circuit | None:
         """Take every resource of the segment, or nothing. ``None`` if something is busy.
@@ -457,20 +456,16 @@ class Fabric:
         """
         if streams < 1:
             raise QdcnetError(f"a segment needs at least one stream, got {streams}")
-        if self._comm_free[route.a] < streams or self._comm_free[route.b] < streams:
+        book = self.book
+        if (book.free_communication(route.a) < streams
+                or book.free_communication(route.b) < streams):
             return None
-        config = self._stations.get(route.via) or self._sources[route.via]
-        if len(self._busy_units[route.via]) >= config.count:
-            return None
-        fiber_counts = route.fiber_counts
-        used = self._fiber_used
-        capacity = self._fiber_channels
-        for fiber, needed in fiber_counts.items():
-            if used.get(fiber, 0) + needed > capacity[fiber]:
+        for fiber, needed in route.fiber_counts.items():
+            if book.free_fiber_channels(fiber) < needed:
                 return None
         best: tuple[int, int, list[tuple[str, tuple[str, int], tuple[str, int], bool]]] | None
         best = None
-        for unit in self._free_units(route.via):
+        for unit in book.free_units(route.via):
             for sides in ((0, 1), (1, 0)):
                 plan = self._plan(route, unit, sides)
                 if plan is None:
@@ -483,27 +478,22 @@ class Fabric:
         if best is None:
             return None
         _, unit, plan = best
-        self._comm_free[route.a] -= streams
-        self._comm_free[route.b] -= streams
-        self._busy_units[route.via].add(unit)
-        for fiber, needed in fiber_counts.items():
-            used[fiber] = used.get(fiber, 0) + needed
+        booking = book.try_reserve(Claim(
+            communication={route.a: streams, route.b: streams}, fibers=route.fiber_counts,
+            ports=tuple((switch, port) for switch, p_in, p_out, _ in plan
+                        for port in (p_in, p_out)),
+            units=((route.via, unit),)))
+        if booking is None:
+            return None
         setup = 0.0
         for switch, port_in, port_out, reconfigure in plan:
-            ports = self._ports[switch]
-            ports[port_in].peer, ports[port_out].peer = port_out, port_in
-            ports[port_in].capacity_used += 1
-            ports[port_out].capacity_used += 1
+            self._peers[switch, port_in], self._peers[switch, port_out] = port_out, port_in
             if reconfigure:
-                setup = max(setup, self._switches[switch].reconfiguration_time)
+                setup = max(setup, self._switches[switch].reconfiguration_time_s)
         circuit = Circuit(route, streams, [(sw, i, o) for sw, i, o, _ in plan], setup)
         circuit.unit = unit
+        circuit.booking = booking
         return circuit
-
-    def _free_units(self, terminal: str) -> list[int]:
-        config = self._stations.get(terminal) or self._sources[terminal]
-        busy = self._busy_units[terminal]
-        return [u for u in range(config.count) if u not in busy]
 
     def _plan(self, route: SegmentRoute, unit: int, sides: tuple[int, int]
               ) -> list[tuple[str, tuple[str, int], tuple[str, int], bool]] | None:
@@ -528,18 +518,19 @@ class Fabric:
                       claimed: set[tuple[str, tuple[str, int]]],
                       required: tuple[str, int] | None = None,
                       ) -> tuple[tuple[str, int], tuple[str, int], bool] | None:
-        ports = self._ports[switch]
-        inputs = [p for p in ports if p[0] == before and ports[p].capacity_used == 0
+        book = self.book
+        ports = book.ports_of(switch)
+        inputs = [p for p in ports if p[0] == before and book.port_free(switch, p)
                   and (switch, p) not in claimed]
         if required is not None:
-            outputs = ([required] if required in ports and ports[required].capacity_used == 0
+            outputs = ([required] if book.port_free(switch, required)
                        and (switch, required) not in claimed else [])
         else:
-            outputs = [p for p in ports if p[0] == after and ports[p].capacity_used == 0
+            outputs = [p for p in ports if p[0] == after and book.port_free(switch, p)
                        and (switch, p) not in claimed]
         # A pair already cross-connected needs no reconfiguration.
         for p in inputs:
-            peer = ports[p].peer
+            peer = self._peers.get((switch, p))
             if peer in outputs:
                 return p, peer, False
         if inputs and outputs:
@@ -551,24 +542,19 @@ class Fabric:
         if circuit.released:
             raise QdcnetError("circuit released twice")
         circuit.released = True
-        route = circuit.route
-        self._comm_free[route.a] += circuit.streams
-        self._comm_free[route.b] += circuit.streams
-        self._busy_units[route.via].discard(circuit.unit)
-        for fiber, needed in route.fiber_counts.items():
-            self._fiber_used[fiber] -= needed
-        for switch, port_in, port_out in circuit.ports:
-            self._ports[switch][port_in].capacity_used -= 1
-            self._ports[switch][port_out].capacity_used -= 1
+        assert circuit.booking is not None
+        self.book.release(circuit.booking)
 
     def busy_summary(self) -> dict[str, Any]:
         """What is in use right now (for tests and reports)."""
+        book = self.book
         return {
-            "communication_qubits": {n: self.communication_qubits(n) - f
-                                     for n, f in self._comm_free.items()},
-            "terminals": {t: len(busy) for t, busy in self._busy_units.items()},
-            "ports": {s: sum(p.capacity_used for p in ports.values())
-                      for s, ports in self._ports.items()},
+            "communication_qubits": {n: self.communication_qubits(n) - book.free_communication(n)
+                                     for n in self._memory},
+            "terminals": {t: config.count - len(book.free_units(t))
+                          for t, config in (self._stations | self._sources).items()},
+            "ports": {s: sum(1 for p in book.ports_of(s) if not book.port_free(s, p))
+                      for s in self._switches},
         }
 
     def memory_nodes(self) -> Iterable[str]:

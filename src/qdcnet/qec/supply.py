@@ -80,21 +80,34 @@ class SupplyRow:
 
 def platform_datacenter(profile: str, *, length: str = "10 m", seed: int = 1) -> Any:
     """Two QPUs of one platform and a BSM station between them, in a scheme the profile allows."""
-    from qdcnet.hardware.components import CompatibilityError
+    from qdcnet.hardware.components import DEFAULT_GROUP_VELOCITY_M_PER_S, CompatibilityError
+    from qdcnet.hardware.profiles import load_profile
     from qdcnet.network.datacenter import DataCenter
+    from qdcnet.network.layout import (
+        ClassicalSpec,
+        DataCenterLayout,
+        FiberSpan,
+        LinkDefaults,
+        MemoryNode,
+        StationNode,
+    )
+    from qdcnet.units import to_si
 
+    loaded = load_profile(profile)
+    length_m = to_si(length, "length", name="length")
+    names = (f"{profile}_a", f"{profile}_b")
     last: Exception | None = None
     for scheme in ("two_click", "single_click"):
-        document = {
-            "schema_version": 1, "kind": "datacenter", "name": f"{profile}-pair", "seed": seed,
-            "qpus": [{"name": f"{profile}_a", "profile": profile, "communication_qubits": 2},
-                     {"name": f"{profile}_b", "profile": profile, "communication_qubits": 2}],
-            "bsm_stations": [{"name": "bsm"}],
-            "fibers": [{"between": [f"{profile}_a", "bsm"], "length": length},
-                       {"between": [f"{profile}_b", "bsm"], "length": length}],
-            "links": {"scheme": scheme},
-        }
-        dc = DataCenter.from_document(document)
+        layout = DataCenterLayout(
+            name=f"{profile}-pair",
+            memory_nodes=tuple(MemoryNode(name, "qpu", loaded, communication_qubits=2)
+                               for name in names),
+            classical=ClassicalSpec(DEFAULT_GROUP_VELOCITY_M_PER_S),
+            stations=(StationNode("bsm"),),
+            fibers=tuple(FiberSpan((name, "bsm"), length_m) for name in names),
+            links=LinkDefaults(scheme),  # type: ignore[arg-type]
+            seed=seed)
+        dc = DataCenter(layout)
         try:
             dc.estimate((f"{profile}_a", f"{profile}_b"))
         except CompatibilityError as exc:
@@ -162,10 +175,22 @@ class BufferPoint:
 
 def buffer_study(*, rate_hz: float, cycle_s: float, pairs_per_round: int,
                  depths: list[int], data_t1_s: float, data_t2_s: float,
-                 pair_state: Any, store_t1_s: float, store_t2_s: float,
+                 pair_state: Any, store_t1_s: float | tuple[float, float],
+                 store_t2_s: float | tuple[float, float],
                  rounds: int = 20_000, seed: int = 1) -> list[BufferPoint]:
-    """Simulate the pair queue for each buffer depth (see the module doc)."""
-    from qdcnet.quantum.pauli import memory_pauli
+    """Simulate the pair queue for each buffer depth (see the module doc).
+
+    ``store_t1_s`` and ``store_t2_s`` are the storage memories' times: one
+    number when both ends hold pairs alike, or a pair (end A, end B).
+    """
+    from qdcnet.hardware.components import QuantumMemory
+    from qdcnet.quantum.pauli import decay_rates, memory_pauli
+
+    t1_ends = store_t1_s if isinstance(store_t1_s, tuple) else (store_t1_s, store_t1_s)
+    t2_ends = store_t2_s if isinstance(store_t2_s, tuple) else (store_t2_s, store_t2_s)
+    # A buffered pair decays in the storage memories at both of its ends.
+    store_rates = decay_rates(*(QuantumMemory(t1, t2) for t1, t2 in zip(t1_ends, t2_ends,
+                                                                         strict=True)))
 
     if rate_hz <= 0:
         raise ParameterError("rate_hz", rate_hz, "> 0")
@@ -205,9 +230,7 @@ def buffer_study(*, rate_hz: float, cycle_s: float, pairs_per_round: int,
         # Average the twirled idle channel over the waits (Pauli channels mix linearly).
         idle = float(np.mean([1.0 - memory_pauli(w, data_t1_s, data_t2_s)[0]
                               for w in waits[: min(rounds, 4000)]]))
-        rate_t1 = 2.0 / store_t1_s if math.isfinite(store_t1_s) else 0.0
-        rate_t2 = 2.0 / store_t2_s if math.isfinite(store_t2_s) else 0.0
-        aged = pair_state.age(mean_age, rate_t1, rate_t2)
+        aged = pair_state.age(mean_age, *store_rates)
         out.append(BufferPoint(depth, rate_hz, mean_wait, float((waits > 0).mean()), mean_age,
                                idle, 1.0 - aged.fidelity, tuple(aged.coefficients)))
     return out
@@ -241,16 +264,17 @@ def simulate_supply(scenario: Any, pair: tuple[str, str], *, distillation_rounds
     idle network). The rate is ``(n - 1) / (t_last - t_first)`` over the
     delivered pairs, with the Poisson standard error ``rate / sqrt(n - 1)``.
     """
+    from qdcnet.control.orchestrator import Orchestrator
     from qdcnet.control.requests import EntanglementRequest
     from qdcnet.network.datacenter import DataCenter
     from qdcnet.network.distillation import DistillationPlan
-    from qdcnet.network.workload import orchestrator_for
+    from qdcnet.sim.statistics import poisson_rate_standard_error
     from qdcnet.units import s_to_ps
 
     if pairs < 2:
         raise ParameterError("pairs", pairs, ">= 2")
     dc = DataCenter(scenario, seed=seed)
-    orchestrator = orchestrator_for(dc)
+    orchestrator = Orchestrator(dc)
     handle = orchestrator.submit(EntanglementRequest(
         pair[0], pair[1], num_pairs=pairs, name="seam-pairs",
         distillation=DistillationPlan(distillation_rounds)))
@@ -265,8 +289,11 @@ def simulate_supply(scenario: Any, pair: tuple[str, str], *, distillation_rounds
     first, done = metrics["time_to_first_pair_s"], metrics["time_to_completion_s"]
     if n >= 2 and first is not None:
         end = done if done is not None else dc.sim.now / 1e12
-        rate = (n - 1) / (end - first) if end > first else math.inf
-        rate_se = rate / math.sqrt(n - 1)
+        if end > first:
+            rate = (n - 1) / (end - first)
+            rate_se = poisson_rate_standard_error(n - 1, end - first)
+        else:
+            rate, rate_se = math.inf, math.inf
     else:
         rate, rate_se = 0.0, math.nan
     refused = handle.reason if handle.plan is None else None
