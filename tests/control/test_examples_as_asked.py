@@ -8,7 +8,7 @@ import pytest
 
 from qdcnet.config.scenario import load_scenario
 from qdcnet.network import DataCenter
-from qdcnet.network.workload import run_workload
+from qdcnet.runtime import run_workload
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 WITH_WORKLOAD = sorted(p for p in EXAMPLES.glob("*.yaml")
@@ -22,10 +22,10 @@ def test_there_are_examples_to_check():
 @pytest.mark.parametrize("path", WITH_WORKLOAD, ids=lambda p: p.stem)
 def test_pinned_fields_are_honoured(path):
     scenario, _ = load_scenario(path)
-    dc = DataCenter(scenario)
+    dc = DataCenter(scenario.layout())
     # Admission happens within microseconds of each start: a short run plans everything.
     last_start = max(r.start for r in scenario.workload.requests)
-    result = run_workload(dc, duration_s=last_start + 0.01)
+    result = run_workload(dc, scenario.to_workload(), duration_s=last_start + 0.01)
     handles = {h.request.name: h for h in result.handles}
     assert set(handles) == {r.name for r in scenario.workload.requests}
     for config in scenario.workload.requests:

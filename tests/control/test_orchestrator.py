@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qdcnet.config.scenario import build_datacenter
 from qdcnet.control import (
     FIFO,
     EarliestDeadlineFirst,
@@ -19,7 +20,6 @@ from qdcnet.control import (
     WeightedFairShare,
 )
 from qdcnet.errors import ParameterError, QdcnetError
-from qdcnet.network import DataCenter
 from qdcnet.network.topology import leaf_spine, linear_chain, star
 from qdcnet.units import PS_PER_S, s_to_ps
 
@@ -31,7 +31,7 @@ def racks(**changes):
                           overrides=LONG)
     document["control_plane"] = {"node": "spine0", "processing_latency": "3 us"}
     document.update(changes)
-    return DataCenter.from_document(document, seed=4)
+    return build_datacenter(document, seed=4)
 
 
 # -- bad input ----------------------------------------------------------------------------
@@ -90,7 +90,7 @@ ACCURACY = {
     "in-rack": (racks, ("r0q0", "r0q1"), None),
     "cross-rack": (racks, ("r0q0", "r1q1"), None),
     "needs distillation": (racks, ("r0q2", "r0q1"), 0.97),
-    "three-node chain": (lambda: DataCenter.from_document(
+    "three-node chain": (lambda: build_datacenter(
         linear_chain(3, profile="trapped_ion_oxford", spacing_m=20.0, overrides=LONG), seed=2),
         ("qpu0", "qpu2"), None),
 }
@@ -128,7 +128,7 @@ def test_nothing_is_double_booked(workload, policy_name):
               "fair-share": WeightedFairShare(0.002)}[policy_name]
     orch = Orchestrator(dc, policy=policy, plan_samples=500,
                         stock=[StockSpec("r1q0", "r1q1", depth=2, cutoff_s=0.01)])
-    nodes = [q.name for q in dc.scenario.qpus]
+    nodes = [q.name for q in dc.layout.qpus]
     handles = []
 
     def submit(a, b, pairs, priority, fidelity, cancel):
@@ -156,7 +156,7 @@ def test_nothing_is_double_booked(workload, policy_name):
 
 
 def _contend(policy, requests):
-    dc = DataCenter.from_document(star(3, profile="trapped_ion_oxford", overrides=LONG), seed=1)
+    dc = build_datacenter(star(3, profile="trapped_ion_oxford", overrides=LONG), seed=1)
     orch = Orchestrator(dc, policy=policy)
     handles = [orch.submit(r) for r in requests]
     dc.sim.run()
@@ -212,7 +212,7 @@ def test_stock_is_kept_aged_discarded_and_served():
     dc.sim.run(until=s_to_ps(0.2))
     levels = orch.stock_levels()["r0q0-r0q1"]
     assert max(level for _, level in levels) == 3
-    stock = next(iter(orch._stocks.values()))
+    stock = next(iter(orch.stock._stocks.values()))
     assert stock.discarded > 0  # aged past the cutoff, then refilled
     handle = orch.submit(EntanglementRequest("r0q0", "r0q1", num_pairs=2))
     dc.sim.run(until=s_to_ps(0.21))

@@ -7,8 +7,8 @@ and nowhere else.
 
 from __future__ import annotations
 
+from qdcnet.config.scenario import build_datacenter
 from qdcnet.control import EntanglementRequest, Orchestrator, StockSpec
-from qdcnet.network import DataCenter
 from qdcnet.network.topology import star
 from qdcnet.units import s_to_ps
 
@@ -16,7 +16,7 @@ LONG = {"communication.t2": "200 ms", "memory.t2": "2 s", "qubits.storage": 6}
 
 
 def test_per_request_maps_hold_only_live_requests():
-    dc = DataCenter.from_document(star(4, profile="trapped_ion_oxford", overrides=LONG), seed=3)
+    dc = build_datacenter(star(4, profile="trapped_ion_oxford", overrides=LONG), seed=3)
     orch = Orchestrator(dc, stock=[StockSpec("qpu0", "qpu1", depth=2, cutoff_s=0.05)])
 
     def submit(index: int) -> None:
@@ -30,6 +30,7 @@ def test_per_request_maps_hold_only_live_requests():
     finished = len(orch.handles) - len(live)
     assert finished > 290  # the run did serve and finish them
     stock_fillers = 1  # a stock's filler request may be queued or serving at any time
-    for name in ("_resource_keys", "_stock_handles", "_blocked", "_serving"):
-        kept = getattr(orch, name)
+    for owner, name in ((orch.dispatcher, "_resource_keys"), (orch.stock, "fillers"),
+                        (orch.dispatcher, "_blocked"), (orch.dispatcher, "serving")):
+        kept = getattr(owner, name)
         assert len(kept) <= len(live) + stock_fillers, f"{name} holds {len(kept)} entries"

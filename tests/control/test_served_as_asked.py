@@ -20,7 +20,10 @@ import yaml
 from typer.testing import CliRunner
 
 from qdcnet.cli.main import app
+from qdcnet.config.scenario import validate_document
+from qdcnet.network import DataCenter
 from qdcnet.network.topology import ring
+from qdcnet.runtime import run_workload
 
 runner = CliRunner()
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -36,11 +39,9 @@ def ring_of_four(*requests: dict) -> dict:
 
 
 def served(document: dict, duration_s: float = 0.3):
-    from qdcnet.network import DataCenter
-    from qdcnet.network.workload import run_workload
-
-    dc = DataCenter.from_document(document, seed=7)
-    result = run_workload(dc, duration_s=duration_s)
+    scenario = validate_document(document)
+    dc = DataCenter(scenario.layout(), seed=7)
+    result = run_workload(dc, scenario.to_workload(), duration_s=duration_s)
     return {h.request.name: h for h in result.handles}
 
 
@@ -134,14 +135,12 @@ def test_repeater_chain_example_distils_as_asked(tmp_path):
 
 
 def test_pumping_is_what_the_service_runs():
-    from qdcnet.network import DataCenter
     from qdcnet.network.distillation import DistillationMode, DistillationPlan
-    from qdcnet.network.workload import run_workload
 
-    document = ring_of_four(request("pumping", dst="qpu1", pairs=200,
-                                    distillation={"rounds": 2, "mode": "pumping"}))
-    dc = DataCenter.from_document(document, seed=7)
-    (handle,) = run_workload(dc, duration_s=10.0).handles
+    scenario = validate_document(ring_of_four(request(
+        "pumping", dst="qpu1", pairs=200, distillation={"rounds": 2, "mode": "pumping"})))
+    dc = DataCenter(scenario.layout(), seed=7)
+    (handle,) = run_workload(dc, scenario.to_workload(), duration_s=10.0).handles
     assert handle.plan.mode == "pumping"
     assert handle.delivered == 200
     recurrence = dc.estimate(("qpu0", "qpu1"), DistillationPlan(

@@ -1,7 +1,7 @@
 """The entanglement orchestrator: requests with QoS, admission, reservation, stock, policies."""
 
 from qdcnet.control.admission import Admission, Refusal, plan_request
-from qdcnet.control.orchestrator import Orchestrator, StockSpec
+from qdcnet.control.orchestrator import Orchestrator, OrchestratorSettings, StockSpec
 from qdcnet.control.policies import (
     FIFO,
     POLICIES,
@@ -20,6 +20,7 @@ __all__ = [
     "EarliestDeadlineFirst",
     "EntanglementRequest",
     "Orchestrator",
+    "OrchestratorSettings",
     "Plan",
     "Policy",
     "Refusal",

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from qdcnet.errors import ParameterError, check_range
 from qdcnet.network.distillation import DistillationPlan
+from qdcnet.sim.statistics import standard_error
 
 if TYPE_CHECKING:
     from qdcnet.link.pair import EntangledPair
@@ -287,10 +288,8 @@ class RequestHandle:
         def since(ps: int | None) -> float | None:
             return None if ps is None else (ps - start) / 1e12
 
-        n = len(self.fidelities)
         mean = self.mean_fidelity
-        se = (math.sqrt(sum((f - mean) ** 2 for f in self.fidelities) / (n - 1) / n)
-              if n > 1 else math.nan)
+        se = standard_error(self.fidelities)
         r = self.request
         return {
             "request": self.name, "src": r.src, "dst": r.dst, "status": self.status.value,
