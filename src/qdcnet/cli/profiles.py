@@ -81,9 +81,9 @@ def show_profile(console: Console, name: str) -> None:
 def _field_values(p) -> dict[str, str]:  # type: ignore[no-untyped-def]
     from qdcnet.hardware import profiles as module
 
-    document, _ = module._read(p.name)
+    document, _ = module.read_document(p.name)
     out: dict[str, str] = {}
-    for path, node in module._flatten(document, p.name).items():
+    for path, node in module.flatten_document(document, p.name).items():
         value = node.get("value") if isinstance(node, dict) else node
         out[path] = ", ".join(value) if isinstance(value, list) else str(value)
     return out

@@ -292,7 +292,7 @@ def _suggest(word: str, options: list[str] | set[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _flatten(document: Mapping[str, Any], where: str) -> dict[str, Any]:
+def flatten_document(document: Mapping[str, Any], where: str) -> dict[str, Any]:
     """Leaves keyed by dotted path; a leaf is a {value, ...} mapping or a bare value."""
     out: dict[str, Any] = {}
 
@@ -431,7 +431,8 @@ def _parse(text: str, where: str) -> dict[str, Any]:
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _read(name_or_path: str | Path) -> tuple[dict[str, Any], str]:
+def read_document(name_or_path: str | Path) -> tuple[dict[str, Any], str]:
+    """A profile's raw document (shipped name or file path) and where it came from."""
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") or path.exists():
         if not path.exists():
@@ -485,7 +486,7 @@ def load_profile(
         readout fidelity keeps the measure the file declares, or names its
         own: ``{"gates.two_qubit.fidelity": {"value": 0.998, "measure": "pauli"}}``.
     """
-    document, where = _read(name_or_path)
+    document, where = read_document(name_or_path)
     unknown = set(document) - _TOP_LEVEL
     if unknown:
         word = sorted(unknown)[0]
@@ -512,7 +513,7 @@ def load_profile(
 
     values: dict[str, Any] = {}
     provenance: dict[str, Provenance] = {}
-    for path, node in _flatten(document, where).items():
+    for path, node in flatten_document(document, where).items():
         if isinstance(node, Mapping) and node.get("__override__"):
             values[path] = _convert(path, node["value"], f"{where} (override)")
             provenance[path] = Provenance("override", f"override: {node['value']!r}")

@@ -26,6 +26,7 @@ import networkx as nx
 
 from qdcnet.errors import QdcnetError
 from qdcnet.network.classical import ClassicalNetwork
+from qdcnet.network.distillation import DistillationPlan
 from qdcnet.network.fabric import Circuit, Fabric, NotConnectedError, SegmentRoute
 from qdcnet.network.layout import DataCenterLayout
 from qdcnet.network.paths import PathEstimate, PathModel, RawFigures, segment_graph_edges
@@ -72,9 +73,7 @@ class DataCenter:
             graph.add_nodes_from(self.fabric.memory_nodes())
             wanted = ("source" if self.layout.links.scheme == "midpoint_source"
                       else "station")
-            reach = {t: set(nodes) for t, nodes in self.fabric._reach.items()
-                     if self.fabric.kinds[t] == wanted}
-            graph.add_edges_from(segment_graph_edges(reach))
+            graph.add_edges_from(segment_graph_edges(self.fabric.reachable(wanted)))
             self._graph = graph
         return self._graph
 
@@ -110,7 +109,7 @@ class DataCenter:
         return PathModel(tuple(path), segments, swaps, self.classical.channel,
                          ends)  # type: ignore[arg-type]
 
-    def estimate(self, path: tuple[str, ...], distillation: Any = None, *,
+    def estimate(self, path: tuple[str, ...], distillation: DistillationPlan | None = None, *,
                  samples: int = 20_000) -> PathEstimate:
         """The analytic estimate of serving pairs along ``path``.
 
@@ -149,7 +148,8 @@ class DataCenter:
         return (tuple(segment(m) for m in model.segments), latencies,
                 tuple(self._ops_signature[n] for n in path))
 
-    def candidates(self, src: str, dst: str, *, k: int = 3, distillation: Any = None,
+    def candidates(self, src: str, dst: str, *, k: int = 3,
+                   distillation: DistillationPlan | None = None,
                    min_fidelity: float | None = None) -> list[PathEstimate]:
         """Candidate paths with their estimates, best first.
 

@@ -219,6 +219,10 @@ class Fabric:
         wdm = data["wdm_loss_db"] if data["channels"] > 1 else 0.0
         return attenuation * data["length_m"] / 1000.0 + wdm
 
+    def reachable(self, kind: str) -> dict[str, set[str]]:
+        """Per terminal of ``kind`` (station or source), the memory nodes its routes reach."""
+        return {t: set(nodes) for t, nodes in self._reach.items() if self.kinds[t] == kind}
+
     def _reach_from(self, terminal: str) -> dict[str, tuple[float, list[str]]]:
         kinds = self.kinds
 

@@ -47,6 +47,7 @@ import numpy as np
 
 from qdcnet.errors import ParameterError, QdcnetError
 from qdcnet.link.model import LinkModel
+from qdcnet.network.distillation import DistillationMode, DistillationPlan, DistillationProtocol
 from qdcnet.quantum import BellDiagonal, batch, bbpssw, dejmps
 from qdcnet.units import PS_PER_S, s_to_ps
 
@@ -146,11 +147,12 @@ class PathModel:
         self.latency = latency
         self.end_ops = end_ops
 
-    def estimate(self, *, samples: int = 20_000, seed: int = 0, distillation: Any = None,
-                 store: bool = False, raw: RawFigures | None = None) -> PathEstimate:
+    def estimate(self, *, samples: int = 20_000, seed: int = 0,
+                 distillation: DistillationPlan | None = None, store: bool = False,
+                 raw: RawFigures | None = None) -> PathEstimate:
         """Rate, fidelity and latency of end-to-end pairs, optionally distilled.
 
-        ``distillation`` is ``None`` or an object with ``protocol`` (dejmps,
+        ``distillation`` is ``None`` or a ``DistillationPlan`` with ``protocol`` (dejmps,
         bbpssw), ``rounds`` and ``mode`` (recurrence, pumping). ``store``:
         every pair moves to storage at both ends on delivery (as distilled
         pairs do). ``raw``: the undistilled figures from :meth:`raw_figures`
@@ -387,7 +389,8 @@ class PathModel:
         local = max(ops_a.distillation_time_s, ops_b.distillation_time_s)
         exchange = max(self.latency(src, dst)[0] + self.latency(src, dst)[1] / 2,
                        self.latency(dst, src)[0] + self.latency(dst, src)[1] / 2)
-        round_fn = {"dejmps": dejmps, "bbpssw": bbpssw}[plan.protocol]
+        round_fn = {DistillationProtocol.DEJMPS: dejmps,
+                    DistillationProtocol.BBPSSW: bbpssw}[plan.protocol]
 
         def wait(state: BellDiagonal, mean: float | None, fixed: float) -> BellDiagonal:
             # An exponential wait of the given mean (None: no wait), then a fixed one.
@@ -402,7 +405,7 @@ class PathModel:
 
         fresh = self._stored(raw)
         extra = transfer
-        if plan.mode == "recurrence":
+        if plan.mode is DistillationMode.RECURRENCE:
             state, mean_gap = fresh, 1.0 / raw_rate
             for _ in range(plan.rounds):
                 # The earlier pair waits for its partner (one gap), both wait for the

@@ -32,6 +32,7 @@ import numpy as np
 from qdcnet.errors import QdcnetError
 from qdcnet.hardware.components import QuantumMemory
 from qdcnet.link.pair import Endpoint, EntangledPair
+from qdcnet.network.distillation import DistillationProtocol
 from qdcnet.network.qpu import QPU
 from qdcnet.quantum import (
     BellDiagonal,
@@ -265,7 +266,7 @@ def distill_pairs(
     now_ps: int,
     rng: np.random.Generator,
     pair_id: int,
-    protocol: str = "dejmps",
+    protocol: DistillationProtocol = DistillationProtocol.DEJMPS,
 ) -> tuple[EntangledPair | None, float]:
     """One purification round on two pairs between the same nodes.
 
@@ -277,7 +278,8 @@ def distill_pairs(
     # Bell-diagonal states are symmetric in their two ends: orientation is free.
     state_keep = keep.consume(now_ps).to_bell_diagonal()
     state_sacrifice = sacrifice.consume(now_ps).to_bell_diagonal()
-    round_ = {"dejmps": dejmps, "bbpssw": bbpssw}[protocol]
+    round_ = {DistillationProtocol.DEJMPS: dejmps,
+              DistillationProtocol.BBPSSW: bbpssw}[DistillationProtocol(protocol)]
     success, out = round_(state_keep, state_sacrifice,
                           gate_error=(ops_a.gate_error, ops_b.gate_error),
                           measurement_error=(ops_a.measurement_error, ops_b.measurement_error))

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from qdcnet.errors import QdcnetError
 from qdcnet.link.pair import EntangledPair, PairStatus
 from qdcnet.link.process import LinkSimulation
+from qdcnet.network.distillation import DistillationMode, DistillationPlan
 from qdcnet.network.fabric import Circuit
 from qdcnet.network.protocols import distill_pairs, swap_pairs
 from qdcnet.sim.statistics import standard_error
@@ -115,7 +116,7 @@ class PathService:
     pairs
         Stop after this many delivered pairs (``None``: until stopped).
     distillation
-        ``None`` or an object with ``protocol``, ``rounds``, ``mode``.
+        ``None`` or a :class:`~qdcnet.network.distillation.DistillationPlan`.
     on_pair
         Called with each delivered pair, which then belongs to the caller: it
         consumes or discards the pair when it has used it, then calls
@@ -136,7 +137,7 @@ class PathService:
         path: tuple[str, ...],
         *,
         pairs: int | None = None,
-        distillation: Any = None,
+        distillation: DistillationPlan | None = None,
         on_pair: Callable[[EntangledPair], None] | None = None,
         on_done: Callable[[PathService], None] | None = None,
         request: Any = None,
@@ -372,7 +373,7 @@ class PathService:
 
     def _distil_step(self, virtual: _Virtual) -> None:
         plan = self.distillation
-        if plan.mode == "recurrence":
+        if plan.mode is DistillationMode.RECURRENCE:
             level = self._levels.setdefault(virtual.level, [])
             level.append(virtual)
             if len(level) >= 2:
@@ -428,7 +429,7 @@ class PathService:
             return
         if done:
             self._deliver(virtual)
-        elif self.distillation.mode == "recurrence":
+        elif self.distillation.mode is DistillationMode.RECURRENCE:
             self._distil_step(virtual)
         else:
             self._levels.setdefault(-1, []).append(virtual)
