@@ -12,8 +12,9 @@ def show_info(*, json_output: bool) -> None:
     if json_output:
         print(json.dumps(env, indent=2, sort_keys=True))
         return
-    from rich.console import Console
     from rich.table import Table
+
+    from qdcnet.report.tables import make_console
 
     table = Table(title="qdcnet environment", show_header=True)
     table.add_column("component")
@@ -21,4 +22,4 @@ def show_info(*, json_output: bool) -> None:
     for name, version in env["versions"].items():
         table.add_row(name, version or "not installed")
     table.add_row("platform", env["platform"])
-    Console().print(table)
+    make_console().print(table)

@@ -24,8 +24,26 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+#: Largest root seed: numpy's generators take any non-negative integer, but a
+#: seed must also survive JSON readers and other languages' 64-bit integers.
+MAX_SEED = 2**63 - 1
+
+
+def _seed(value: int | None) -> int | None:
+    # Checked where the option is read, so every command refuses it alike, naming --seed.
+    if value is not None and not 0 <= value <= MAX_SEED:
+        from qdcnet.errors import ParameterError
+
+        raise ParameterError("--seed", value, f"an integer in 0..{MAX_SEED} (2**63 - 1)")
+    return value
+
+
 JsonOption = Annotated[Path | None, typer.Option("--json", help="Write the result as JSON here.")]
-SeedOption = Annotated[int | None, typer.Option(help="Root seed (recorded in the output).")]
+SeedOption = Annotated[int | None, typer.Option(
+    help="Root seed (recorded in the output); default: the scenario's.", callback=_seed)]
+#: The same option for commands without a scenario to take a seed from.
+FixedSeedOption = Annotated[int, typer.Option("--seed", help="Root seed (recorded in the output).",
+                                              callback=_seed)]
 
 
 def _show_version(value: bool) -> None:
@@ -183,7 +201,7 @@ def qec_seam(
     = 500,
     workers: Annotated[int, typer.Option(help="Parallel processes.")] = 1,
     engine: Annotated[str, typer.Option(help="stim (seeded) or sinter.")] = "stim",
-    seed: Annotated[int, typer.Option(help="Root seed (recorded).")] = 1,
+    seed: FixedSeedOption = 1,
     out: OutOption = Path("qec_seam"),
 ) -> None:
     """Logical error against seam infidelity for several distances; the crossing points."""
@@ -209,7 +227,7 @@ def qec_supply(
     simulate: Annotated[int, typer.Option(
         help="Pairs to request through the orchestrator per setting (0: model only).")]
     = 1000,
-    seed: Annotated[int, typer.Option(help="Root seed (recorded).")] = 1,
+    seed: FixedSeedOption = 1,
     out: OutOption = Path("qec_supply"),
 ) -> None:
     """Pairs a seam needs per cycle against what the links supply; the pair buffer."""
@@ -224,7 +242,7 @@ def qec_supply(
 def qec_decoder(
     distances: Annotated[str, typer.Option(help="Code distances.")] = "3,5,7,9,11",
     shots: Annotated[int, typer.Option(help="Shots timed per distance.")] = 2000,
-    seed: Annotated[int, typer.Option(help="Root seed (recorded).")] = 1,
+    seed: FixedSeedOption = 1,
     out: OutOption = Path("qec_decoder"),
 ) -> None:
     """Decoding time per round against each platform's cycle, and the backlog."""

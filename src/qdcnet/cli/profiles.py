@@ -9,7 +9,7 @@ from rich.table import Table
 
 from qdcnet.hardware.profiles import available_profiles, load_profile
 from qdcnet.quantum.noise import MEASURE_NAMES
-from qdcnet.report.tables import format_number
+from qdcnet.report.tables import format_number, make_console
 from qdcnet.units import format_duration, s_to_ps
 
 
@@ -90,7 +90,7 @@ def _field_values(p) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 def run(name: str | None) -> None:
-    console = Console()
+    console = make_console()
     if name is None:
         list_profiles(console)
     else:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from qdcnet.config.common import ScenarioError
 from qdcnet.config.scenario import DataCenterScenario, load_scenario
 from qdcnet.errors import QdcnetError
 from qdcnet.network.datacenter import DataCenter
-from qdcnet.report import result_document, write_json
-from qdcnet.report.tables import format_number
+from qdcnet.report import check_output_file, result_document, write_json
+from qdcnet.report.tables import format_number, format_standard_error, make_console
 from qdcnet.runtime.workload import run_workload
 from qdcnet.units import UnitError, to_si
 
@@ -46,13 +45,12 @@ def build(path: Path, seed: int | None = None
 
 def validate(path: Path) -> None:
     scenario, dc, _ = build(path)
-    console = Console()
+    console = make_console()
     kinds = scenario.node_kinds()
-    counts = {kind: sum(1 for k in kinds.values() if k == kind)
-              for kind in ("qpu", "bank", "switch", "station", "source", "converter")}
     console.print(f"[bold]{scenario.name}[/bold]: valid (schema {scenario.schema_version})")
-    console.print("  " + ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items()
-                                   if n))
+    console.print("  " + ", ".join(
+        f"{n} {names[0] if n == 1 else names[1]}" for kind, names in _NODE_NAMES.items()
+        if (n := sum(1 for k in kinds.values() if k == kind))))
     console.print(f"  {len(scenario.fibers)} fibres, {dc.segment_graph.number_of_edges()} "
                   "possible segments")
     for request in scenario.workload.requests:
@@ -69,8 +67,16 @@ def _qos_cell(row: dict[str, Any]) -> str:
     return "met" if row["qos_met"] else "missed"
 
 
+#: How validate names each kind of node: one, many.
+_NODE_NAMES = {"qpu": ("QPU", "QPUs"), "bank": ("memory bank", "memory banks"),
+               "switch": ("switch", "switches"), "station": ("BSM station", "BSM stations"),
+               "source": ("pair source", "pair sources"), "converter": ("converter", "converters")}
+
+
 def run(path: Path, *, duration: str | None, seed: int | None, json_path: Path | None,
         policy: str | None = None) -> None:
+    if json_path is not None:
+        check_output_file(json_path, "--json")  # before any work
     scenario, dc, document = build(path, seed)
     try:
         duration_s = to_si(duration, "time", name="--duration") if duration else scenario.duration
@@ -79,7 +85,7 @@ def run(path: Path, *, duration: str | None, seed: int | None, json_path: Path |
     if not scenario.workload.requests:
         raise ScenarioError(f"{path}: the workload has no requests to run")
     result = run_workload(dc, scenario.to_workload(), duration_s=duration_s, policy=policy)
-    console = Console()
+    console = make_console()
     summary = result.qos_summary()
     console.print(f"[bold]{scenario.name}[/bold]: {format_number(duration_s)} s simulated, "
                   f"seed {dc.seed}, policy {result.orchestrator.policy.name}, "
@@ -96,7 +102,7 @@ def run(path: Path, *, duration: str | None, seed: int | None, json_path: Path |
     for row in rows:
         fidelity = ("" if row["delivered"] == 0 else
                     f"{format_number(row['mean_fidelity'])} ± "
-                    f"{format_number(row['fidelity_se'], 2)}")
+                    f"{format_standard_error(row['fidelity_se'], row['mean_fidelity'])}")
         handle = result.handles[rows.index(row)]
         table.add_row(row["request"], row["status"],
                       handle.plan.short() if handle.plan else row["reason"],
@@ -115,4 +121,4 @@ def run(path: Path, *, duration: str | None, seed: int | None, json_path: Path |
             kind="run", seed=dc.seed, scenario=document,
             results={"summary": summary, "policy": result.orchestrator.policy.name,
                      "requests": rows, "stock_levels": stock, "events": result.events}))
-        Console(stderr=True).print(f"wrote {json_path}")
+        make_console(stderr=True).print(f"wrote {json_path}")

@@ -17,9 +17,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from qdcnet.errors import ParameterError
 from qdcnet.provenance import content_hash, environment
 
-__all__ = ["result_document", "write_json"]
+__all__ = ["check_output_file", "result_document", "scenario_hash", "write_json"]
 
 
 def _clean(value: Any) -> Any:
@@ -37,6 +38,42 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def scenario_hash(scenario: Any) -> str:
+    """The hash that names a scenario: its content without the seed.
+
+    The seed is recorded beside it; two runs of one scenario with different
+    seeds share the scenario's hash.
+    """
+    if isinstance(scenario, dict):
+        scenario = {k: v for k, v in scenario.items() if k != "seed"}
+    return content_hash(scenario)
+
+
+def check_output_file(path: str | Path, option: str) -> Path:
+    """Refuse, before any work, an output file that could not be written.
+
+    A directory, a parent that is a file, or a place this user cannot write
+    is a :class:`~qdcnet.errors.ParameterError` naming ``option``. Missing
+    parent folders are fine: they are created when the file is written.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise ParameterError(option, str(path), "a file path (this is a directory)")
+    ancestor = target.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ParameterError(option, str(path), "a path inside a folder",
+                             f"{ancestor} is a file")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ParameterError(option, str(path), "a place you can write",
+                             f"{ancestor} is not writable")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise ParameterError(option, str(path), "a file you can write",
+                             "it exists and is read-only")
+    return target
+
+
 def result_document(
     *, kind: str, seed: int, scenario: Any, results: dict[str, Any]
 ) -> dict[str, Any]:
@@ -45,7 +82,7 @@ def result_document(
         "kind": kind,
         "seed": seed,
         "environment": environment(),
-        "scenario_hash": content_hash(scenario),
+        "scenario_hash": scenario_hash(scenario),
         "scenario": scenario,
         "results": results,
     })

@@ -3,14 +3,52 @@
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
+from rich.console import Console
 from rich.table import Table
 
 from qdcnet.link.experiment import LinkRun
 from qdcnet.link.model import LinkModel
 
-__all__ = ["bottleneck_table", "capacity_table", "format_number", "link_run_table"]
+__all__ = [
+    "bottleneck_table",
+    "capacity_table",
+    "format_number",
+    "format_standard_error",
+    "link_run_table",
+    "make_console",
+]
+
+#: Width of the console when the output goes to a file or a pipe (no terminal to
+#: fit): wide enough that a table's cells are never cut, as 80 columns would.
+FILE_WIDTH = 200
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """A console the size of the terminal, or :data:`FILE_WIDTH` wide into a file or pipe.
+
+    An explicit ``COLUMNS`` in the environment wins, as in rich.
+    """
+    console = Console(stderr=stderr)
+    if console.is_terminal or "COLUMNS" in os.environ:
+        return console
+    return Console(stderr=stderr, width=FILE_WIDTH)
+
+
+def format_standard_error(error: float | None, value: float | None, digits: int = 4) -> str:
+    """A standard error shown at the precision of its value: below it, 0.
+
+    A figure printed with ``digits`` significant digits cannot show an error
+    smaller than its last digit; such an error (a rounding residue like
+    1.6e-17 beside 0.95) is written 0.
+    """
+    if error is None or value is None or not math.isfinite(error) or not math.isfinite(value):
+        return format_number(error, 2)
+    if value != 0 and abs(error) < abs(value) * 10.0 ** (1 - digits) / 2:
+        return "0"
+    return format_number(error, 2)
 
 
 def format_number(value: float | None, digits: int = 4) -> str:
@@ -39,7 +77,7 @@ def link_run_table(run: LinkRun, title: str) -> Table:
             f"{figure.name}" + (f" [{figure.unit}]" if figure.unit else ""),
             format_number(figure.analytic),
             format_number(figure.simulated),
-            format_number(figure.standard_error),
+            format_standard_error(figure.standard_error, figure.simulated),
             "" if math.isnan(deviation) else f"{deviation:.1f}",
         )
     return table
