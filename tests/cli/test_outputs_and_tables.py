@@ -57,6 +57,8 @@ def test_the_scenario_hash_does_not_depend_on_the_seed(tmp_path):
         result = qdcnet("run", str(EXAMPLES / "repeater_chain.yaml"), "--duration", "0.2 s",
                         "--seed", seed, "--json", str(out))
         assert result.returncode == 0, result.stderr
+        # No terminal: no progress bar, only the note of what was written.
+        assert result.stderr.strip() == f"wrote {out}"
         document = json.loads(out.read_text())
         assert document["seed"] == int(seed)
         hashes.append(document["scenario_hash"])

@@ -8,6 +8,7 @@ pay for numpy, scipy or the simulation layers.
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -38,7 +39,18 @@ def _seed(value: int | None) -> int | None:
     return value
 
 
+class PolicyName(StrEnum):
+    """The orchestrator's queue policies (qdcnet.control.policies.POLICIES)."""
+
+    FIFO = "fifo"
+    EDF = "edf"
+    PRIORITY = "priority"
+    FAIR_SHARE = "fair-share"
+
+
 JsonOption = Annotated[Path | None, typer.Option("--json", help="Write the result as JSON here.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q",
+                                           help="No progress bar on stderr.")]
 SeedOption = Annotated[int | None, typer.Option(
     help="Root seed (recorded in the output); default: the scenario's.", callback=_seed)]
 #: The same option for commands without a scenario to take a seed from.
@@ -127,14 +139,16 @@ def run(
     scenario: Annotated[Path, typer.Argument(help="A data-center scenario file.")],
     duration: Annotated[str | None, typer.Option(help="Simulated time, e.g. '1 s'.")] = None,
     seed: SeedOption = None,
-    policy: Annotated[str | None, typer.Option(
-        help="Override the scenario's policy: fifo, edf, priority, fair-share.")] = None,
+    policy: Annotated[PolicyName | None, typer.Option(
+        help="Override the scenario's queue policy.")] = None,
     json_path: JsonOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Run a scenario's workload through the orchestrator; a summary table and optional JSON."""
     from qdcnet.cli.scenario import run as run_scenario
 
-    run_scenario(scenario, duration=duration, seed=seed, json_path=json_path, policy=policy)
+    run_scenario(scenario, duration=duration, seed=seed, json_path=json_path,
+                 policy=policy.value if policy is not None else None, quiet=quiet)
 
 
 @app.command(name="compile")

@@ -12,6 +12,7 @@ from qdcnet.config.scenario import DataCenterScenario, load_scenario
 from qdcnet.errors import QdcnetError
 from qdcnet.network.datacenter import DataCenter
 from qdcnet.report import check_output_file, result_document, write_json
+from qdcnet.report.progress import progress
 from qdcnet.report.tables import format_number, format_standard_error, make_console
 from qdcnet.runtime.workload import run_workload
 from qdcnet.units import UnitError, to_si
@@ -74,7 +75,7 @@ _NODE_NAMES = {"qpu": ("QPU", "QPUs"), "bank": ("memory bank", "memory banks"),
 
 
 def run(path: Path, *, duration: str | None, seed: int | None, json_path: Path | None,
-        policy: str | None = None) -> None:
+        policy: str | None = None, quiet: bool = False) -> None:
     if json_path is not None:
         check_output_file(json_path, "--json")  # before any work
     scenario, dc, document = build(path, seed)
@@ -84,7 +85,10 @@ def run(path: Path, *, duration: str | None, seed: int | None, json_path: Path |
         raise ScenarioError(str(exc)) from None
     if not scenario.workload.requests:
         raise ScenarioError(f"{path}: the workload has no requests to run")
-    result = run_workload(dc, scenario.to_workload(), duration_s=duration_s, policy=policy)
+    with progress(f"{scenario.name}: simulating {format_number(duration_s)} s", duration_s,
+                  quiet=quiet) as update:
+        result = run_workload(dc, scenario.to_workload(), duration_s=duration_s, policy=policy,
+                              on_progress=update)
     console = make_console()
     summary = result.qos_summary()
     console.print(f"[bold]{scenario.name}[/bold]: {format_number(duration_s)} s simulated, "

@@ -12,6 +12,7 @@ the edge (:meth:`qdcnet.config.scenario.DataCenterScenario.workload`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -69,11 +70,18 @@ class WorkloadResult:
                 "qos_met_fraction": met / len(judged) if judged else None}
 
 
+#: Steps a run with a progress callback is cut into (each a run of the kernel up
+#: to the step's end: the events and their order are those of one long run).
+PROGRESS_STEPS = 100
+
+
 def run_workload(dc: DataCenter, workload: Workload, *, duration_s: float | None = None,
-                 policy: str | None = None) -> WorkloadResult:
+                 policy: str | None = None,
+                 on_progress: Callable[[float], None] | None = None) -> WorkloadResult:
     """Submit every request at its start time and run for ``duration_s`` (default the workload's).
 
-    ``policy`` replaces the workload's orchestrator policy by name.
+    ``policy`` replaces the workload's orchestrator policy by name;
+    ``on_progress`` gets the simulated seconds done as the run advances.
     """
     duration = workload.duration_s if duration_s is None else duration_s
     check_range("duration_s", duration, 0.0, low_open=True)
@@ -87,5 +95,11 @@ def run_workload(dc: DataCenter, workload: Workload, *, duration_s: float | None
 
     for timed in workload.requests:
         dc.sim.schedule(s_to_ps(timed.start_s), submit, timed)
-    dc.sim.run(until=s_to_ps(duration))
+    end_ps = s_to_ps(duration)
+    if on_progress is None:
+        dc.sim.run(until=end_ps)
+    else:
+        for step in range(1, PROGRESS_STEPS + 1):
+            dc.sim.run(until=end_ps * step // PROGRESS_STEPS)
+            on_progress(duration * step / PROGRESS_STEPS)
     return WorkloadResult(dc, orchestrator, duration, handles, dc.sim.num_events)
