@@ -34,7 +34,11 @@ from qdcnet.network.qpu import QPU
 from qdcnet.network.resources import Booking, Claim
 from qdcnet.sim import Simulator
 
-__all__ = ["DataCenter"]
+__all__ = ["ESTIMATE_SEED", "DataCenter"]
+
+#: Seed of the replicas behind every path estimate (common random numbers): plans
+#: and admission decisions do not change with the seed of the run they serve.
+ESTIMATE_SEED = 0
 
 
 class DataCenter:
@@ -115,7 +119,9 @@ class DataCenter:
 
         Paths that are alike in every figure (the same segment models, node
         operations and latencies, as between any two QPUs of a rack) share
-        one estimate, relabelled with their own node names.
+        one estimate, relabelled with their own node names. The estimate
+        samples its replicas from :data:`ESTIMATE_SEED`, not the run's seed:
+        a plan is a function of the data center, the same in every run.
         """
         model = self.path_model(path)
         signature = self._signature(model)
@@ -129,8 +135,8 @@ class DataCenter:
             raw_key = (signature, stored, samples)
             raw = self._raw.get(raw_key)
             if raw is None:
-                raw = self._raw[raw_key] = model.raw_figures(samples=samples, seed=self.seed,
-                                                             stored=stored)
+                raw = self._raw[raw_key] = model.raw_figures(
+                    samples=samples, seed=ESTIMATE_SEED, stored=stored)
             cached = model.estimate(distillation=distillation, raw=raw)
             self._estimates[key] = cached
         return dataclasses.replace(cached, path=tuple(path))
