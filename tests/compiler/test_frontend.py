@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from qiskit import QuantumCircuit
@@ -85,7 +86,7 @@ def test_malformed_qasm_names_line_and_column(text, where):
 
 
 def test_loops_and_unknown_versions_and_missing_files_are_clear_errors(tmp_path):
-    with pytest.raises(CircuitError, match="for_loop"):
+    with pytest.raises(CircuitError, match="line 1, column 51: a 'for' loop is not supported"):
         load_circuit('OPENQASM 3.0; include "stdgates.inc"; qubit[1] q; '
                      'for int i in [0:2] { h q[0]; }')
     with pytest.raises(CircuitError, match="OPENQASM 4 is not supported"):
@@ -106,3 +107,76 @@ def test_depth_counts_classical_dependencies():
     circuit = load_circuit(QASM2)
     assert isinstance(circuit, Circuit)
     assert circuit.depth() >= 6
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('OPENQASM 3.0; include "stdgates.inc"; qubit[2] q; for int i in [0:1] { h q[i]; }',
+     "'for' loop"),
+    ('OPENQASM 3.0; include "stdgates.inc"; qubit[1] q; bit c; c = measure q[0]; '
+     "while (c) { x q[0]; c = measure q[0]; }", "'while' loop"),
+    ('OPENQASM 3.0; include "stdgates.inc"; qubit[1] q; int i = 1; '
+     "switch (i) { case 1 { x q[0]; } }", "'switch' statement"),
+    ('OPENQASM 3.0; include "stdgates.inc"; qubit[1] q; def f(qubit a) { h a; } f(q[0]);',
+     "subroutine ('def')"),
+    ('OPENQASM 3.0; include "stdgates.inc"; qubit[1] q; extern f(int) -> int; h q[0];',
+     "'extern' function"),
+    ('OPENQASM 3.0; include "stdgates.inc"; qubit[1] q; box { h q[0]; }', "'box' block"),
+    ('OPENQASM 3.0; include "stdgates.inc"; qubit[1] q; defcalgrammar "openpulse"; h q[0];',
+     "calibration grammar ('defcalgrammar')"),
+])
+def test_unsupported_openqasm3_constructs_are_named_with_their_line(text, message):
+    with pytest.raises(CircuitError, match=r"<string>: line 1, column \d+: .*"
+                       + re.escape(message) + " is not supported"):
+        load_circuit(text)
+
+
+def test_words_like_for_in_comments_or_names_do_not_trip_the_construct_check():
+    circuit = load_circuit('OPENQASM 3.0; include "stdgates.inc";\n// wait for a while\n'
+                           "qubit[1] q; bit c; c = measure q[0]; if (c) { x q[0]; } else "
+                           "{ h q[0]; }")
+    assert circuit.count_ops() == {"measure": 1, "x": 1, "h": 1}
+
+
+@pytest.mark.parametrize("text", ["", "  \n", "// nothing\n/* here */"])
+def test_an_empty_text_is_not_a_circuit(text):
+    with pytest.raises(CircuitError, match="the circuit is empty"):
+        load_circuit(text, name="empty")
+
+
+def test_a_circuit_without_qubits_is_refused_from_text_and_from_qiskit():
+    with pytest.raises(CircuitError, match="<string>: the circuit declares no qubits"):
+        load_circuit('OPENQASM 2.0;\ninclude "qelib1.inc";\n')
+    with pytest.raises(CircuitError, match="declares no qubits"):
+        load_circuit(QuantumCircuit())
+
+
+def test_a_circuit_with_qubits_and_no_gates_reads_fine():
+    circuit = load_circuit('OPENQASM 3.0; include "stdgates.inc"; qubit[2] q;')
+    assert (circuit.num_qubits, len(circuit)) == (2, 0)
+
+
+def test_files_that_are_not_text_are_clear_errors(tmp_path):
+    binary = tmp_path / "binary.qasm"
+    binary.write_bytes(bytes(range(256)))
+    with pytest.raises(CircuitError, match=r"is not a text file \(NUL byte at offset 0\)"):
+        load_circuit(binary)
+    latin = tmp_path / "latin.qasm"
+    latin.write_bytes("// café\n".encode("latin-1"))
+    with pytest.raises(CircuitError, match="byte 0xe9 at offset 6 is not UTF-8"):
+        load_circuit(latin)
+    with pytest.raises(CircuitError, match="is a folder, not a file"):
+        load_circuit(tmp_path)
+
+
+def test_a_byte_order_mark_is_read_as_utf8(tmp_path):
+    path = tmp_path / "bom.qasm"
+    path.write_bytes(b"\xef\xbb\xbfOPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[1];\nh q[0];\n")
+    assert load_circuit(path).count_ops() == {"h": 1}
+
+
+def test_errors_after_parsing_name_the_file_and_infinite_angles_are_refused(tmp_path):
+    path = tmp_path / "huge.qasm"
+    path.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nrx(1e400) q[0];\n')
+    with pytest.raises(CircuitError, match=r"huge\.qasm: gate 'rx' has a parameter that is not "
+                                           r"a finite number"):
+        load_circuit(path)

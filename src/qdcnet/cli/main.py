@@ -48,6 +48,13 @@ class PolicyName(StrEnum):
     FAIR_SHARE = "fair-share"
 
 
+class CompileModel(StrEnum):
+    """How the compiler may move qubits (qdcnet.compiler models)."""
+
+    FIXED = "fixed"
+    TELEPORT = "teleport"
+
+
 JsonOption = Annotated[Path | None, typer.Option("--json", help="Write the result as JSON here.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q",
                                            help="No progress bar on stderr.")]
@@ -156,15 +163,19 @@ def compile_(
     circuit: Annotated[Path, typer.Argument(help="An OpenQASM 2 or 3 file.")],
     scenario: Annotated[Path, typer.Option("--scenario", "-s",
                                            help="The data center to compile for.")],
-    model: Annotated[str, typer.Option(
+    model: Annotated[CompileModel, typer.Option(
         help="fixed (qubits stay put, shared by cat-entanglement) or teleport "
-             "(qubits may also move).")] = "fixed",
+             "(qubits may also move).")] = "fixed",  # type: ignore[assignment]
     seeds: Annotated[int, typer.Option(help="Partition with this many seeds; keep the best.")]
     = 1,
     seed: SeedOption = None,
     out: Annotated[Path | None, typer.Option(
-        help="Folder for program.json and one .qasm per QPU (default CIRCUIT_compiled).")]
+        help="Folder for program.json, timings.json and one .qasm per QPU "
+             "(default CIRCUIT_compiled).")]
     = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace an existing --out folder (only one qdcnet compile wrote).")]
+    = False,
     verify: Annotated[bool, typer.Option(
         help="Check the result against the circuit by state-vector simulation (<= 14 qubits)."
     )] = False,
@@ -172,8 +183,8 @@ def compile_(
     """Distribute a circuit over the scenario's QPUs: ebits, per-QPU QASM and a JSON DAG."""
     from qdcnet.cli.compile import run as run_compile
 
-    run_compile(circuit, scenario=scenario, model=model, seeds=seeds, seed=seed, out=out,
-                verify=verify)
+    run_compile(circuit, scenario=scenario, model=CompileModel(model).value, seeds=seeds,
+                seed=seed, out=out, verify=verify, force=force)
 
 
 @app.command()

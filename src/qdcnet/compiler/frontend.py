@@ -5,6 +5,19 @@ Parsing is Qiskit's (``qiskit.qasm2`` and, for OpenQASM 3,
 standard gates, and the result becomes the compiler's :class:`Circuit`.
 Mistakes come back as :class:`CircuitError` with the line and column.
 
+What is refused, and why:
+
+- a file that is empty (or holds only comments), a binary file or a folder:
+  it is not a circuit;
+- a circuit that declares no qubits: there is nothing to place on a QPU;
+- OpenQASM 3 control flow other than ``if``/``else`` blocks of gates
+  (``for``, ``while``, ``switch``, ``box``), subroutines (``def``,
+  ``extern``) and pulse-level calibrations: the compiler takes straight-line
+  circuits, so the message names the construct and its line.
+
+A circuit with qubits but no gates reads fine (it is a valid circuit);
+``qdcnet compile`` refuses it because there is nothing to distribute.
+
 >>> circuit = load_circuit('''OPENQASM 3.0; include "stdgates.inc";
 ... qubit[2] q; bit[2] c; h q[0]; cx q[0], q[1]; c = measure q;''')
 >>> circuit.num_qubits, circuit.count_ops()
@@ -14,6 +27,7 @@ Mistakes come back as :class:`CircuitError` with the line and column.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +41,7 @@ if TYPE_CHECKING:
 
     from qdcnet.compiler.passes import CompileState
 
-__all__ = ["CircuitError", "Load", "from_qiskit", "load_circuit"]
+__all__ = ["CircuitError", "Load", "from_qiskit", "load_circuit", "read_circuit_file"]
 
 #: Gates kept by name; anything else is unrolled by Qiskit into these.
 VOCABULARY = (
@@ -53,10 +67,7 @@ def load_circuit(source: Any, *, name: str | None = None) -> Circuit:
         return source
     if isinstance(source, Path) or (isinstance(source, str) and _looks_like_path(source)):
         path = Path(source)
-        if not path.exists():
-            raise CircuitError(f"circuit file {str(path)!r} does not exist")
-        text = path.read_text(encoding="utf-8")
-        return _from_text(text, where=str(path), name=name or path.stem)
+        return _from_text(read_circuit_file(path), where=str(path), name=name or path.stem)
     if isinstance(source, str):
         return _from_text(source, where="<string>", name=name or "circuit")
     try:
@@ -84,14 +95,55 @@ class Load:
         return dataclasses.replace(state, circuit=load_circuit(state.source))
 
 
+def read_circuit_file(path: Path) -> str:
+    """The text of a circuit file; a missing file, a folder or binary data is a CircuitError.
+
+    >>> read_circuit_file(Path("/"))
+    Traceback (most recent call last):
+    ...
+    qdcnet.compiler.frontend.CircuitError: circuit file '/' is a folder, not a file: ...
+    """
+    where = repr(str(path))
+    if path.is_dir():
+        raise CircuitError(f"circuit file {where} is a folder, not a file: "
+                           "give an OpenQASM 2 or 3 file")
+    if not path.exists():
+        raise CircuitError(f"circuit file {where} does not exist")
+    if path.is_char_device() or path.is_block_device() or path.is_socket():
+        # /dev/zero and friends never end; a pipe (bash's <(...)) is fine.
+        raise CircuitError(f"circuit file {where} is a device, not a file: "
+                           "give an OpenQASM 2 or 3 file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CircuitError(f"cannot read circuit file {where}: "
+                           f"{exc.strerror or type(exc).__name__}") from None
+    not_text = (f"circuit file {where} is not a text file ({{}}): "
+                "give an OpenQASM 2 or 3 file")
+    nul = data.find(b"\0")
+    if nul >= 0:
+        raise CircuitError(not_text.format(f"NUL byte at offset {nul}"))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CircuitError(not_text.format(
+            f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not UTF-8")) from None
+
+
 def _looks_like_path(text: str) -> bool:
-    return "\n" not in text and ";" not in text and len(text) < 4096
+    return bool(text.strip()) and "\n" not in text and ";" not in text and len(text) < 4096
 
 
 _VERSION = re.compile(r"^\s*(?://[^\n]*\n\s*|/\*.*?\*/\s*)*OPENQASM\s+(\d+)", re.DOTALL)
 
 
+_COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
 def _from_text(text: str, *, where: str, name: str) -> Circuit:
+    if not _COMMENTS.sub("", text).strip():
+        raise CircuitError(f"{where}: the circuit is empty (no header, qubits or gates): give "
+                           "an OpenQASM 2 or 3 circuit with at least one qubit")
     match = _VERSION.match(text)
     version = int(match.group(1)) if match else 2
     if version == 2:
@@ -102,10 +154,82 @@ def _from_text(text: str, *, where: str, name: str) -> Circuit:
         except qasm2.QASM2ParseError as exc:
             raise CircuitError(_qasm2_message(str(exc), where)) from None
     elif version == 3:
+        _refuse_unsupported_qasm3(text, where)
         circuit = _load_qasm3(text, where)
     else:
         raise CircuitError(f"{where}: OPENQASM {version} is not supported (2 and 3 are)")
-    return from_qiskit(circuit, name=name)
+    if circuit.num_qubits == 0:
+        raise CircuitError(_NO_QUBITS.format(where=where))
+    try:
+        return from_qiskit(circuit, name=name)
+    except CircuitError as exc:
+        raise CircuitError(f"{where}: {exc}") from None
+
+
+_NO_QUBITS = ("{where}: the circuit declares no qubits: a circuit needs at least one "
+              "(qreg q[n]; in OpenQASM 2, qubit[n] q; in OpenQASM 3)")
+
+#: Words that may start a construct the compiler cannot take; only then is the AST walked.
+_UNSUPPORTED_HINT = re.compile(
+    r"\b(?:for|while|switch|box|def|extern|return|break|continue|defcal|cal|defcalgrammar)\b")
+
+
+def _unsupported_constructs() -> dict[type, tuple[str, str]]:
+    from openqasm3 import ast
+
+    unroll = "unroll it into straight-line gates"
+    return {
+        ast.ForInLoop: ("a 'for' loop", unroll),
+        ast.WhileLoop: ("a 'while' loop", unroll),
+        ast.SwitchStatement: ("a 'switch' statement", "write it as if/else blocks"),
+        ast.Box: ("a 'box' block", "write its gates without the box"),
+        ast.SubroutineDefinition: ("a subroutine ('def')", "write it as a 'gate' or inline it"),
+        ast.ExternDeclaration: ("an 'extern' function", "compute its result beforehand"),
+        ast.ReturnStatement: ("'return'", "inline the subroutine"),
+        ast.BreakStatement: ("'break'", "unroll the loop"),
+        ast.ContinueStatement: ("'continue'", "unroll the loop"),
+        ast.CalibrationDefinition: ("a pulse-level calibration ('defcal')", "remove it"),
+        ast.CalibrationStatement: ("a pulse-level calibration block ('cal')", "remove it"),
+        ast.CalibrationGrammarDeclaration: ("a calibration grammar ('defcalgrammar')",
+                                            "remove it"),
+    }
+
+
+def _refuse_unsupported_qasm3(text: str, where: str) -> None:
+    """Name the first construct the compiler cannot take, with its line, before importing.
+
+    Qiskit's importer fails on some of these with an unrelated error (a ``for``
+    loop that indexes a register raises a ``TypeError``), so they are found
+    first. Text that does not parse is left to the importer, which says where.
+    """
+    if not _UNSUPPORTED_HINT.search(text):
+        return
+    import openqasm3
+    from openqasm3 import ast
+
+    try:
+        program = openqasm3.parse(text)
+    except Exception:
+        return
+    kinds = _unsupported_constructs()
+    pending: list[Any] = list(reversed(program.statements))
+    while pending:
+        node = pending.pop()
+        found = next((v for k, v in kinds.items() if isinstance(node, k)), None)
+        if found is not None:
+            what, advice = found
+            span = node.span
+            place = (f"line {span.start_line}, column {span.start_column + 1}: "
+                     if span is not None else "")
+            raise CircuitError(f"{where}: {place}{what} is not supported (qdcnet compiles "
+                               f"straight-line circuits with if/else blocks of gates); {advice}")
+        children: list[Any] = []
+        for item in dataclasses.fields(node):
+            value = getattr(node, item.name)
+            for child in value if isinstance(value, list) else [value]:
+                if isinstance(child, ast.QASMNode):
+                    children.append(child)
+        pending.extend(reversed(children))
 
 
 def _qasm2_message(message: str, where: str) -> str:
@@ -144,10 +268,10 @@ def _load_qasm3(text: str, where: str) -> QuantumCircuit:
                 raise CircuitError(f"{where}: line {token.line}, column {token.column + 1}: "
                                    f"syntax error at {token.text!r}") from None
             chain = chain.__cause__ or chain.__context__
-        if type(exc).__module__.startswith(("openqasm3", "qiskit")):
-            raise CircuitError(f"{where}: cannot parse OpenQASM 3: {exc or type(exc).__name__}"
-                               ) from None
-        raise
+        # Whatever else the importer raises, it raised on this text: say so in one line.
+        detail = str(exc).strip() or type(exc).__name__
+        raise CircuitError(f"{where}: cannot import this OpenQASM 3 circuit: {detail}"
+                           ) from None
 
 
 def from_qiskit(circuit: QuantumCircuit, *, name: str | None = None) -> Circuit:
@@ -157,6 +281,8 @@ def from_qiskit(circuit: QuantumCircuit, *, name: str | None = None) -> Circuit:
     if circuit.parameters:
         names = ", ".join(sorted(p.name for p in circuit.parameters))
         raise CircuitError(f"circuit has unbound parameters ({names}); assign values first")
+    if circuit.num_qubits == 0:
+        raise CircuitError(_NO_QUBITS.format(where=f"circuit {name or circuit.name!r}"))
     if _needs_unrolling(circuit):
         try:
             circuit = transpile(circuit, basis_gates=[*VOCABULARY, "measure", "reset", "if_else"],
@@ -249,6 +375,9 @@ def _convert(top: QuantumCircuit, circuit: QuantumCircuit, gates: list[Gate],
             except TypeError:
                 raise CircuitError(f"gate {opname!r} has a non-numeric parameter "
                                    f"{operation.params!r}") from None
+            if not all(math.isfinite(p) for p in params):
+                raise CircuitError(f"gate {opname!r} has a parameter that is not a finite "
+                                   f"number {params!r}; angles must be finite")
         if opname == "measure" and len(clbits) != 1:
             raise CircuitError("measure needs one classical bit per qubit")
         gates.append(Gate(opname, qubits, params, clbits, condition))
