@@ -120,3 +120,79 @@ def test_every_advertised_unit_parses():
 def test_integer_picoseconds_round_trip(ps):
     assert to_ps(f"{ps} ps") == ps
     assert to_ps(f"{ps / 10**6!r} us") == pytest.approx(ps, abs=1)
+
+
+# -- numbers at the edge (issue 12) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "dimension", "reason"),
+    [
+        ("1e308 s", "time", "beyond the kernel's clock"),
+        ("1e999 s", "time", "beyond the kernel's clock"),
+        ("1e99999999999 s", "time", "too large to represent"),
+        ("107 days", "time", None),  # not a unit: an ordinary UnitError
+        ("0.4 ps", "time", "resolution of 1 ps"),
+        ("1e308 km", "length", "overflows a float"),
+        ("1e999 Hz", "frequency", "overflows a float"),
+        ("1e-999 m", "length", "too small to represent"),
+        ("1e308 km/s", "velocity", "overflows a float"),
+        ("1e308 deg", "angle", None),  # finite: a field's own bound refuses it
+    ],
+)
+def test_values_that_cannot_be_represented_are_refused_with_the_name(text, dimension, reason):
+    from qdcnet.errors import ParameterError
+    from qdcnet.units import QuantityRangeError
+
+    if reason is None:
+        try:
+            parse(text, dimension, name="field")
+        except QuantityRangeError:  # pragma: no cover - the assertion below explains
+            pytest.fail(f"{text} should not be a range error")
+        except UnitError:
+            pass
+        return
+    with pytest.raises(QuantityRangeError, match=reason) as info:
+        parse(text, dimension, name="field")
+    error = info.value
+    assert isinstance(error, ParameterError)
+    assert isinstance(error, UnitError)
+    assert (error.name, error.value) == ("field", text)
+    assert str(error).startswith(f"field = {text!r} is out of range: allowed ")
+
+
+def test_the_kernel_clock_range_is_the_time_range():
+    from qdcnet.units import MAX_PS, MAX_TIME_S, QuantityRangeError
+
+    # Up to the last float below 2**63 ps: s_to_ps(to_si(...)) must give it back.
+    assert to_ps(f"{MAX_PS - 10**6} ps") == MAX_PS - 10**6
+    assert s_to_ps(to_si(f"{MAX_PS - 10**6} ps", "time")) <= MAX_PS
+    assert to_ps("9.2e6 s") == 92 * 10**17
+    with pytest.raises(QuantityRangeError, match=r"0 s or 1 ps <= \|t\| <= 9\.22337e\+06 s"):
+        to_ps(f"{MAX_PS + 1} ps")
+    with pytest.raises(QuantityRangeError, match="--duration"):
+        to_si("1e308 s", "time", name="--duration")
+    assert s_to_ps(MAX_TIME_S / 2) == pytest.approx(MAX_PS / 2, rel=1e-12)
+    for bad in (float("inf"), float("nan"), 1e300, -1e300):
+        with pytest.raises(QuantityRangeError, match="delay_s = "):
+            s_to_ps(bad, name="delay_s")
+
+
+def test_negative_durations_from_the_command_line_name_the_option():
+    from qdcnet.units import QuantityRangeError
+
+    with pytest.raises(QuantityRangeError, match=r"--duration = '-1s' .* \[0 s, 9\.22337e\+06"):
+        to_si("-1s", "time", name="--duration")
+    assert to_si("-1s", "time", allow_negative=True) == -1.0
+    assert to_si("-3 dB", "loss") == -3.0  # only times are durations
+
+
+def test_to_duration_s_holds_an_option_to_the_file_rule():
+    from qdcnet.units import QuantityRangeError, to_duration_s
+
+    assert to_duration_s("2.5 ms", name="--duration") == 2.5e-3
+    assert to_duration_s("0 s", name="--cutoff", allow_zero=True) == 0.0
+    for text, match in [("0s", r"--duration = '0s' .*\(0 s, "), ("-2 s", "negative"),
+                        ("0.2 ps", "resolution of 1 ps"), ("1e308 s", "kernel's clock")]:
+        with pytest.raises(QuantityRangeError, match=match):
+            to_duration_s(text, name="--duration")

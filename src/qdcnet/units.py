@@ -26,17 +26,21 @@ qdcnet.units.UnitError: unknown unit 'parsecs' in '10 parsecs'; known time units
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-from qdcnet.errors import QdcnetError
+from qdcnet.errors import ParameterError, QdcnetError
 
 __all__ = [
     "DIMENSIONS",
+    "MAX_PS",
+    "MAX_TIME_S",
     "PS_PER_S",
     "SPEED_OF_LIGHT_M_PER_S",
     "Quantity",
+    "QuantityRangeError",
     "UnitError",
     "convert",
     "format_duration",
@@ -51,8 +55,23 @@ PS_PER_S = 10**12
 SPEED_OF_LIGHT_M_PER_S = 299_792_458.0
 
 
+#: The kernel's clock is an integer count of picoseconds; times are kept within
+#: a signed 64-bit integer so they fit numpy's int64 arrays too (about 106 days).
+MAX_PS = 2**63 - 1
+MAX_TIME_S = MAX_PS / PS_PER_S
+
+
 class UnitError(QdcnetError, ValueError):
     """A quantity string that could not be understood."""
+
+
+class QuantityRangeError(ParameterError, UnitError):
+    """A well-formed quantity whose value cannot be represented: not finite, too large
+    for the kernel's clock or for a float, or a nonzero time below the 1 ps resolution.
+
+    It is both a :class:`~qdcnet.errors.ParameterError` (``name``, ``value``,
+    ``allowed``) and a :class:`UnitError`, so code that catches either sees it.
+    """
 
 
 # unit -> (dimension, factor to the SI unit of that dimension), exact decimals.
@@ -127,6 +146,10 @@ class Quantity:
         """Value in the SI unit of the dimension (seconds, metres, ...)."""
         return float(self.magnitude * _UNITS[self.unit][1])
 
+    def exact_ps(self) -> Decimal:
+        """A time as an exact (decimal) number of picoseconds."""
+        return self.magnitude * _UNITS[self.unit][1] * PS_PER_S
+
     @property
     def si_unit(self) -> str:
         return _SI_UNIT[self.dimension]
@@ -184,14 +207,69 @@ def parse(text: str, dimension: str | None = None, *, name: str | None = None) -
         )
     try:
         magnitude = Decimal(number)
-    except InvalidOperation:  # pragma: no cover - the regex admits only decimals
-        raise UnitError(f"{where}cannot read the number in {text!r}") from None
-    return Quantity(magnitude, unit, found)
+    except InvalidOperation:  # an exponent beyond what Decimal holds, e.g. 1e99999999999
+        raise QuantityRangeError(name or "quantity", text, _allowed(found),
+                                 "the number is too large to represent") from None
+    quantity = Quantity(magnitude, unit, found)
+    _check_representable(quantity, text, name)
+    return quantity
 
 
-def to_si(text: str, dimension: str | None = None, *, name: str | None = None) -> float:
-    """The SI value of a quantity string (seconds, metres, Hz, dB/m, m/s)."""
-    return parse(text, dimension, name=name).si
+def _allowed(dimension: str) -> str:
+    if dimension == "time":
+        return f"0 s or 1 ps <= |t| <= {MAX_TIME_S:.6g} s"
+    unit = _SI_UNIT[dimension]
+    return f"a finite number with magnitude below {_FLOAT_MAX:.6g}{' ' + unit if unit else ''}"
+
+
+_FLOAT_MAX = 1.7976931348623157e308
+
+
+def _check_representable(quantity: Quantity, text: str, name: str | None) -> None:
+    """Refuse a value that would overflow (or, for a time, leave the kernel's clock range).
+
+    A quantity is read once, at the edge, and used as a float or (times) as an
+    integer of picoseconds by everything below; a value that cannot be one of
+    those must fail here, with its field's name, not as an ``OverflowError``
+    somewhere downstream.
+    """
+    label = name or "quantity"
+    try:
+        if quantity.dimension == "time":
+            exact = quantity.exact_ps()
+            # Also bound the float seconds, which s_to_ps turns back into picoseconds.
+            if abs(exact) > MAX_PS or abs(round(quantity.si * PS_PER_S)) > MAX_PS:
+                raise QuantityRangeError(label, text, _allowed("time"),
+                                         "beyond the kernel's clock: 2**63 - 1 ps, "
+                                         "about 106 days")
+            if exact != 0 and exact.to_integral_value(rounding=ROUND_HALF_EVEN) == 0:
+                raise QuantityRangeError(label, text, _allowed("time"),
+                                         "below the kernel's resolution of 1 ps")
+            return
+        si = quantity.si
+    except ArithmeticError:  # decimal.Overflow for exponents near Decimal's limits
+        raise QuantityRangeError(label, text, _allowed(quantity.dimension),
+                                 "the number is too large to represent") from None
+    if not math.isfinite(si):
+        raise QuantityRangeError(label, text, _allowed(quantity.dimension),
+                                 "the value overflows a float")
+    if si == 0.0 and quantity.magnitude != 0:
+        raise QuantityRangeError(label, text, _allowed(quantity.dimension),
+                                 "the value is too small to represent (it would be 0)")
+
+
+def to_si(text: str, dimension: str | None = None, *, name: str | None = None,
+          allow_negative: bool = False) -> float:
+    """The SI value of a quantity string (seconds, metres, Hz, dB/m, m/s).
+
+    As with :func:`to_ps`, a negative time is refused unless ``allow_negative``.
+    """
+    quantity = parse(text, dimension, name=name)
+    value = quantity.si
+    if value < 0 and quantity.dimension == "time" and not allow_negative:
+        raise QuantityRangeError(name or "duration", text, f"[0 s, {MAX_TIME_S:.6g} s]",
+                                 "a duration cannot be negative")
+    return value
 
 
 def convert(text: str, unit: str, *, name: str | None = None) -> float:
@@ -217,23 +295,51 @@ def to_ps(text: str, *, name: str | None = None, allow_negative: bool = False) -
     100000
     """
     quantity = parse(text, "time", name=name)
-    exact = quantity.magnitude * _UNITS[quantity.unit][1] * PS_PER_S
-    ps = int(exact.to_integral_value(rounding=ROUND_HALF_EVEN))
-    where = f"{name}: " if name else ""
-    if ps == 0 and exact != 0:
-        raise UnitError(f"{where}{text!r} is below the kernel's resolution of 1 ps")
+    ps = int(quantity.exact_ps().to_integral_value(rounding=ROUND_HALF_EVEN))
     if ps < 0 and not allow_negative:
-        raise UnitError(f"{where}{text!r} is negative; a duration must be >= 0 s")
+        raise QuantityRangeError(name or "duration", text, f"[0 s, {MAX_TIME_S:.6g} s]",
+                                 "a duration cannot be negative")
     return ps
 
 
-def s_to_ps(seconds: float) -> int:
+def to_duration_s(text: str, *, name: str | None = None, allow_zero: bool = False) -> float:
+    """A duration string (a run length, a cutoff) as seconds, checked for the kernel.
+
+    Refuses what :func:`to_ps` refuses (not a time, beyond the clock's range,
+    below its 1 ps resolution, negative) and, unless ``allow_zero``, 0 s, so a
+    command-line option is held to the same rule as the same field in a file.
+
+    >>> to_duration_s("2.5 ms", name="--duration")
+    0.0025
+    >>> to_duration_s("0 s", name="--duration")
+    Traceback (most recent call last):
+    ...
+    qdcnet.units.QuantityRangeError: --duration = '0 s' is out of range: allowed (0 s, ...
+    """
+    ps = to_ps(text, name=name)
+    if ps == 0 and not allow_zero:
+        raise QuantityRangeError(name or "duration", text, f"(0 s, {MAX_TIME_S:.6g} s]",
+                                 "a duration must be positive")
+    return ps_to_s(ps)
+
+
+def s_to_ps(seconds: float, *, name: str = "seconds") -> int:
     """Seconds (float) to the nearest integer picosecond.
+
+    A time the kernel cannot hold (not finite, or beyond ``MAX_PS``) is a
+    :class:`QuantityRangeError` naming ``name``, not an ``OverflowError``.
 
     >>> s_to_ps(1.5e-6)
     1500000
     """
-    return round(seconds * PS_PER_S)
+    try:
+        ps = round(seconds * PS_PER_S)
+    except (OverflowError, ValueError):  # inf, nan
+        ps = MAX_PS + 1
+    if -MAX_PS <= ps <= MAX_PS:
+        return ps
+    raise QuantityRangeError(name, seconds, f"[{-MAX_TIME_S:.6g}, {MAX_TIME_S:.6g}] s",
+                             "the kernel counts time in integer picoseconds up to 2**63 - 1")
 
 
 def ps_to_s(ps: int) -> float:

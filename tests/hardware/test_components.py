@@ -111,3 +111,35 @@ def test_converters_change_wavelength_and_check_their_input():
     transducer = Transducer(0.087, 0.16, 10e6, 8.8e9, 1550e-9)
     assert transducer.convert(microwave).wavelength_m == 1550e-9
     assert transducer.noise_photons_per_attempt == pytest.approx(0.087 * 0.16)
+
+
+# -- physically meaningless values (issue 12) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "name"),
+    [
+        (lambda: PhotonicInterface("polarization", -1550e-9, 1e6), "wavelength_m"),
+        (lambda: PhotonicInterface("polarization", 0.0, 1e6), "wavelength_m"),
+        (lambda: PhotonicInterface("polarization", float("nan"), 1e6), "wavelength_m"),
+        (lambda: PhotonicInterface("polarization", 1550e-9, -1.0), "linewidth_hz"),
+        (lambda: PhotonicInterface("polarization", 1550e-9, float("inf")), "linewidth_hz"),
+        (lambda: Fiber(float("inf")), "length_m"),
+        (lambda: Fiber(1.0, -1550e-9), "wavelength_m"),
+        (lambda: Fiber(1.0, group_velocity_m_per_s=4e8), "group_velocity_m_per_s"),
+        (lambda: Detector(1.2), "efficiency"),
+        (lambda: Detector(0.9, dark_count_rate_hz=-1.0), "dark_count_rate_hz"),
+        (lambda: Detector(0.9, detection_window_s=0.0), "detection_window_s"),
+        (lambda: Detector(0.9, jitter_s=float("nan")), "jitter_s"),
+        (lambda: FrequencyConverter(-854e-9, 1550e-9, 0.5), "input_wavelength_m"),
+        (lambda: FrequencyConverter(854e-9, 1550e-9, 1.5), "efficiency"),
+        (lambda: PairSource(1e6, 0.9, 0.0, 1e6), "wavelength_m"),
+        (lambda: PairSource(1e6, 0.9, 1550e-9, -1e6), "linewidth_hz"),
+        (lambda: QuantumMemory(-1.0, 1.0), "t1_s"),
+        (lambda: QuantumMemory(1.0, 1.0, efficiency=-0.1), "efficiency"),
+    ],
+)
+def test_physically_meaningless_components_are_refused(build, name):
+    with pytest.raises(ParameterError, match=f"^{name} = ") as info:
+        build()
+    assert info.value.name == name

@@ -268,3 +268,19 @@ def test_stop_outside_run_takes_effect_at_next_run():
 
 def test_simulation_error_is_a_qdcnet_error():
     assert issubclass(SimulationError, QdcnetError)
+
+
+def test_until_in_the_past_says_what_run_expects():
+    # Issue 12: a user of the API (or a CLI that forgot to check its option) got
+    # "until = -1000000000000 is out of range: allowed [0, inf) (the current time)".
+    sim = Simulator(seed=0)
+    sim.run(until=2_500_000)
+    with pytest.raises(ParameterError) as info:
+        sim.run(until=-10**12)
+    message = str(info.value)
+    assert message.startswith("until = -1000000000000 is out of range")
+    assert "at or after the simulation's current time, 2500000 ps (2.5 us)" in message
+    assert "absolute time to stop at, not a duration" in message
+    assert "until=sim.now + d" in message
+    with pytest.raises(ParameterError, match=r"integer number of picoseconds.*to_ps"):
+        sim.run(until=float("inf"))

@@ -15,7 +15,7 @@ from qdcnet.report import check_output_file, result_document, write_json
 from qdcnet.report.progress import progress
 from qdcnet.report.tables import format_number, format_standard_error, make_console
 from qdcnet.runtime.workload import run_workload
-from qdcnet.units import UnitError, to_si
+from qdcnet.units import to_duration_s
 
 
 def build(path: Path, seed: int | None = None
@@ -78,11 +78,9 @@ def run(path: Path, *, duration: str | None, seed: int | None, json_path: Path |
         policy: str | None = None, quiet: bool = False) -> None:
     if json_path is not None:
         check_output_file(json_path, "--json")  # before any work
+    wanted_s = to_duration_s(duration, name="--duration") if duration else None
     scenario, dc, document = build(path, seed)
-    try:
-        duration_s = to_si(duration, "time", name="--duration") if duration else scenario.duration
-    except UnitError as exc:
-        raise ScenarioError(str(exc)) from None
+    duration_s = wanted_s if wanted_s is not None else scenario.duration
     if not scenario.workload.requests:
         raise ScenarioError(f"{path}: the workload has no requests to run")
     with progress(f"{scenario.name}: simulating {format_number(duration_s)} s", duration_s,

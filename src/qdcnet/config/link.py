@@ -28,10 +28,12 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator
 
 from qdcnet.config.common import (
-    Angle,
+    MAX_SEED,
+    EventRate,
+    FiberLength,
     Frequency,
-    Length,
     Loss,
+    PhaseSpread,
     ScenarioError,
     Seconds,
     StrictModel,
@@ -51,10 +53,10 @@ SCHEMA_VERSION = 1
 
 class DetectorConfig(StrictModel):
     efficiency: float = Field(ge=0.0, le=1.0)
-    dark_count_rate: Frequency = 0.0
-    detection_window: Seconds = 10e-9
-    dead_time: Seconds = 0.0
-    jitter: Seconds = 0.0
+    dark_count_rate: Frequency = Field(default=0.0, ge=0.0)
+    detection_window: Seconds = Field(default=10e-9, gt=0.0)
+    dead_time: Seconds = Field(default=0.0, ge=0.0)
+    jitter: Seconds = Field(default=0.0, ge=0.0)
     photon_number_resolving: bool = False
 
     def build(self) -> Detector:
@@ -64,13 +66,13 @@ class DetectorConfig(StrictModel):
 
 class StationConfig(StrictModel):
     detector: DetectorConfig | None = None
-    insertion_loss: Loss = 0.0
-    processing_latency: Seconds = 0.0
+    insertion_loss: Loss = Field(default=0.0, ge=0.0)
+    processing_latency: Seconds = Field(default=0.0, ge=0.0)
     resolvable_bell_states: Literal[1, 2] = 2
 
 
 class FiberConfig(StrictModel):
-    length: Length = Field(ge=0.0)
+    length: FiberLength = Field(ge=0.0)
     attenuation: float | None = Field(default=None, ge=0.0,
                                       description="dB/km; the default follows the wavelength")
 
@@ -95,8 +97,8 @@ class EndConfig(StrictModel):
     overrides: dict[str, Any] = Field(default_factory=dict)
     fiber: FiberConfig
     convert: bool = True
-    extra_loss: Loss = 0.0
-    processing_latency: Seconds = 0.0
+    extra_loss: Loss = Field(default=0.0, ge=0.0)
+    processing_latency: Seconds = Field(default=0.0, ge=0.0)
     communication_qubits: int | None = Field(default=None, ge=1)
 
     def build(self) -> EmitterEnd:
@@ -112,12 +114,12 @@ class EndConfig(StrictModel):
 class SingleClickConfig(StrictModel):
     alpha_a: float = Field(gt=0.0, lt=1.0)
     alpha_b: float = Field(gt=0.0, lt=1.0)
-    phase_noise: Angle = 0.0
+    phase_noise: PhaseSpread = 0.0
 
 
 class PublishedConfig(StrictModel):
     source: str
-    rate: Frequency | None = None
+    rate: Frequency | None = Field(default=None, ge=0.0)
     fidelity: float | None = Field(default=None, ge=0.0, le=1.0)
     note: str = ""
 
@@ -129,14 +131,14 @@ class LinkScenario(StrictModel):
     kind: Literal["link"]
     name: str = Field(min_length=1)
     description: str = ""
-    seed: int = Field(default=1, ge=0)
+    seed: int = Field(default=1, ge=0, le=MAX_SEED)
     duration: Seconds = Field(default=10.0, gt=0.0)
     scheme: Literal["single_click", "two_click"]
     ends: list[EndConfig] = Field(min_length=2, max_length=2)
     station: StationConfig = StationConfig()
     single_click: SingleClickConfig | None = None
     cutoff: Seconds | None = Field(default=None, gt=0.0)
-    demand_rate: Frequency | None = Field(default=None, gt=0.0)
+    demand_rate: EventRate | None = Field(default=None, gt=0.0)
     skip_failures: bool = True
     published: PublishedConfig | None = None
     assumptions: list[str] = Field(default_factory=list)

@@ -30,13 +30,17 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from qdcnet.config.common import (
-    Angle,
+    MAX_SEED,
+    EventRate,
+    FiberLength,
     Frequency,
-    Length,
     Loss,
+    PhaseSpread,
     ScenarioError,
     Seconds,
+    SecondsOrNever,
     StrictModel,
+    Wavelength,
     format_validation_error,
     read_yaml,
 )
@@ -67,6 +71,7 @@ from qdcnet.network.layout import (
     SwitchNode,
 )
 from qdcnet.runtime.workload import TimedRequest, Workload
+from qdcnet.units import SPEED_OF_LIGHT_M_PER_S
 
 if TYPE_CHECKING:
     from qdcnet.network.datacenter import DataCenter
@@ -168,9 +173,9 @@ class StationConfig(_Named):
 
 
 class SourceConfig(_Named):
-    pair_rate: Frequency = Field(gt=0.0)
+    pair_rate: EventRate = Field(gt=0.0)
     fidelity: float = Field(ge=0.25, le=1.0)
-    wavelength: Length
+    wavelength: Wavelength
     linewidth: Frequency = Field(gt=0.0)
     encoding: Literal["polarization", "time_bin", "frequency_bin", "path"] = "polarization"
     multi_pair_probability: float | None = Field(default=None, ge=0.0, le=1.0)
@@ -178,15 +183,15 @@ class SourceConfig(_Named):
 
 
 class ConverterConfig(_Named):
-    input_wavelength: Length
-    output_wavelength: Length
+    input_wavelength: Wavelength
+    output_wavelength: Wavelength
     efficiency: float = Field(ge=0.0, le=1.0)
-    noise_rate: Frequency = 0.0
+    noise_rate: Frequency = Field(default=0.0, ge=0.0)
 
 
 class FiberConfig(StrictModel):
     between: tuple[str, str]
-    length: Length = Field(ge=0.0)
+    length: FiberLength = Field(ge=0.0)
     attenuation: float | None = Field(default=None, ge=0.0, description="dB/km")
     channels: int = Field(default=1, ge=1, description="WDM channels (1: no WDM)")
     wdm_loss: Loss = Field(default=0.0, ge=0.0)
@@ -204,6 +209,7 @@ class ClassicalConfig(StrictModel):
     """Classical channels: explicit ones, else along the fibre graph."""
 
     velocity: float = Field(default=DEFAULT_GROUP_VELOCITY_M_PER_S, gt=0.0,
+                            le=SPEED_OF_LIGHT_M_PER_S,
                             description="m/s along fibre routes")
     per_hop: Seconds = Field(default=0.0, ge=0.0)
     jitter: Seconds = Field(default=0.0, ge=0.0)
@@ -230,7 +236,7 @@ class ControlPlaneConfig(StrictModel):
 class LinkDefaultsConfig(StrictModel):
     scheme: Literal["single_click", "two_click", "midpoint_source"] = "two_click"
     alpha: float = Field(default=0.1, gt=0.0, lt=1.0)
-    phase_noise: Angle = Field(default=0.0, ge=0.0)
+    phase_noise: PhaseSpread = 0.0
     skip_failures: bool = True
 
 
@@ -249,7 +255,7 @@ class RequestConfig(_Named):
     src: str
     dst: str
     pairs: int | None = Field(default=None, ge=1)
-    rate: Frequency | None = Field(default=None, gt=0.0)
+    rate: EventRate | None = Field(default=None, gt=0.0)
     duration: Seconds | None = Field(default=None, gt=0.0)
     start: Seconds = Field(default=0.0, ge=0.0)
     path: list[str] | None = None
@@ -284,7 +290,7 @@ class RequestConfig(_Named):
 class StockConfig(StrictModel):
     between: tuple[str, str]
     depth: int = Field(ge=1)
-    cutoff: Seconds = Field(default=float("inf"), gt=0.0)
+    cutoff: SecondsOrNever = Field(default=float("inf"), gt=0.0)
 
 
 class OrchestratorConfig(StrictModel):
@@ -308,7 +314,7 @@ class DataCenterScenario(StrictModel):
     kind: Literal["datacenter"]
     name: str = Field(min_length=1)
     description: str = ""
-    seed: int = Field(default=1, ge=0)
+    seed: int = Field(default=1, ge=0, le=MAX_SEED)
     duration: Seconds = Field(default=1.0, gt=0.0)
     qpus: list[QPUConfig] = Field(min_length=1)
     memory_banks: list[MemoryBankConfig] = Field(default_factory=list)

@@ -198,6 +198,10 @@ class PhotonicInterface:
         except ValueError:
             raise ParameterError("encoding", self.encoding,
                                  ", ".join(e.value for e in Encoding)) from None
+        # Every photon is checked where it is described, whatever built it
+        # (emitter, source, converter, transducer, or a caller of the API).
+        _wavelength("wavelength_m", self.wavelength_m)
+        _pos("linewidth_hz", self.linewidth_hz)
         _wavelength("wavelength_m", self.wavelength_m)
         _pos("linewidth_hz", self.linewidth_hz)
 

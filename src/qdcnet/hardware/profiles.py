@@ -73,6 +73,7 @@ __all__ = [
     "Provenance",
     "available_profiles",
     "load_profile",
+    "read_text_file",
 ]
 
 SCHEMA_VERSION = 1
@@ -348,7 +349,8 @@ def _convert(path: str, raw: Any, where: str) -> Any:
             raise ProfileError(f"{where}: {path} = {raw!r} is not a string")
         return raw
     too_low = value <= low if positive else value < low
-    if too_low or value > high or (value == math.inf and extra != "time"):
+    if (too_low or value > high or value != value  # value != value: NaN
+            or (value == math.inf and extra != "time")):
         bound = f"{'(' if positive else '['}{low:g}, {high:g}]"
         raise ProfileError(f"{where}: {path} = {raw!r} is out of range: allowed {bound}")
     return value
@@ -424,11 +426,45 @@ def _parse(text: str, where: str) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         raise ProfileError(f"{where}: not valid YAML: {exc}") from None
     if not isinstance(document, dict):
-        raise ProfileError(f"{where}: a profile is a mapping of sections")
+        found = "nothing" if document is None else (
+            "a list" if isinstance(document, list) else f"a single {type(document).__name__}")
+        raise ProfileError(f"{where}: a profile is a YAML mapping of sections, found {found}")
     return document
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_text_file(path: str | Path, what: str = "a YAML text file",
+                   error: type[QdcnetError] = ProfileError) -> str:
+    """The text of a file the user named, or one line (an ``error``) saying why not.
+
+    A directory, a binary file (bytes that are not UTF-8, or NUL bytes), a file
+    that cannot be read and an empty file are refused here, naming the path
+    and what was expected, instead of surfacing as ``IsADirectoryError`` or
+    ``UnicodeDecodeError`` from deep inside a loader. (The configuration
+    layer reads scenario files through this too.)
+    """
+    file = Path(path)
+    if not file.exists():
+        raise error(f"{path}: no such file (expected {what})")
+    if file.is_dir():
+        raise error(f"{path}: is a directory, not a file (expected {what})")
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror or exc}; expected {what})"
+                    ) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: is not a text file (byte {exc.start} is not UTF-8; "
+                    f"expected {what})") from None
+    if "\x00" in text:
+        raise error(f"{path}: is not a text file (it holds NUL bytes; expected {what})")
+    if not text.strip():
+        raise error(f"{path}: is empty (expected {what})")
+    return text
 
 
 def read_document(name_or_path: str | Path) -> tuple[dict[str, Any], str]:
@@ -437,7 +473,7 @@ def read_document(name_or_path: str | Path) -> tuple[dict[str, Any], str]:
     if path.suffix in (".yaml", ".yml") or path.exists():
         if not path.exists():
             raise ProfileError(f"profile file {str(path)!r} does not exist")
-        text, where = path.read_text(), str(path)
+        text, where = read_text_file(path, "a YAML profile file"), str(path)
         return _parse(text, where), where
     name = str(name_or_path)
     parsed = _parse_shipped(name)

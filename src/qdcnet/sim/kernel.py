@@ -250,7 +250,13 @@ class Simulator:
         if until is not None:
             until = _as_int_ps("until", until)
             if until < self.now:
-                raise ParameterError("until", until, f"[{self.now}, inf) (the current time)")
+                shown = f" ({format_duration(self.now)})" if self.now >= 1000 else ""
+                raise ParameterError(
+                    "until", until,
+                    f"a time in integer picoseconds at or after the simulation's current "
+                    f"time, {self.now} ps{shown}",
+                    "run(until=...) is the absolute time to stop at, not a duration: "
+                    "to run for d more picoseconds, pass until=sim.now + d")
             stop = until
         if max_events is not None and (
             isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 0
