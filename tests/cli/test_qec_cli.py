@@ -50,6 +50,12 @@ def test_supply_on_the_example_closes_the_gap_with_parallel_links(tmp_path):
     assert buffer["links"] == rows[0]["parallel_links"]
     assert [p["depth"] for p in buffer["points"]] == [0, 5]
     assert (out / "buffer_left-right.png").exists()
+    supply_csv = (out / "supply.csv").read_text().splitlines()
+    assert supply_csv[0].startswith("qpus,platform,")
+    assert len(supply_csv) == 1 + len(rows)
+    buffer_csv = (out / "buffer.csv").read_text().splitlines()
+    assert buffer_csv[0].startswith("qpus,links,depth,")
+    assert len(buffer_csv) == 3
 
 
 def test_supply_without_bulk_uses_the_profile_noise_per_operation(tmp_path):
@@ -77,9 +83,11 @@ def test_decoder_timing_and_one_line_errors(tmp_path):
                                  "--out", str(tmp_path / "dec")], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert (tmp_path / "dec" / "decoder.png").exists()
+    # --out promises JSON, CSV and plots: every qec command writes all three.
+    assert (tmp_path / "dec" / "decoder.csv").read_text().startswith("distance,rounds,")
     run = subprocess.run([sys.executable, "-m", "qdcnet", "qec", "seam", "--distances", "1",
                           "--out", str(tmp_path / "bad")], capture_output=True, text=True,
                          check=False)
     assert run.returncode == 2
-    assert "distance = 1 is out of range" in run.stderr
+    assert "--distances = 1 is out of range" in run.stderr
     assert "Traceback" not in run.stderr

@@ -21,7 +21,7 @@ from rich.console import Console
 
 from qdcnet.cli import link as link_cli
 from qdcnet.config.link import LinkScenario, load_link_scenario
-from qdcnet.link.experiment import bottlenecks, run_link
+from qdcnet.link.experiment import bottlenecks, check_link_run, run_link
 from qdcnet.link.model import LinkModel
 from qdcnet.report import result_document, write_json
 from qdcnet.units import to_si
@@ -56,22 +56,28 @@ def _scenario(file: str) -> tuple[LinkScenario, dict[str, Any]]:
 
 def run(*, duration: str | None, seed: int | None, json_path: Path | None) -> None:
     console = Console()
-    console.print("[bold]qdcnet demo[/bold]: heralded entanglement between QPUs in one data "
-                  "hall, simulated event by event beside the closed-form model (profiles: "
-                  "qdcnet profiles trapped_ion, trapped_ion_helios_854, neutral_atom).\n")
     today, document = _scenario("demo_ion_hall.yaml")
     _, mixed = _scenario("demo_link.yaml")
     duration_s = to_si(duration, "time", name="--duration") if duration else today.duration
     seed_value = today.seed if seed is None else seed
-    results = {}
+    runs = []
     for title, scenario_document in (
             ("1. Two ion QPUs in one hall, 10 m from a BSM station (demonstrated interface)",
              document),
             ("2. An ion QPU and an atom QPU: both photons converted to 1522 nm", mixed),
             ("3. What if those two emitters sat in cavities?", _with_cavities(mixed))):
-        console.rule(title)
         scenario = LinkScenario.model_validate(scenario_document)
         model = LinkModel.from_spec(scenario.build())
+        # All three runs are checked (e.g. a --duration too long to simulate) before any starts.
+        check_link_run(model, duration_s=duration_s, names={"duration_s": "--duration"},
+                       values={"duration_s": duration or duration_s})
+        runs.append((title, scenario, model))
+    console.print("[bold]qdcnet demo[/bold]: heralded entanglement between QPUs in one data "
+                  "hall, simulated event by event beside the closed-form model (profiles: "
+                  "qdcnet profiles trapped_ion, trapped_ion_helios_854, neutral_atom).\n")
+    results = {}
+    for title, scenario, model in runs:
+        console.rule(title)
         result = run_link(model, duration_s=duration_s, seed=seed_value)
         link_cli.report(console, scenario, result)
         results[scenario.name] = result.to_dict() | {"bottlenecks": bottlenecks(model.spec)}

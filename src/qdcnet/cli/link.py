@@ -5,21 +5,61 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from rich.console import Console
 
 from qdcnet.config.common import ScenarioError
 from qdcnet.config.link import LinkScenario, load_link_scenario
-from qdcnet.link.experiment import LinkRun, bottlenecks, run_link
+from qdcnet.errors import ParameterError, check_range
+from qdcnet.link.experiment import LinkRun, bottlenecks, check_link_run, run_link
 from qdcnet.link.model import LinkModel
 from qdcnet.report import result_document, write_json
 from qdcnet.report.tables import bottleneck_table, capacity_table, format_number, link_run_table
-from qdcnet.units import UnitError, to_si
+from qdcnet.units import to_si
+
+#: The schemes ``--scheme`` accepts.
+SCHEMES = ("single_click", "two_click")
+
+#: The longest ``--length`` accepted: half the Earth's circumference, longer
+#: than any fibre a heralded segment could use.
+MAX_LENGTH_M = 2.0e7
+
+#: Where pydantic's field paths of an options-built scenario come from.
+_OPTION_OF_FIELD = {"scheme": "--scheme", "single_click": "--alpha", "ends.0.profile":
+                    "--profile-a", "ends.1.profile": "--profile-b", "fiber": "--length",
+                    "convert": "--convert"}
+
+
+def _option_for(loc: tuple[object, ...]) -> str:
+    path = ".".join(str(part) for part in loc)
+    for field, option in _OPTION_OF_FIELD.items():
+        if path.startswith(field) or f".{field}" in path:
+            return option
+    return path
+
+
+def check_options(*, scheme: str, length: str, alpha: float) -> float:
+    """Check the options that build a scenario; return the fibre length in metres.
+
+    Every failure is a :class:`~qdcnet.errors.ParameterError` naming the option.
+    """
+    if scheme not in SCHEMES:
+        raise ParameterError("--scheme", scheme, " or ".join(SCHEMES))
+    try:
+        check_range("--alpha", alpha, 0.0, 1.0, low_open=True, high_open=True)
+    except ParameterError:
+        raise ParameterError("--alpha", alpha, "(0, 1)",
+                             "the bright-state population of a single-click attempt") from None
+    length_m = to_si(length, "length", name="--length")
+    if not 0.0 <= length_m <= MAX_LENGTH_M:
+        raise ParameterError("--length", length, f"[0 m, {MAX_LENGTH_M:g} m]")
+    return length_m
 
 
 def scenario_from_options(
     *, scheme: str, profile_a: str, profile_b: str, length: str, alpha: float, convert: bool,
 ) -> tuple[LinkScenario, dict[str, Any]]:
-    half = to_si(length, "length", name="--length") / 2
+    half = check_options(scheme=scheme, length=length, alpha=alpha) / 2
     document: dict[str, Any] = {
         "schema_version": 1, "kind": "link", "name": f"{profile_a}-{profile_b}", "scheme": scheme,
         "ends": [
@@ -33,8 +73,13 @@ def scenario_from_options(
         document["single_click"] = {"alpha_a": alpha, "alpha_b": alpha}
     try:
         scenario = LinkScenario.model_validate(document)
-    except Exception as exc:  # pydantic reports every field
-        raise ScenarioError(f"link options: {exc}") from None
+    except ValidationError as exc:
+        # The options were checked above; should pydantic still refuse one,
+        # name the option rather than the field path of a document the user
+        # never wrote.
+        first = exc.errors()[0]
+        raise ScenarioError(f"{_option_for(first['loc'])}: {first['msg']} "
+                            f"(got {first.get('input')!r})") from None
     scenario.build()
     return scenario, document
 
@@ -106,21 +151,31 @@ def run(
     attempt_by_attempt: bool,
     json_path: Path | None,
 ) -> None:
+    # Every option is read and checked before the scenario is built or run.
+    duration_s = to_si(duration, "time", name="--duration") if duration else None
+    cutoff_s = to_si(cutoff, "time", name="--cutoff") if cutoff else None
+    demand_hz = to_si(demand_rate, "frequency", name="--demand-rate") if demand_rate else None
     if scenario_path is not None:
         scenario, document = load_link_scenario(scenario_path)
+        source = f"{scenario_path}: "
     else:
         scenario, document = scenario_from_options(
             scheme=scheme, profile_a=profile_a, profile_b=profile_b, length=length, alpha=alpha,
             convert=convert)
-    try:
-        duration_s = to_si(duration, "time", name="--duration") if duration else scenario.duration
-        cutoff_s = to_si(cutoff, "time", name="--cutoff") if cutoff else scenario.cutoff
-        demand_hz = (to_si(demand_rate, "frequency", name="--demand-rate") if demand_rate
-                     else scenario.demand_rate)
-    except UnitError as exc:
-        raise ScenarioError(str(exc)) from None
+        source = ""
+    # A value from the command line is named by its option, one from the file by its field.
+    names = {"duration_s": "--duration" if duration else f"{source}duration",
+             "cutoff_s": "--cutoff" if cutoff else f"{source}cutoff",
+             "demand_rate_hz": "--demand-rate" if demand_rate else f"{source}demand_rate"}
+    values = {"duration_s": duration or scenario.duration, "cutoff_s": cutoff or scenario.cutoff,
+              "demand_rate_hz": demand_rate or scenario.demand_rate}
+    duration_s = scenario.duration if duration_s is None else duration_s
+    cutoff_s = scenario.cutoff if cutoff_s is None else cutoff_s
+    demand_hz = scenario.demand_rate if demand_hz is None else demand_hz
     seed_value = scenario.seed if seed is None else seed
     model = LinkModel.from_spec(scenario.build())
+    check_link_run(model, duration_s=duration_s, skip_failures=not attempt_by_attempt,
+                   cutoff_s=cutoff_s, demand_rate_hz=demand_hz, names=names, values=values)
     result = run_link(model, duration_s=duration_s, seed=seed_value,
                       skip_failures=not attempt_by_attempt, cutoff_s=cutoff_s,
                       demand_rate_hz=demand_hz)

@@ -1,10 +1,20 @@
-"""``qdcnet qec``: the seam threshold, the pair supply gap, and the decoder's pace."""
+"""``qdcnet qec``: the seam threshold, the pair supply gap, and the decoder's pace.
+
+Every option is read and checked before any sampling starts, so a bad value
+fails at once with one line naming the option, and nothing is written. Code
+distances are odd, from 3 to :data:`MAX_DISTANCE`; noise values and seam
+infidelities lie in [0, 0.75]. Long studies show a progress bar on stderr
+when it is a terminal.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import math
+import os
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,24 +26,110 @@ from qdcnet.errors import ParameterError, QdcnetError
 from qdcnet.report import result_document, write_json
 from qdcnet.report.tables import format_number
 
+#: The largest code distance the ``qec`` commands accept. A distance-d memory
+#: experiment has 2d² - 1 qubits and d rounds: at d = 25 one circuit takes
+#: seconds to build and each sweep point tens of seconds to sample on one
+#: core, and the cost grows as d⁴ and faster beyond. Larger codes are for the
+#: library (:mod:`qdcnet.qec`), one point at a time.
+MAX_DISTANCE = 25
 
-def parse_floats(text: str, name: str) -> list[float]:
-    """``"0.001,0.005"`` or a range ``"0:0.3:16"`` (start:stop:points)."""
+#: The most points a ``start:stop:points`` range may ask for.
+MAX_POINTS = 1000
+
+#: Bulk noise and seam infidelity: a depolarizing p or a Werner 1 - F.
+NOISE_RANGE = "[0, 0.75]"
+
+#: The memory bases ``--bases`` accepts.
+SEAM_BASES = ("x", "z")
+
+
+def parse_floats(text: str, name: str, *, low: float = 0.0, high: float = 0.75) -> list[float]:
+    """``"0.001,0.005"`` or a range ``"0:0.3:16"`` (start:stop:points), each in [low, high]."""
+    allowed = "numbers separated by commas, or start:stop:points"
     try:
         if ":" in text:
             start, stop, points = text.split(":")
-            return [float(x) for x in np.linspace(float(start), float(stop), int(points))]
-        return [float(x) for x in text.split(",") if x.strip()]
+            first, last, count = float(start), float(stop), int(points)
+        else:
+            values = [float(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise ParameterError(name, text, "numbers separated by commas, or start:stop:points"
-                             ) from None
+        raise ParameterError(name, text, allowed) from None
+    if ":" in text:
+        if not 1 <= count <= MAX_POINTS:
+            raise ParameterError(name, text, f"start:stop:points with 1 to {MAX_POINTS} points")
+        values = [float(x) for x in np.linspace(first, last, count)]
+    if not values:
+        raise ParameterError(name, text, f"at least one value: {allowed}")
+    for value in values:
+        if not low <= value <= high:  # also refuses nan
+            raise ParameterError(name, value, f"[{low:g}, {high:g}]")
+    return values
 
 
-def parse_ints(text: str, name: str) -> list[int]:
+def parse_ints(text: str, name: str, *, low: int | None = None) -> list[int]:
+    """``"0,4,8"``: at least one integer, each ``>= low`` when given."""
     try:
-        return [int(x) for x in text.split(",") if x.strip()]
+        values = [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
         raise ParameterError(name, text, "integers separated by commas") from None
+    if not values:
+        raise ParameterError(name, text, "at least one integer, separated by commas")
+    for value in values:
+        if low is not None and value < low:
+            raise ParameterError(name, value, f"integers >= {low}")
+    return values
+
+
+def check_distance(name: str, distance: int) -> int:
+    """An odd code distance from 3 to :data:`MAX_DISTANCE`."""
+    if distance < 3 or distance % 2 == 0 or distance > MAX_DISTANCE:
+        reason = ("the bound qdcnet.cli.qec.MAX_DISTANCE: a larger code takes minutes per point"
+                  if distance > MAX_DISTANCE else None)
+        raise ParameterError(name, distance, f"an odd integer from 3 to {MAX_DISTANCE}", reason)
+    return distance
+
+
+def parse_distances(text: str, name: str) -> list[int]:
+    """Distinct odd code distances, each checked by :func:`check_distance`."""
+    values = parse_ints(text, name)
+    for d in values:
+        check_distance(name, d)
+    if len(set(values)) != len(values):
+        raise ParameterError(name, text, "distinct distances")
+    return values
+
+
+def check_choice(name: str, value: str, choices: Sequence[str]) -> str:
+    if value not in choices:
+        raise ParameterError(name, value, ", ".join(choices))
+    return value
+
+
+def check_count(name: str, value: int, low: int = 1) -> int:
+    if value < low:
+        raise ParameterError(name, value, f"an integer >= {low}")
+    return value
+
+
+def check_out(out: Path) -> Path:
+    """Refuse, before any work, an output folder that cannot be made or written.
+
+    Nothing is created here: the folder is made only when there is something
+    to write (:func:`_out`).
+    """
+    if out.exists() and not out.is_dir():
+        raise ParameterError("--out", str(out), "a folder (this is a file)")
+    parent = out
+    while not parent.exists():
+        if parent.parent == parent:
+            break
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ParameterError("--out", str(out), "a folder path", f"{parent} is a file")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ParameterError("--out", str(out), "a folder you can write",
+                             f"{parent} is not writable")
+    return out
 
 
 def _out(out: Path) -> Path:
@@ -41,31 +137,60 @@ def _out(out: Path) -> Path:
     return out
 
 
+@contextlib.contextmanager
+def progress(description: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr, silent when stderr is not a terminal.
+
+    Yields ``update(done)``, to be called with the number of steps done.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                  console=console, transient=True,
+                  disable=not console.is_terminal) as bar:
+        task = bar.add_task(description, total=total)
+
+        def update(done: int) -> None:
+            bar.update(task, completed=done)
+
+        yield update
+
+
 def run_seam(*, distances: str, bulk: str, seams: str, bases: str, layout: str, protocol: str,
              max_shots: int, max_errors: int, workers: int, engine: str, seed: int,
              out: Path, idle: str = "every_layer") -> None:
     from qdcnet.qec.plots import plot_seam
-    from qdcnet.qec.sampling import SeamTask, crossing_points, run_tasks
-    from qdcnet.qec.surface import SurfacePatch
+    from qdcnet.qec.sampling import ENGINES, SeamTask, crossing_points, run_tasks
+    from qdcnet.qec.surface import LAYOUTS, PROTOCOLS, SurfacePatch
 
-    ds = parse_ints(distances, "--distances")
+    ds = parse_distances(distances, "--distances")
     bulks = parse_floats(bulk, "--bulk")
     eps = parse_floats(seams, "--seams")
     basis_list = [b.strip().lower() for b in bases.split(",") if b.strip()]
-    for b in basis_list:
-        if b not in ("x", "z"):
-            raise ParameterError("--bases", bases, "x, z or x,z")
-    for d in ds:
-        SurfacePatch(d, layout, protocol)  # validates before any sampling
-    if idle not in ("every_layer", "once_per_round"):
-        raise ParameterError("--idle", idle, "every_layer or once_per_round")
-    for value in bulks + eps:
-        if not 0 <= value <= 0.75:
-            raise ParameterError("noise", value, "[0, 0.75]")
+    if not basis_list or any(b not in SEAM_BASES for b in basis_list):
+        raise ParameterError("--bases", bases, "x, z or x,z")
+    check_choice("--layout", layout, LAYOUTS)
+    check_choice("--protocol", protocol, PROTOCOLS)
+    check_choice("--idle", idle, ("every_layer", "once_per_round"))
+    check_choice("--engine", engine, ENGINES)
+    check_count("--max-shots", max_shots)
+    check_count("--max-errors", max_errors)
+    check_count("--workers", workers)
+    check_out(out)
     tasks = [SeamTask(d, b, p, e, layout, protocol, idle=idle) for p in bulks
              for b in basis_list for d in ds for e in eps]
-    results = run_tasks(tasks, seed=seed, max_shots=max_shots, max_errors=max_errors,
-                        workers=workers, engine=engine)
+    with progress("seam sweep", len(tasks)) as update:
+        results = run_tasks(tasks, seed=seed, max_shots=max_shots, max_errors=max_errors,
+                            workers=workers, engine=engine, progress=update)
     crossings = crossing_points(results, seed=seed)
     console = Console()
     pairs = {d: SurfacePatch(d, layout, protocol).pairs_per_round for d in ds}
@@ -79,14 +204,13 @@ def run_seam(*, distances: str, bulk: str, seams: str, bases: str, layout: str, 
     for c in crossings:
         table.add_row(format_number(c.bulk), c.basis.upper(), f"{c.distances[0]}/{c.distances[1]}",
                       "none in range" if c.seam is None else f"{c.seam:.4f}",
-                      "-" if c.spread is None else f"{c.spread:.4f}")
+                      # A spread without a crossing (some resamples cross, the data do
+                      # not) has no point to be the spread of.
+                      "-" if c.spread is None or c.seam is None else f"{c.spread:.4f}")
     console.print(table)
     folder = _out(out)
     rows = [r.to_dict() for r in results]
-    with (folder / "seam.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    _write_csv(folder / "seam.csv", rows)
     plot_seam(results, folder / "seam.png")
     write_json(folder / "seam.json", result_document(
         kind="qec-seam", seed=seed, scenario={"distances": ds, "bulk": bulks, "seams": eps,
@@ -106,10 +230,22 @@ def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protoc
                bulk: float | None = None, simulate: int = 1000) -> None:
     from qdcnet.hardware.profiles import available_profiles
     from qdcnet.qec.supply import platform_datacenter, simulate_supply, supply_rows
+    from qdcnet.qec.surface import PROTOCOLS
 
-    depth_list = parse_ints(depths, "--depths")
+    # Every option first: a bad one must not cost the whole study.
+    check_distance("--distance", distance)
+    check_choice("--protocol", protocol, PROTOCOLS)
+    depth_list = parse_ints(depths, "--depths", low=0)
+    check_count("--max-shots", max_shots)
     if bulk is not None and not 0 <= bulk <= 0.75:
-        raise ParameterError("--bulk", bulk, "[0, 0.75]")
+        raise ParameterError("--bulk", bulk, NOISE_RANGE)
+    if simulate != 0 and simulate < 2:
+        raise ParameterError("--simulate", simulate, "0 (model only) or an integer >= 2",
+                             "a rate needs two pairs at least")
+    if pairs and scenario is None:
+        raise ParameterError("--pair", pairs[0], "only with a scenario file",
+                             "without one, each platform's built-in pair is studied")
+    check_out(out)
     console = Console()
     all_rows: list[Any] = []
     contexts: list[tuple[Any, tuple[str, str]]] = []
@@ -132,13 +268,20 @@ def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protoc
         chosen = _pairs(dc, pairs)
         contexts = [(dc, pair) for pair in chosen]
     simulated: dict[int, Any] = {}
-    for dc, pair in contexts:
-        for r in supply_rows(dc, [pair], distance=distance, protocol=protocol):
-            all_rows.append((dc, r))
+    steps = len(contexts) * (2 if simulate else 1)
+    done = 0
+    # The bar closes before the table is printed: nothing is drawn under a live bar.
+    with progress("pair supply", steps) as update:
+        for dc, pair in contexts:
+            for r in supply_rows(dc, [pair], distance=distance, protocol=protocol):
+                all_rows.append((dc, r))
+                if simulate:
+                    simulated[len(all_rows) - 1] = simulate_supply(
+                        dc.layout, pair, distillation_rounds=r.distillation_rounds,
+                        pairs=simulate, seed=seed)
             if simulate:
-                simulated[len(all_rows) - 1] = simulate_supply(
-                    dc.layout, pair, distillation_rounds=r.distillation_rounds,
-                    pairs=simulate, seed=seed)
+                done += 1
+                update(done)
     table = Table(title=f"Pair supply for a distance-{distance} seam ({protocol})",
                   title_justify="left")
     for column in ("QPUs", "cycle", "pairs/round", "needed [Hz]", "DEJMPS", "supplied [Hz]",
@@ -169,10 +312,24 @@ def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protoc
         console.print(f"skipped {profile}: {why}")
     folder = _out(out)
     buffers = {}
-    for dc, pair in contexts:
-        buffers["-".join(pair)] = _buffer(dc, pair, distance=distance, protocol=protocol,
-                                          depths=depth_list, max_shots=max_shots, seed=seed,
-                                          console=console, folder=folder, bulk=bulk)
+    tables = []
+    with progress("pair buffer", steps) as update:
+        update(done)
+        for dc, pair in contexts:
+            buffers["-".join(pair)], table = _buffer(
+                dc, pair, distance=distance, protocol=protocol, depths=depth_list,
+                max_shots=max_shots, seed=seed, folder=folder, bulk=bulk)
+            tables.append(table)
+            done += 1
+            update(done)
+    for table in tables:
+        console.print(table)
+    _write_csv(folder / "supply.csv", [_supply_csv_row(r, simulated.get(i))
+                                       for i, (_, r) in enumerate(all_rows)])
+    _write_csv(folder / "buffer.csv", [
+        {"qpus": name, "links": study["links"]}
+        | {k: v for k, v in point.items() if k not in ("x", "z", "state", "links")}
+        for name, study in buffers.items() for point in study["points"]])
     write_json(folder / "supply.json", result_document(
         kind="qec-supply", seed=seed, scenario=document,
         results={"rows": [r.to_dict() | ({"orchestrator": simulated[i].to_dict()}
@@ -181,7 +338,28 @@ def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protoc
                  "buffers": buffers,
                  "skipped": skipped,
                  "distance": distance, "protocol": protocol}))
-    Console(stderr=True).print(f"wrote {folder}/supply.json and buffer plots")
+    Console(stderr=True).print(f"wrote {folder}/supply.json, supply.csv, buffer.csv and "
+                               "buffer plots")
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _supply_csv_row(row: Any, sim: Any) -> dict[str, Any]:
+    """One flat CSV row of the supply table (the JSON keeps the nested noise)."""
+    out = {k: v for k, v in row.to_dict().items() if k not in ("qpus", "noise")}
+    out = {"qpus": "-".join(row.qpus)} | out
+    out |= {"orchestrator_delivered": sim.delivered if sim else "",
+            "orchestrator_rate_hz": sim.rate_hz if sim else "",
+            "orchestrator_fidelity": sim.fidelity if sim else "",
+            "orchestrator_refused": (sim.refused or "") if sim else ""}
+    return out
 
 
 def _pairs(dc: Any, requested: list[str]) -> list[tuple[str, str]]:
@@ -203,8 +381,8 @@ def _pairs(dc: Any, requested: list[str]) -> list[tuple[str, str]]:
 
 
 def _buffer(dc: Any, pair: tuple[str, str], *, distance: int, protocol: str, depths: list[int],
-            max_shots: int, seed: int, console: Console, folder: Path,
-            bulk: float | None = None) -> dict[str, Any]:
+            max_shots: int, seed: int, folder: Path,
+            bulk: float | None = None) -> tuple[dict[str, Any], Table]:
     """Buffer study for one pair with the gap closed by parallel links (no distillation).
 
     The code's noise is the profile's, per operation (one-qubit, two-qubit,
@@ -258,12 +436,11 @@ def _buffer(dc: Any, pair: tuple[str, str], *, distance: int, protocol: str, dep
                       f"{p.starved_rounds:.3f}", format_number(p.mean_age_s),
                       f"{p.seam_infidelity:.4f}", format_number(p.idle_error),
                       f"{per_round:.3g} ± {stderr:.1g}")
-    console.print(table)
     plot_buffer(out, folder / f"buffer_{pair[0]}-{pair[1]}.png",
                 f"{pair[0]}-{pair[1]}, d = {distance}, {links} link(s)")
     return {"links": links,
             "bulk": bulk if bulk is not None else dataclasses.asdict(row.noise),
-            "points": out}
+            "points": out}, table
 
 
 def run_decoder(*, distances: str, shots: int, seed: int, out: Path) -> None:
@@ -271,8 +448,14 @@ def run_decoder(*, distances: str, shots: int, seed: int, out: Path) -> None:
     from qdcnet.qec.decoder import backlog, time_decoder
     from qdcnet.qec.plots import plot_decoder
 
-    ds = parse_ints(distances, "--distances")
-    timings = [time_decoder(d, shots=shots, seed=seed) for d in ds]
+    ds = parse_distances(distances, "--distances")
+    check_count("--shots", shots)
+    check_out(out)
+    timings = []
+    with progress("decoder timing", len(ds)) as update:
+        for d in ds:
+            timings.append(time_decoder(d, shots=shots, seed=seed))
+            update(len(timings))
     cycles = {}
     for name in available_profiles():
         profile = load_profile(name)
@@ -301,7 +484,11 @@ def run_decoder(*, distances: str, shots: int, seed: int, out: Path) -> None:
     console.print(table)
     folder = _out(out)
     plot_decoder(timings, cycles, folder / "decoder.png")
+    _write_csv(folder / "decoder.csv", [
+        t.to_dict() | {f"keeps_up_{name}": bool(entry["backlog"][name]["keeps_up"])
+                       for name in cycles}
+        for t, entry in zip(timings, rows, strict=True)])
     write_json(folder / "decoder.json", result_document(
         kind="qec-decoder", seed=seed, scenario={"distances": ds, "shots": shots},
         results={"timings": rows, "cycles": cycles}))
-    Console(stderr=True).print(f"wrote {folder}/decoder.json and decoder.png")
+    Console(stderr=True).print(f"wrote {folder}/decoder.json, decoder.csv and decoder.png")

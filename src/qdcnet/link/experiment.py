@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from qdcnet.errors import ParameterError, check_positive
 from qdcnet.link.model import LinkModel
 from qdcnet.link.process import LinkSimulation
 from qdcnet.link.spec import EmitterEnd, LinkSpec, OpticalPath, SingleClickLink, TwoClickLink
@@ -20,7 +21,14 @@ from qdcnet.sim import Simulator
 from qdcnet.sim.statistics import poisson_rate_standard_error, proportion_standard_error
 from qdcnet.units import s_to_ps
 
-__all__ = ["Figure", "LinkRun", "bottlenecks", "run_link"]
+__all__ = ["MAX_EVENTS", "Figure", "LinkRun", "bottlenecks", "check_link_run",
+           "estimated_events", "run_link"]
+
+#: The most events one :func:`run_link` may expect to simulate (demands,
+#: attempts and heralds). The kernel handles a few hundred thousand link
+#: events per second, so this bounds a run to well under a minute; a longer
+#: study is many shorter runs with different seeds.
+MAX_EVENTS = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,93 @@ class LinkRun:
         }
 
 
+def estimated_events(model: LinkModel, *, duration_s: float, skip_failures: bool = True,
+                     demand_rate_hz: float | None = None) -> dict[str, float]:
+    """Events a run is expected to simulate, by source: ``demands`` and ``link``.
+
+    Without ``skip_failures`` every attempt is an event; with it, one
+    geometric draw jumps over the failures, so only heralded attempts count.
+
+    >>> from qdcnet.link.examples import symmetric_single_click
+    >>> model = LinkModel.from_spec(symmetric_single_click(alpha=0.1, eta=0.01))
+    >>> estimated_events(model, duration_s=10.0, demand_rate_hz=100.0)["demands"]
+    1000.0
+    """
+    attempts = model.attempt_rate_hz * model.num_streams * duration_s
+    heralds = attempts * model.success_probability
+    return {"demands": (demand_rate_hz or 0.0) * duration_s,
+            "link": heralds if skip_failures else attempts + heralds}
+
+
+def _down(x: float) -> float:
+    """``x`` rounded down to three significant digits (a bound that is itself allowed)."""
+    if not x > 0 or not math.isfinite(x):
+        return 0.0
+    scale = 10.0 ** (math.floor(math.log10(x)) - 2)
+    return math.floor(x / scale) * scale
+
+
+def check_link_run(
+    model: LinkModel,
+    *,
+    duration_s: float,
+    skip_failures: bool = True,
+    cutoff_s: float | None = None,
+    demand_rate_hz: float | None = None,
+    names: dict[str, str] | None = None,
+    values: dict[str, object] | None = None,
+) -> None:
+    """Refuse, before any work, a run that cannot finish or cannot be reported.
+
+    ``names`` maps ``duration_s``, ``cutoff_s`` and ``demand_rate_hz`` to the
+    names the user wrote (CLI options, scenario fields); ``values`` to the
+    values as written (``"1 MHz"``), for the message.
+    """
+    names = {"duration_s": "duration_s", "cutoff_s": "cutoff_s",
+             "demand_rate_hz": "demand_rate_hz"} | (names or {})
+    values = {"duration_s": duration_s, "cutoff_s": cutoff_s,
+              "demand_rate_hz": demand_rate_hz} | (values or {})
+
+    def refuse(key: str, allowed: str, reason: str | None = None) -> ParameterError:
+        return ParameterError(names[key], values[key], allowed, reason)
+
+    try:
+        check_positive("duration_s", duration_s)
+    except ParameterError:
+        raise refuse("duration_s", "(0, inf) s") from None
+    if cutoff_s is not None:
+        try:
+            check_positive("cutoff_s", cutoff_s)
+        except ParameterError:
+            raise refuse("cutoff_s", "(0, inf) s") from None
+    if demand_rate_hz is not None:
+        try:
+            check_positive("demand_rate_hz", demand_rate_hz)
+        except ParameterError:
+            raise refuse("demand_rate_hz", "(0, inf) Hz") from None
+        if model.num_streams != 1 or model.duty_cycle is not None:
+            this = (f"{model.num_streams} streams" if model.num_streams != 1 else
+                    f"a duty cycle of {model.duty_cycle.burst_s:g} s on, "  # type: ignore[union-attr]
+                    f"{model.duty_cycle.pause_s:g} s off")  # type: ignore[union-attr]
+            raise refuse("demand_rate_hz", "only on a link with one stream and no duty cycle",
+                         f"this link has {this}; the demand model is closed-form for the "
+                         "simple case only")
+    events = estimated_events(model, duration_s=duration_s, skip_failures=skip_failures,
+                              demand_rate_hz=demand_rate_hz)
+    if sum(events.values()) > MAX_EVENTS:
+        if events["demands"] >= events["link"]:
+            bound = (MAX_EVENTS - events["link"]) / duration_s
+            raise refuse("demand_rate_hz", f"(0, {_down(bound):g}] Hz for {duration_s:g} s",
+                         f"at most {MAX_EVENTS:,} simulated events per run; shorten the "
+                         "duration or lower the rate")
+        per_second = sum(events.values()) / duration_s
+        raise refuse("duration_s", f"(0, {_down(MAX_EVENTS / per_second):g}] s for this link",
+                     f"at most {MAX_EVENTS:,} simulated events per run, this link makes about "
+                     f"{per_second:.3g} per second"
+                     + ("; skipping failed attempts makes far fewer" if not skip_failures
+                        else ""))
+
+
 def run_link(
     model: LinkModel,
     *,
@@ -89,7 +184,14 @@ def run_link(
     cutoff_s: float | None = None,
     demand_rate_hz: float | None = None,
 ) -> LinkRun:
-    """Simulate ``model`` for ``duration_s`` and put each measured figure beside its twin."""
+    """Simulate ``model`` for ``duration_s`` and put each measured figure beside its twin.
+
+    The arguments are checked first (:func:`check_link_run`): a run that would
+    exceed :data:`MAX_EVENTS`, or demand on a link the demand model does not
+    cover, is refused before anything is simulated.
+    """
+    check_link_run(model, duration_s=duration_s, skip_failures=skip_failures,
+                   cutoff_s=cutoff_s, demand_rate_hz=demand_rate_hz)
     sim = Simulator(seed=seed)
     link = LinkSimulation(sim, model, skip_failures=skip_failures, cutoff_s=cutoff_s,
                           demand_rate_hz=demand_rate_hz)

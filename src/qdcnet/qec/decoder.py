@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from qdcnet.errors import ParameterError
+
 __all__ = ["DecoderTiming", "backlog", "time_decoder"]
 
 
@@ -45,6 +47,8 @@ def time_decoder(distance: int, *, rounds: int | None = None, bulk: float = 0.00
 
     from qdcnet.qec.surface import memory_circuit
 
+    if shots < 1:
+        raise ParameterError("shots", shots, ">= 1")
     rounds = distance if rounds is None else rounds
     circuit = memory_circuit(distance, rounds=rounds, basis="z", layout=layout, bulk=bulk,
                              seam=seam)

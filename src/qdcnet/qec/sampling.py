@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -158,20 +158,38 @@ def _run_one(args: tuple[SeamTask, int, int, int]) -> TaskResult:
 
 
 def run_tasks(tasks: Sequence[SeamTask], *, seed: int, max_shots: int = 100_000,
-              max_errors: int = 500, workers: int = 1, engine: str = "stim"
-              ) -> list[TaskResult]:
-    """Sample every task; results in the order of ``tasks``."""
+              max_errors: int = 500, workers: int = 1, engine: str = "stim",
+              progress: Callable[[int], None] | None = None) -> list[TaskResult]:
+    """Sample every task; results in the order of ``tasks``.
+
+    ``progress`` is called with the number of tasks done after each one (the
+    seeded stim engine only; sinter keeps its own count). It sees the work,
+    never changes it.
+    """
     if engine not in ENGINES:
         raise ParameterError("engine", engine, " or ".join(ENGINES))
     if max_shots < 1:
         raise ParameterError("max_shots", max_shots, ">= 1")
+    if max_errors < 1:
+        raise ParameterError("max_errors", max_errors, ">= 1")
+    if workers < 1:
+        raise ParameterError("workers", workers, ">= 1")
     if engine == "sinter":
         return _run_sinter(tasks, max_shots=max_shots, max_errors=max_errors, workers=workers)
     jobs = [(task, seed, max_shots, max_errors) for task in tasks]
+    done: list[TaskResult] = []
     if workers <= 1 or len(jobs) == 1:
-        return [_run_one(job) for job in jobs]
+        for job in jobs:
+            done.append(_run_one(job))
+            if progress is not None:
+                progress(len(done))
+        return done
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_run_one, jobs))
+        for result in pool.map(_run_one, jobs):
+            done.append(result)
+            if progress is not None:
+                progress(len(done))
+    return done
 
 
 def _run_sinter(tasks: Sequence[SeamTask], *, max_shots: int, max_errors: int,

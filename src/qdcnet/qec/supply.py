@@ -196,10 +196,13 @@ def buffer_study(*, rate_hz: float, cycle_s: float, pairs_per_round: int,
         raise ParameterError("rate_hz", rate_hz, "> 0")
     if pairs_per_round < 1:
         raise ParameterError("pairs_per_round", pairs_per_round, ">= 1")
-    out = []
-    for depth in depths:
+    if not depths:
+        raise ParameterError("depths", depths, "at least one depth")
+    for depth in depths:  # all checked before the first is simulated
         if depth < 0:
             raise ParameterError("depth", depth, ">= 0")
+    out = []
+    for depth in depths:
         rng = np.random.default_rng([seed, depth])
         waits = np.empty(rounds)
         ages: list[float] = []

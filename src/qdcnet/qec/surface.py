@@ -43,6 +43,7 @@ half gives ε = p — see :func:`infidelity_from`).
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -195,8 +196,12 @@ class SurfacePatch:
     protocol: str = "teleported_cnot"
 
     def __post_init__(self) -> None:
-        if self.distance < 2:
-            raise ParameterError("distance", self.distance, "an integer >= 2")
+        # The cuts (the first module takes the middle column), the pair counts
+        # (2d - 1 per round) and the threshold studies are for odd d; an even d
+        # is refused rather than cut lopsided.
+        if (isinstance(self.distance, bool) or not isinstance(self.distance, numbers.Integral)
+                or self.distance < 3 or self.distance % 2 == 0):
+            raise ParameterError("distance", self.distance, "an odd integer >= 3")
         if self.layout not in LAYOUTS:
             raise ParameterError("layout", self.layout, ", ".join(LAYOUTS))
         if self.protocol not in PROTOCOLS:
