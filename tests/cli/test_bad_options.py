@@ -59,7 +59,7 @@ NEUTRAL_ATOMS = ["link", "--profile-a", "neutral_atom", "--profile-b", "neutral_
     ([*NEUTRAL_ATOMS, "--demand-rate", "0 Hz"], "--demand-rate", ["(0, inf) Hz"]),
     (["link", "--attempt-by-attempt", "--duration", "1 h"], "--duration",
      ["'1 h'", "10,000,000 simulated events"]),
-    (["link", "--duration", "0 s"], "--duration", ["'0 s'", "(0, inf) s"]),
+    (["link", "--duration", "0 s"], "--duration", ["'0 s'", "(0 s, "]),
     (["link", "--cutoff", "0 s"], "--cutoff", ["'0 s'"]),
 ], ids=["demand-on-duty-cycle", "huge-demand-rate", "absurd-demand-rate", "zero-demand-rate",
         "attempt-by-attempt-too-long", "zero-duration", "zero-cutoff"])
@@ -83,7 +83,7 @@ def test_demand_from_a_scenario_file_names_the_field(tmp_path, monkeypatch, caps
 @pytest.mark.parametrize(("argv", "option", "fragments"), [
     (["link", "--alpha", "1.5"], "--alpha", ["1.5", "(0, 1)"]),
     (["link", "--scheme", "single_click", "--alpha", "0"], "--alpha", ["(0, 1)"]),
-    (["link", "--scheme", "foo"], "--scheme", ["'foo'", "single_click or two_click"]),
+    (["link", "--scheme", "foo"], "--scheme", ["'foo'", "'single_click', 'two_click'"]),
     (["link", "--length", "-3 m"], "--length", ["'-3 m'", "[0 m,"]),
     (["link", "--length", "1e308 m"], "--length", ["'1e308 m'"]),
 ], ids=["alpha-above-one", "alpha-zero", "unknown-scheme", "negative-length", "huge-length"])
@@ -135,7 +135,7 @@ SMALL_SEAM = ["qec", "seam", "--bulk", "0.001", "--seams", "0.05", "--bases", "z
     (["qec", "seam", "--distances", "3", "--bulk", "nan", "--out", "seam"], "--bulk", ["nan"]),
     ([*SMALL_SEAM, "--distances", "3", "--max-errors", "0"], "--max-errors", [">= 1"]),
     ([*SMALL_SEAM, "--distances", "3", "--workers", "0"], "--workers", [">= 1"]),
-    ([*SMALL_SEAM, "--distances", "3", "--engine", "fast"], "--engine", ["stim, sinter"]),
+    ([*SMALL_SEAM, "--distances", "3", "--engine", "fast"], "--engine", ["'stim', 'sinter'"]),
     ([*SMALL_SEAM, "--distances", "3", "--layout", "diagonal"], "--layout", ["vertical"]),
     (["qec", "decoder", "--distances", "3,6", "--shots", "10", "--out", "dec"], "--distances",
      ["6", "odd"]),

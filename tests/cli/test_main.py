@@ -53,7 +53,7 @@ def test_help_does_not_import_the_heavy_layers():
 
 
 def test_user_errors_print_one_line_and_exit_2(monkeypatch, capsys):
-    def broken_app():
+    def broken_app(**_options):
         raise ParameterError("length_m", -3, "[0, inf)")
 
     monkeypatch.setattr(cli_main, "app", broken_app)
@@ -63,6 +63,23 @@ def test_user_errors_print_one_line_and_exit_2(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.strip() == "error: length_m = -3 is out of range: allowed [0, inf)"
     assert "Traceback" not in err
+
+
+def test_command_line_mistakes_are_one_line_naming_option_and_value(monkeypatch, capsys):
+    cases = [
+        (["link", "--scheme", "foo"], "error: --scheme = 'foo' is not one of"),
+        (["qec", "decoder", "--shots", "abc"], "error: --shots = 'abc': "),
+        (["run", "--bogus"], "error: No such option: --bogus"),
+        (["no-such-command"], "error: No such command 'no-such-command'."),
+    ]
+    for argv, start in cases:
+        monkeypatch.setattr(sys, "argv", ["qdcnet", *argv])
+        with pytest.raises(SystemExit) as info:
+            cli_main.main_entry()
+        assert info.value.code == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1, err
+        assert err.startswith(start), err
 
 
 def test_module_entry_point():

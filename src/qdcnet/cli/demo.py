@@ -23,8 +23,9 @@ from qdcnet.cli import link as link_cli
 from qdcnet.config.link import LinkScenario, load_link_scenario
 from qdcnet.link.experiment import bottlenecks, check_link_run, run_link
 from qdcnet.link.model import LinkModel
-from qdcnet.report import result_document, write_json
-from qdcnet.units import to_si
+from qdcnet.report import check_output_file, result_document, write_json
+from qdcnet.report.tables import make_console
+from qdcnet.units import to_duration_s
 
 #: The design what-if of the third run: each emitter in an optical cavity,
 #: a photon in the fibre per attempt with probability 0.5. (Schupp et al.,
@@ -55,10 +56,13 @@ def _scenario(file: str) -> tuple[LinkScenario, dict[str, Any]]:
 
 
 def run(*, duration: str | None, seed: int | None, json_path: Path | None) -> None:
-    console = Console()
+    if json_path is not None:
+        check_output_file(json_path, "--json")  # before any work
+    wanted_s = to_duration_s(duration, name="--duration") if duration else None
+    console = make_console()
     today, document = _scenario("demo_ion_hall.yaml")
     _, mixed = _scenario("demo_link.yaml")
-    duration_s = to_si(duration, "time", name="--duration") if duration else today.duration
+    duration_s = wanted_s if wanted_s is not None else today.duration
     seed_value = today.seed if seed is None else seed
     runs = []
     for title, scenario_document in (

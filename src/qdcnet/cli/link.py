@@ -13,9 +13,9 @@ from qdcnet.config.link import LinkScenario, load_link_scenario
 from qdcnet.errors import ParameterError, check_range
 from qdcnet.link.experiment import LinkRun, bottlenecks, check_link_run, run_link
 from qdcnet.link.model import LinkModel
-from qdcnet.report import result_document, write_json
+from qdcnet.report import check_output_file, result_document, write_json
 from qdcnet.report.tables import bottleneck_table, capacity_table, format_number, link_run_table
-from qdcnet.units import to_si
+from qdcnet.units import to_duration_s, to_si
 
 #: The schemes ``--scheme`` accepts.
 SCHEMES = ("single_click", "two_click")
@@ -152,8 +152,10 @@ def run(
     json_path: Path | None,
 ) -> None:
     # Every option is read and checked before the scenario is built or run.
-    duration_s = to_si(duration, "time", name="--duration") if duration else None
-    cutoff_s = to_si(cutoff, "time", name="--cutoff") if cutoff else None
+    if json_path is not None:
+        check_output_file(json_path, "--json")
+    duration_s = to_duration_s(duration, name="--duration") if duration else None
+    cutoff_s = to_duration_s(cutoff, name="--cutoff") if cutoff else None
     demand_hz = to_si(demand_rate, "frequency", name="--demand-rate") if demand_rate else None
     if scenario_path is not None:
         scenario, document = load_link_scenario(scenario_path)

@@ -48,6 +48,43 @@ class PolicyName(StrEnum):
     FAIR_SHARE = "fair-share"
 
 
+class LinkScheme(StrEnum):
+    """Heralding schemes of one segment from two emitters."""
+
+    SINGLE_CLICK = "single_click"
+    TWO_CLICK = "two_click"
+
+
+class SeamLayout(StrEnum):
+    """How a surface code is split over QPUs."""
+
+    MONOLITHIC = "monolithic"
+    VERTICAL = "vertical"
+    HORIZONTAL = "horizontal"
+    TWO_BY_TWO = "2x2"
+
+
+class SeamProtocol(StrEnum):
+    """How checks cross a seam."""
+
+    TELEPORTED_CNOT = "teleported_cnot"
+    CAT = "cat"
+
+
+class IdleModel(StrEnum):
+    """Where bulk idle noise goes."""
+
+    EVERY_LAYER = "every_layer"
+    ONCE_PER_ROUND = "once_per_round"
+
+
+class SamplingEngine(StrEnum):
+    """stim (seeded, reproducible) or sinter (many cores)."""
+
+    STIM = "stim"
+    SINTER = "sinter"
+
+
 class CompileModel(StrEnum):
     """How the compiler may move qubits (qdcnet.compiler models)."""
 
@@ -103,7 +140,7 @@ def profiles(
 def link(
     scenario: Annotated[Path | None, typer.Argument(help="A link scenario file (kind: link).")]
     = None,
-    scheme: Annotated[str, typer.Option(help="single_click or two_click.")] = "two_click",
+    scheme: Annotated[LinkScheme, typer.Option(help="Heralding scheme.")] = LinkScheme.TWO_CLICK,
     profile_a: Annotated[str, typer.Option(help="Platform profile at end A.")] = "trapped_ion",
     profile_b: Annotated[str, typer.Option(help="Platform profile at end B.")] = "trapped_ion",
     length: Annotated[str, typer.Option(help="Fibre between the ends (station midway); the "
@@ -116,7 +153,8 @@ def link(
     seed: SeedOption = None,
     cutoff: Annotated[str | None, typer.Option(help="Discard stored pairs older than this.")]
     = None,
-    demand_rate: Annotated[str | None, typer.Option(help="Poisson demand, e.g. '50 Hz'.")]
+    demand_rate: Annotated[str | None, typer.Option(
+        help="Poisson demand, e.g. '50 Hz' (links with one stream and no duty cycle).")]
     = None,
     attempt_by_attempt: Annotated[bool, typer.Option(help="Simulate every attempt (no skip).")]
     = False,
@@ -125,7 +163,7 @@ def link(
     """Heralded entanglement on one segment: analytic and simulated figures side by side."""
     from qdcnet.cli.link import run as run_link
 
-    run_link(scenario, scheme=scheme, profile_a=profile_a, profile_b=profile_b, length=length,
+    run_link(scenario, scheme=scheme.value, profile_a=profile_a, profile_b=profile_b, length=length,
              alpha=alpha, convert=convert, duration=duration, seed=seed, cutoff=cutoff,
              demand_rate=demand_rate, attempt_by_attempt=attempt_by_attempt,
              json_path=json_path)
@@ -210,31 +248,35 @@ OutOption = Annotated[Path, typer.Option(help="Folder for JSON, CSV and plots.")
 
 @qec_app.command("seam")
 def qec_seam(
-    distances: Annotated[str, typer.Option(help="Code distances.")] = "3,5,7",
+    distances: Annotated[str, typer.Option(help="Odd code distances, 3 to 25.")] = "3,5,7",
     bulk: Annotated[str, typer.Option(help="Bulk circuit noise values.")] = "0.001,0.005",
     seams: Annotated[str, typer.Option(
         help="Seam Bell-pair infidelities: a list, or start:stop:points.")] = "0:0.3:13",
     bases: Annotated[str, typer.Option(help="Memory bases.")] = "x,z",
-    layout: Annotated[str, typer.Option(help="vertical, horizontal, 2x2 or monolithic.")]
-    = "vertical",
-    protocol: Annotated[str, typer.Option(help="teleported_cnot or cat.")] = "teleported_cnot",
-    idle: Annotated[str, typer.Option(
-        help="Bulk idle noise: every_layer, or once_per_round (stim's convention).")]
-    = "every_layer",
+    layout: Annotated[SeamLayout, typer.Option(help="How the code is split over QPUs.")]
+    = SeamLayout.VERTICAL,
+    protocol: Annotated[SeamProtocol, typer.Option(help="How checks cross the seam.")]
+    = SeamProtocol.TELEPORTED_CNOT,
+    idle: Annotated[IdleModel, typer.Option(
+        help="Bulk idle noise every layer, or once per round (stim's convention).")]
+    = IdleModel.EVERY_LAYER,
     max_shots: Annotated[int, typer.Option(help="Shots per point at most.")] = 100_000,
     max_errors: Annotated[int, typer.Option(help="Stop a point after this many errors.")]
     = 500,
     workers: Annotated[int, typer.Option(help="Parallel processes.")] = 1,
-    engine: Annotated[str, typer.Option(help="stim (seeded) or sinter.")] = "stim",
+    engine: Annotated[SamplingEngine, typer.Option(help="stim (seeded) or sinter.")]
+    = SamplingEngine.STIM,
     seed: FixedSeedOption = 1,
     out: OutOption = Path("qec_seam"),
+    quiet: QuietOption = False,
 ) -> None:
     """Logical error against seam infidelity for several distances; the crossing points."""
     from qdcnet.cli.qec import run_seam
 
-    run_seam(distances=distances, bulk=bulk, seams=seams, bases=bases, layout=layout,
-             protocol=protocol, max_shots=max_shots, max_errors=max_errors, workers=workers,
-             engine=engine, seed=seed, out=out, idle=idle)
+    run_seam(distances=distances, bulk=bulk, seams=seams, bases=bases, layout=layout.value,
+             protocol=protocol.value, max_shots=max_shots, max_errors=max_errors,
+             workers=workers, engine=engine.value, seed=seed, out=out, idle=idle.value,
+             quiet=quiet)
 
 
 @qec_app.command("supply")
@@ -242,46 +284,92 @@ def qec_supply(
     scenario: Annotated[Path | None, typer.Argument(
         help="A data-center scenario; without one, two QPUs of every platform.")] = None,
     pair: Annotated[list[str] | None, typer.Option(help="QPU pair A-B (repeatable).")] = None,
-    distance: Annotated[int, typer.Option(help="Code distance.")] = 7,
-    protocol: Annotated[str, typer.Option(help="teleported_cnot or cat.")] = "teleported_cnot",
-    depths: Annotated[str, typer.Option(help="Pair-buffer depths to try.")] = "0,4,8,16,32",
+    distance: Annotated[int, typer.Option(help="Odd code distance, 3 to 25.")] = 7,
+    protocol: Annotated[SeamProtocol, typer.Option(help="How checks cross the seam.")]
+    = SeamProtocol.TELEPORTED_CNOT,
+    depths: Annotated[str, typer.Option(help="Pair-buffer depths to try (integers >= 0).")]
+    = "0,4,8,16,32",
     max_shots: Annotated[int, typer.Option(help="Shots per buffer point.")] = 20_000,
     bulk: Annotated[float | None, typer.Option(
         help="Bulk noise for the buffer study (default: the profile's two-qubit gate error)."
     )] = None,
     simulate: Annotated[int, typer.Option(
-        help="Pairs to request through the orchestrator per setting (0: model only).")]
+        help="Pairs to request through the orchestrator per setting (0: model only; "
+             "otherwise >= 2).")]
     = 1000,
     seed: FixedSeedOption = 1,
     out: OutOption = Path("qec_supply"),
+    quiet: QuietOption = False,
 ) -> None:
     """Pairs a seam needs per cycle against what the links supply; the pair buffer."""
     from qdcnet.cli.qec import run_supply
 
-    run_supply(scenario, pairs=pair or [], distance=distance, protocol=protocol,
+    run_supply(scenario, pairs=pair or [], distance=distance, protocol=protocol.value,
                depths=depths, max_shots=max_shots, seed=seed, out=out, bulk=bulk,
-               simulate=simulate)
+               simulate=simulate, quiet=quiet)
 
 
 @qec_app.command("decoder")
 def qec_decoder(
-    distances: Annotated[str, typer.Option(help="Code distances.")] = "3,5,7,9,11",
+    distances: Annotated[str, typer.Option(help="Odd code distances, 3 to 25.")]
+    = "3,5,7,9,11",
     shots: Annotated[int, typer.Option(help="Shots timed per distance.")] = 2000,
     seed: FixedSeedOption = 1,
     out: OutOption = Path("qec_decoder"),
+    quiet: QuietOption = False,
 ) -> None:
     """Decoding time per round against each platform's cycle, and the backlog."""
     from qdcnet.cli.qec import run_decoder
 
-    run_decoder(distances=distances, shots=shots, seed=seed, out=out)
+    run_decoder(distances=distances, shots=shots, seed=seed, out=out, quiet=quiet)
+
+
+def _usage_line(exc: Exception, argv: list[str]) -> str:
+    """One line for a mistake typer finds on the command line: option, value, what is allowed."""
+    message = str(getattr(exc, "message", "") or "").removeprefix("Value error, ")
+    opts = getattr(getattr(exc, "param", None), "opts", None)
+    if not opts or not message or type(exc).__name__ != "BadParameter":
+        return exc.format_message()  # type: ignore[attr-defined]
+    option = max(opts, key=len)
+    value = None
+    for index, token in enumerate(argv):
+        if token in opts and index + 1 < len(argv):
+            value = argv[index + 1]
+        elif token.startswith(option + "="):
+            value = token.split("=", 1)[1]
+    if value is None:
+        return f"{option}: {message}"
+    if message.startswith(repr(value)):
+        return f"{option} = {message}"
+    return f"{option} = {value!r}: {message}"
 
 
 def main_entry() -> None:
-    """Console-script entry: user mistakes print one line, never a traceback."""
+    """Console-script entry: user mistakes print one line, never a traceback.
+
+    Exit status: 0 done; 1 interrupted or an internal error (a bug: the
+    traceback is printed); 2 a mistake in the command line, a scenario, a
+    circuit or a value, told in one line starting ``error:``.
+    """
     from qdcnet.errors import QdcnetError
 
+    argv = sys.argv[1:]
     try:
-        app()
+        code = app(args=argv, standalone_mode=False)
     except QdcnetError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         sys.exit(2)
+    except Exception as exc:
+        kind = type(exc).__name__
+        if kind == "NoArgsIsHelpError":
+            exc.show()  # type: ignore[attr-defined]  # the help, as typer shows it
+            sys.exit(2)
+        if kind == "Abort":
+            typer.secho("aborted", err=True)
+            sys.exit(1)
+        if not hasattr(exc, "format_message") or not hasattr(exc, "exit_code"):
+            raise
+        typer.secho(f"error: {_usage_line(exc, argv)}", fg=typer.colors.RED, err=True)
+        sys.exit(exc.exit_code)
+    if isinstance(code, int) and code:
+        sys.exit(code)

@@ -9,12 +9,11 @@ when it is a terminal.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import dataclasses
 import math
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from rich.table import Table
 
 from qdcnet.errors import ParameterError, QdcnetError
 from qdcnet.report import result_document, write_json
+from qdcnet.report.progress import progress_steps
 from qdcnet.report.tables import format_number
 
 #: The largest code distance the ``qec`` commands accept. A distance-d memory
@@ -137,37 +137,9 @@ def _out(out: Path) -> Path:
     return out
 
 
-@contextlib.contextmanager
-def progress(description: str, total: int) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr, silent when stderr is not a terminal.
-
-    Yields ``update(done)``, to be called with the number of steps done.
-    """
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    console = Console(stderr=True)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                  console=console, transient=True,
-                  disable=not console.is_terminal) as bar:
-        task = bar.add_task(description, total=total)
-
-        def update(done: int) -> None:
-            bar.update(task, completed=done)
-
-        yield update
-
-
 def run_seam(*, distances: str, bulk: str, seams: str, bases: str, layout: str, protocol: str,
              max_shots: int, max_errors: int, workers: int, engine: str, seed: int,
-             out: Path, idle: str = "every_layer") -> None:
+             out: Path, idle: str = "every_layer", quiet: bool = False) -> None:
     from qdcnet.qec.plots import plot_seam
     from qdcnet.qec.sampling import ENGINES, SeamTask, crossing_points, run_tasks
     from qdcnet.qec.surface import LAYOUTS, PROTOCOLS, SurfacePatch
@@ -188,7 +160,7 @@ def run_seam(*, distances: str, bulk: str, seams: str, bases: str, layout: str, 
     check_out(out)
     tasks = [SeamTask(d, b, p, e, layout, protocol, idle=idle) for p in bulks
              for b in basis_list for d in ds for e in eps]
-    with progress("seam sweep", len(tasks)) as update:
+    with progress_steps("seam sweep", len(tasks), quiet=quiet) as update:
         results = run_tasks(tasks, seed=seed, max_shots=max_shots, max_errors=max_errors,
                             workers=workers, engine=engine, progress=update)
     crossings = crossing_points(results, seed=seed)
@@ -227,7 +199,7 @@ def run_seam(*, distances: str, bulk: str, seams: str, bases: str, layout: str, 
 
 def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protocol: str,
                depths: str, max_shots: int, seed: int, out: Path,
-               bulk: float | None = None, simulate: int = 1000) -> None:
+               bulk: float | None = None, simulate: int = 1000, quiet: bool = False) -> None:
     from qdcnet.hardware.profiles import available_profiles
     from qdcnet.qec.supply import platform_datacenter, simulate_supply, supply_rows
     from qdcnet.qec.surface import PROTOCOLS
@@ -271,7 +243,7 @@ def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protoc
     steps = len(contexts) * (2 if simulate else 1)
     done = 0
     # The bar closes before the table is printed: nothing is drawn under a live bar.
-    with progress("pair supply", steps) as update:
+    with progress_steps("pair supply", steps, quiet=quiet) as update:
         for dc, pair in contexts:
             for r in supply_rows(dc, [pair], distance=distance, protocol=protocol):
                 all_rows.append((dc, r))
@@ -313,7 +285,7 @@ def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protoc
     folder = _out(out)
     buffers = {}
     tables = []
-    with progress("pair buffer", steps) as update:
+    with progress_steps("pair buffer", steps, quiet=quiet) as update:
         update(done)
         for dc, pair in contexts:
             buffers["-".join(pair)], table = _buffer(
@@ -443,7 +415,8 @@ def _buffer(dc: Any, pair: tuple[str, str], *, distance: int, protocol: str, dep
             "points": out}, table
 
 
-def run_decoder(*, distances: str, shots: int, seed: int, out: Path) -> None:
+def run_decoder(*, distances: str, shots: int, seed: int, out: Path,
+                quiet: bool = False) -> None:
     from qdcnet.hardware.profiles import available_profiles, load_profile
     from qdcnet.qec.decoder import backlog, time_decoder
     from qdcnet.qec.plots import plot_decoder
@@ -452,7 +425,7 @@ def run_decoder(*, distances: str, shots: int, seed: int, out: Path) -> None:
     check_count("--shots", shots)
     check_out(out)
     timings = []
-    with progress("decoder timing", len(ds)) as update:
+    with progress_steps("decoder timing", len(ds), quiet=quiet) as update:
         for d in ds:
             timings.append(time_decoder(d, shots=shots, seed=seed))
             update(len(timings))

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-__all__ = ["progress"]
+__all__ = ["progress", "progress_steps"]
 
 
 @contextmanager
@@ -34,3 +34,15 @@ def progress(description: str, total: float, *, quiet: bool = False
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda done: bar.update(task, completed=done)
+
+
+@contextmanager
+def progress_steps(description: str, total: float, *, quiet: bool = False
+                   ) -> Iterator[Callable[[float], None]]:
+    """Like :func:`progress`, but always yields a callable (a no-op when no bar is shown)."""
+    with progress(description, total, quiet=quiet) as update:
+        yield update if update is not None else _ignore
+
+
+def _ignore(done: float) -> None:
+    return None
