@@ -36,7 +36,7 @@ from qdcnet.config.common import ScenarioError
 from qdcnet.config.scenario import load_scenario
 from qdcnet.errors import ParameterError, QdcnetError
 from qdcnet.report import result_document, write_json
-from qdcnet.report.tables import format_number
+from qdcnet.report.tables import format_number, make_console
 
 #: statevector checks above this many qubits would need too much memory
 VERIFY_LIMIT = 14
@@ -83,7 +83,7 @@ def run(circuit: Path, *, scenario: Path, model: str, seeds: int, seed: int | No
     # Wall-clock times differ from run to run: they go to their own file, so the
     # result file of a given circuit, scenario and seed is always the same.
     timings = summary.pop("timings_s")
-    console = Console()
+    console = make_console()
     console.print(
         f"[bold]{result.circuit.name}[/bold]: {result.circuit.num_qubits} qubits, "
         f"{summary['circuit_two_qubit_gates']} two-qubit gates after normalize, "
@@ -116,7 +116,7 @@ def run(circuit: Path, *, scenario: Path, model: str, seeds: int, seed: int | No
     timings_out = {"kind": "compile-timings", "circuit": str(circuit), "timings_s": timings}
     _write_all(destination, {RESULT_FILE: document_out, TIMINGS_FILE: timings_out}, files)
     shown = out if out is not None else destination.name
-    Console(stderr=True).print(f"wrote {shown}/{RESULT_FILE}, {TIMINGS_FILE} and "
+    make_console(stderr=True).print(f"wrote {shown}/{RESULT_FILE}, {TIMINGS_FILE} and "
                                f"{len(files)} QASM file(s)")
 
 

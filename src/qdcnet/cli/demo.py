@@ -17,8 +17,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from qdcnet.cli import link as link_cli
 from qdcnet.config.link import LinkScenario, load_link_scenario
 from qdcnet.link.experiment import bottlenecks, check_link_run, run_link
@@ -90,4 +88,4 @@ def run(*, duration: str | None, seed: int | None, json_path: Path | None) -> No
                                               scenario=document | {"duration": f"{duration_s} s",
                                                                    "mixed": mixed},
                                               results=results))
-        Console(stderr=True).print(f"wrote {json_path}")
+        make_console(stderr=True).print(f"wrote {json_path}")

@@ -14,7 +14,13 @@ from qdcnet.errors import ParameterError, check_range
 from qdcnet.link.experiment import LinkRun, bottlenecks, check_link_run, run_link
 from qdcnet.link.model import LinkModel
 from qdcnet.report import check_output_file, result_document, write_json
-from qdcnet.report.tables import bottleneck_table, capacity_table, format_number, link_run_table
+from qdcnet.report.tables import (
+    bottleneck_table,
+    capacity_table,
+    format_number,
+    link_run_table,
+    make_console,
+)
 from qdcnet.units import to_duration_s, to_si
 
 #: The schemes ``--scheme`` accepts.
@@ -181,7 +187,7 @@ def run(
     result = run_link(model, duration_s=duration_s, seed=seed_value,
                       skip_failures=not attempt_by_attempt, cutoff_s=cutoff_s,
                       demand_rate_hz=demand_hz)
-    report(Console(), scenario, result)
+    report(make_console(), scenario, result)
     if json_path is not None:
         document = dict(document) | {"duration": f"{duration_s} s", "seed": seed_value}
         results = result.to_dict() | {"bottlenecks": bottlenecks(model.spec)}
@@ -189,4 +195,4 @@ def run(
             results["published"] = scenario.published.model_dump()
         write_json(json_path, result_document(kind="link", seed=seed_value, scenario=document,
                                               results=results))
-        Console(stderr=True).print(f"wrote {json_path}")
+        make_console(stderr=True).print(f"wrote {json_path}")

@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rich.console import Console
 from rich.table import Table
 
 from qdcnet.errors import ParameterError, QdcnetError
 from qdcnet.report import result_document, write_json
 from qdcnet.report.progress import progress_steps
-from qdcnet.report.tables import format_number
+from qdcnet.report.tables import format_number, make_console
 
 #: The largest code distance the ``qec`` commands accept. A distance-d memory
 #: experiment has 2d² - 1 qubits and d rounds: at d = 25 one circuit takes
@@ -164,7 +163,7 @@ def run_seam(*, distances: str, bulk: str, seams: str, bases: str, layout: str, 
         results = run_tasks(tasks, seed=seed, max_shots=max_shots, max_errors=max_errors,
                             workers=workers, engine=engine, progress=update)
     crossings = crossing_points(results, seed=seed)
-    console = Console()
+    console = make_console()
     pairs = {d: SurfacePatch(d, layout, protocol).pairs_per_round for d in ds}
     console.print(f"[bold]seam sweep[/bold]: {layout} layout, {protocol}, distances {ds} "
                   f"(pairs per round {pairs}), {len(tasks)} points, engine {engine}, "
@@ -194,7 +193,7 @@ def run_seam(*, distances: str, bulk: str, seams: str, bases: str, layout: str, 
                  "pairs_per_round": pairs,
                  "note": ("sinter seeds its workers itself: counts reproduce within error "
                           "bars") if engine == "sinter" else "seeded stim + pymatching"}))
-    Console(stderr=True).print(f"wrote {folder}/seam.json, seam.csv and seam.png")
+    make_console(stderr=True).print(f"wrote {folder}/seam.json, seam.csv and seam.png")
 
 
 def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protocol: str,
@@ -218,7 +217,7 @@ def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protoc
         raise ParameterError("--pair", pairs[0], "only with a scenario file",
                              "without one, each platform's built-in pair is studied")
     check_out(out)
-    console = Console()
+    console = make_console()
     all_rows: list[Any] = []
     contexts: list[tuple[Any, tuple[str, str]]] = []
     document: dict[str, Any]
@@ -310,7 +309,7 @@ def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protoc
                  "buffers": buffers,
                  "skipped": skipped,
                  "distance": distance, "protocol": protocol}))
-    Console(stderr=True).print(f"wrote {folder}/supply.json, supply.csv, buffer.csv and "
+    make_console(stderr=True).print(f"wrote {folder}/supply.json, supply.csv, buffer.csv and "
                                "buffer plots")
 
 
@@ -434,7 +433,7 @@ def run_decoder(*, distances: str, shots: int, seed: int, out: Path,
         profile = load_profile(name)
         if profile.qec_cycle_time_s and math.isfinite(profile.qec_cycle_time_s):
             cycles[name] = profile.qec_cycle_time_s
-    console = Console()
+    console = make_console()
     table = Table(title="pymatching on this machine, seconds per round (one shot at a time / "
                         "batched)", title_justify="left")
     table.add_column("d")
@@ -464,4 +463,4 @@ def run_decoder(*, distances: str, shots: int, seed: int, out: Path,
     write_json(folder / "decoder.json", result_document(
         kind="qec-decoder", seed=seed, scenario={"distances": ds, "shots": shots},
         results={"timings": rows, "cycles": cycles}))
-    Console(stderr=True).print(f"wrote {folder}/decoder.json, decoder.csv and decoder.png")
+    make_console(stderr=True).print(f"wrote {folder}/decoder.json, decoder.csv and decoder.png")
