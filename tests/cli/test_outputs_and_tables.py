@@ -82,3 +82,14 @@ def test_every_command_refuses_a_bad_seed_alike():
             assert result.stderr.startswith(f"error: --seed = {seed} is out of range"), (
                 command, result.stderr)
             assert "2**63 - 1" in result.stderr
+
+
+def test_a_seeded_seam_sweep_repeats_byte_for_byte(tmp_path):
+    folders = [tmp_path / "a", tmp_path / "b"]
+    for folder in folders:
+        result = qdcnet("qec", "seam", "--distances", "3", "--seams", "0:0.1:2", "--max-shots",
+                        "200", "--bases", "z", "--bulk", "0.001", "--out", str(folder))
+        assert result.returncode == 0, result.stderr
+    for name in ("seam.json", "seam.csv", "seam.png"):
+        assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes(), name
+    assert (folders[0] / "timings.json").exists()

@@ -180,7 +180,10 @@ def run_seam(*, distances: str, bulk: str, seams: str, bases: str, layout: str, 
                       "-" if c.spread is None or c.seam is None else f"{c.spread:.4f}")
     console.print(table)
     folder = _out(out)
+    # Wall-clock seconds go to their own file: the results of one seed repeat byte for byte.
     rows = [r.to_dict() for r in results]
+    timings = [{"point": i, "seconds": row.pop("seconds")} for i, row in enumerate(rows)]
+    write_json(folder / "timings.json", {"kind": "qec-seam-timings", "points": timings})
     _write_csv(folder / "seam.csv", rows)
     plot_seam(results, folder / "seam.png")
     write_json(folder / "seam.json", result_document(
@@ -193,7 +196,8 @@ def run_seam(*, distances: str, bulk: str, seams: str, bases: str, layout: str, 
                  "pairs_per_round": pairs,
                  "note": ("sinter seeds its workers itself: counts reproduce within error "
                           "bars") if engine == "sinter" else "seeded stim + pymatching"}))
-    make_console(stderr=True).print(f"wrote {folder}/seam.json, seam.csv and seam.png")
+    make_console(stderr=True).print(f"wrote {folder}/seam.json, seam.csv, seam.png and "
+                                    "timings.json")
 
 
 def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protocol: str,
