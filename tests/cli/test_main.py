@@ -86,3 +86,17 @@ def test_module_entry_point():
     out = subprocess.run([sys.executable, "-m", "qdcnet", "--version"], capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == f"qdcnet {__version__}"
+
+
+def test_the_cli_choices_are_the_library_choices():
+    """The CLI lists choices without importing the libraries (start-up time): kept equal here."""
+    from qdcnet.compiler.partition import MODELS
+    from qdcnet.control.policies import POLICIES
+    from qdcnet.qec.sampling import ENGINES
+    from qdcnet.qec.surface import LAYOUTS, PROTOCOLS
+
+    assert [p.value for p in cli_main.PolicyName] == list(POLICIES)
+    assert [m.value for m in cli_main.SeamLayout] == list(LAYOUTS)
+    assert [p.value for p in cli_main.SeamProtocol] == list(PROTOCOLS)
+    assert [e.value for e in cli_main.SamplingEngine] == list(ENGINES)
+    assert {m.value for m in cli_main.CompileModel} == set(MODELS)
