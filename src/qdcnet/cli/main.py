@@ -324,6 +324,10 @@ def qec_decoder(
     run_decoder(distances=distances, shots=shots, seed=seed, out=out, quiet=quiet)
 
 
+#: Exit status after Ctrl-C: 128 + SIGINT, the shell's convention (typer's too).
+INTERRUPTED = 130
+
+
 def _usage_line(exc: Exception, argv: list[str]) -> str:
     """One line for a mistake typer finds on the command line: option, value, what is allowed."""
     message = str(getattr(exc, "message", "") or "").removeprefix("Value error, ")
@@ -347,9 +351,10 @@ def _usage_line(exc: Exception, argv: list[str]) -> str:
 def main_entry() -> None:
     """Console-script entry: user mistakes print one line, never a traceback.
 
-    Exit status: 0 done; 1 interrupted or an internal error (a bug: the
-    traceback is printed); 2 a mistake in the command line, a scenario, a
-    circuit or a value, told in one line starting ``error:``.
+    Exit status: 0 done; 2 a mistake in the command line, a scenario, a
+    circuit or a value, told in one line starting ``error:``; 130
+    interrupted (Ctrl-C); 1 an internal error (a bug: the traceback is
+    printed).
     """
     from qdcnet.errors import QdcnetError
 
@@ -366,10 +371,12 @@ def main_entry() -> None:
             sys.exit(2)
         if kind == "Abort":
             typer.secho("aborted", err=True)
-            sys.exit(1)
+            sys.exit(INTERRUPTED)
         if not hasattr(exc, "format_message") or not hasattr(exc, "exit_code"):
             raise
         typer.secho(f"error: {_usage_line(exc, argv)}", fg=typer.colors.RED, err=True)
         sys.exit(exc.exit_code)
+    if code == INTERRUPTED:
+        typer.secho("aborted", err=True)
     if isinstance(code, int) and code:
         sys.exit(code)

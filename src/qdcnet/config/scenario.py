@@ -351,6 +351,10 @@ class DataCenterScenario(StrictModel):
                 if name is None:
                     filled.append(node)
                     continue
+                if not isinstance(name, str):
+                    problems.append(f"{section}[{index}].template = {name!r}: a template's name")
+                    filled.append(node)
+                    continue
                 template = templates.get(name)
                 if not isinstance(template, dict):
                     close = difflib.get_close_matches(str(name), sorted(templates), n=1)
@@ -581,9 +585,9 @@ def resolve_profile_paths(document: dict[str, Any], base: Path) -> dict[str, Any
         if not isinstance(node, dict) or not isinstance(node.get("profile"), str):
             return node
         profile = Path(node["profile"]).expanduser()
-        if profile.suffix not in (".yaml", ".yml") or profile.is_absolute():
+        if profile.suffix not in (".yaml", ".yml"):
             return node
-        return node | {"profile": str(base / profile)}
+        return node | {"profile": str(profile if profile.is_absolute() else base / profile)}
 
     out = dict(document)
     for section in ("qpus", "memory_banks"):

@@ -42,6 +42,8 @@ class Slice:
     circuits: list[Circuit]
     granted_ps: int
     started_ps: int | None = None
+    #: The reservation's storage pair (distilling requests), until the service takes its own.
+    holds_storage: bool = False
 
 
 class Dispatcher:
@@ -159,7 +161,8 @@ class Dispatcher:
                 # A rate asks for rate x duration pairs within its window.
                 self.sim.schedule(s_to_ps(request.duration_s), orchestrator.window_closed,
                                   handle)
-        served = Slice(handle, None, circuits, now)
+        served = Slice(handle, None, circuits, now,
+                       holds_storage=handle.plan.distillation_rounds > 0)  # type: ignore[union-attr]
         self.serving[handle.id] = served
         # Instructions reach every node of the path from the control plane.
         arrival = max(orchestrator.delay_ps(orchestrator.control_node, node)
@@ -173,9 +176,10 @@ class Dispatcher:
         plan = handle.plan
         assert plan is not None
         distillation = plan.distillation if plan.distillation.rounds else None
-        if distillation is not None:
+        if served.holds_storage:
             # The reservation took one storage pair; the service takes its own.
             self.dc.free_storage(plan.path[0], plan.path[-1])
+            served.holds_storage = False
         service = PathService(self.dc, f"{handle.name}.{handle.slices}", plan.path,
                               pairs=handle.remaining, distillation=distillation,
                               on_pair=lambda pair: self._delivered(served, pair),
@@ -224,6 +228,10 @@ class Dispatcher:
         self.policy.served(handle, held)
         for circuit in served.circuits:
             self.dc.fabric.release(circuit)
+        if served.holds_storage:
+            # Ended before its service started (cancelled, expired): the storage comes back too.
+            self.dc.free_storage(handle.plan.path[0], handle.plan.path[-1])  # type: ignore[union-attr]
+            served.holds_storage = False
         self.touch(self._resources(handle))
         if handle.finished:
             self.forget(handle)

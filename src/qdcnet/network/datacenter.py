@@ -213,8 +213,9 @@ class DataCenter:
     def release_circuits(self, owner: Any, circuits: list[Circuit]) -> None:
         held = self._held.pop(id(owner), None)
         if held is None:
-            # Still waiting: withdraw the request.
+            # Still waiting: withdraw the request; those behind it may fit now.
             self._waiting = deque(w for w in self._waiting if w[0] is not owner)
+            self._grant()
             return
         for circuit in held:
             self.fabric.release(circuit)

@@ -491,6 +491,11 @@ class Fabric:
             return None
         setup = 0.0
         for switch, port_in, port_out, reconfigure in plan:
+            # Rewiring a port disconnects its old partner (both directions).
+            for port in (port_in, port_out):
+                old = self._peers.pop((switch, port), None)
+                if old is not None and self._peers.get((switch, old)) == port:
+                    del self._peers[switch, old]
             self._peers[switch, port_in], self._peers[switch, port_out] = port_out, port_in
             if reconfigure:
                 setup = max(setup, self._switches[switch].reconfiguration_time_s)

@@ -171,8 +171,9 @@ class ResourceBook:
 
     def release(self, booking: Booking) -> None:
         """Give back everything ``booking`` holds; a second release raises."""
-        if self._bookings.pop(booking.id, None) is None:
+        if self._bookings.get(booking.id) is not booking:
             raise QdcnetError(f"booking {booking.id} released twice (or never made here)")
+        del self._bookings[booking.id]
         for kind, items in (("communication", booking.communication),
                             ("storage", booking.storage), ("fibers", booking.fibers)):
             free = self._free[kind]
