@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import numpy as np
 from rich.table import Table
 
 from qdcnet.errors import ParameterError, QdcnetError
-from qdcnet.report import result_document, write_json
+from qdcnet.report import check_output_folder, result_document, write_json
 from qdcnet.report.progress import progress_steps
 from qdcnet.report.tables import format_number, make_console
 
@@ -111,24 +110,8 @@ def check_count(name: str, value: int, low: int = 1) -> int:
 
 
 def check_out(out: Path) -> Path:
-    """Refuse, before any work, an output folder that cannot be made or written.
-
-    Nothing is created here: the folder is made only when there is something
-    to write (:func:`_out`).
-    """
-    if out.exists() and not out.is_dir():
-        raise ParameterError("--out", str(out), "a folder (this is a file)")
-    parent = out
-    while not parent.exists():
-        if parent.parent == parent:
-            break
-        parent = parent.parent
-    if not parent.is_dir():
-        raise ParameterError("--out", str(out), "a folder path", f"{parent} is a file")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise ParameterError("--out", str(out), "a folder you can write",
-                             f"{parent} is not writable")
-    return out
+    """Refuse, before any work, an output folder that cannot be made or written."""
+    return check_output_folder(out, "--out")
 
 
 def _out(out: Path) -> Path:

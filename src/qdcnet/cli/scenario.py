@@ -56,7 +56,7 @@ def validate(path: Path) -> None:
                   "possible segments")
     for request in scenario.workload.requests:
         path = request.path or dc.paths(request.src, request.dst, k=1)[0]
-        amount = " (open-ended)" if request.pairs is None and request.rate is None else ""
+        amount = " (open-ended)" if request.open_ended else ""
         console.print(f"  request {request.name}: {' -> '.join(path)}{amount}")
 
 

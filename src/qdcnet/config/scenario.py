@@ -274,10 +274,14 @@ class RequestConfig(_Named):
             name=self.name, path=tuple(self.path) if self.path else None,
             distillation=self.distillation.plan() if self.distillation else None)
 
+    @property
+    def open_ended(self) -> bool:
+        """No pairs and no rate: served until the run ends."""
+        return self.pairs is None and self.rate is None
+
     @model_validator(mode="after")
     def _amount(self) -> RequestConfig:
-        # No pairs and no rate: open-ended, served until the run ends.
-        if self.pairs is None and self.rate is None and self.deadline is not None:
+        if self.open_ended and self.deadline is not None:
             raise ValueError("an open-ended request (no pairs, no rate) has no amount to "
                              "finish by a deadline: give pairs, or rate with duration")
         if self.rate is not None and self.duration is None:

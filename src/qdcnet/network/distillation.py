@@ -27,10 +27,13 @@ qdcnet.errors.ParameterError: rounds = 7 is out of range: allowed 0..6 ...
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from qdcnet.errors import ParameterError
+from qdcnet.quantum import bbpssw, dejmps
 
 __all__ = ["MAX_ROUNDS", "DistillationMode", "DistillationPlan", "DistillationProtocol"]
 
@@ -43,6 +46,14 @@ MAX_ROUNDS = 6
 class DistillationProtocol(StrEnum):
     DEJMPS = "dejmps"
     BBPSSW = "bbpssw"
+
+    @property
+    def round(self) -> Callable[..., tuple[float, Any]]:
+        """The round's closed form in :mod:`qdcnet.quantum` (success probability, state)."""
+        return _ROUNDS[self]
+
+
+_ROUNDS = {DistillationProtocol.DEJMPS: dejmps, DistillationProtocol.BBPSSW: bbpssw}
 
 
 class DistillationMode(StrEnum):

@@ -47,8 +47,8 @@ import numpy as np
 
 from qdcnet.errors import ParameterError, QdcnetError
 from qdcnet.link.model import LinkModel
-from qdcnet.network.distillation import DistillationMode, DistillationPlan, DistillationProtocol
-from qdcnet.quantum import BellDiagonal, batch, bbpssw, dejmps
+from qdcnet.network.distillation import DistillationMode, DistillationPlan
+from qdcnet.quantum import BellDiagonal, batch
 from qdcnet.units import PS_PER_S, s_to_ps
 
 __all__ = ["PathEstimate", "PathModel", "RawFigures", "waiting_time_closed_form"]
@@ -389,8 +389,7 @@ class PathModel:
         local = max(ops_a.distillation_time_s, ops_b.distillation_time_s)
         exchange = max(self.latency(src, dst)[0] + self.latency(src, dst)[1] / 2,
                        self.latency(dst, src)[0] + self.latency(dst, src)[1] / 2)
-        round_fn = {DistillationProtocol.DEJMPS: dejmps,
-                    DistillationProtocol.BBPSSW: bbpssw}[plan.protocol]
+        round_fn = plan.protocol.round
 
         def wait(state: BellDiagonal, mean: float | None, fixed: float) -> BellDiagonal:
             # An exponential wait of the given mean (None: no wait), then a fixed one.

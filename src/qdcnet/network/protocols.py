@@ -37,8 +37,6 @@ from qdcnet.network.qpu import QPU
 from qdcnet.quantum import (
     BellDiagonal,
     PauliChannel,
-    bbpssw,
-    dejmps,
     memory_pauli,
     swap,
     teleportation_channel,
@@ -278,9 +276,7 @@ def distill_pairs(
     # Bell-diagonal states are symmetric in their two ends: orientation is free.
     state_keep = keep.consume(now_ps).to_bell_diagonal()
     state_sacrifice = sacrifice.consume(now_ps).to_bell_diagonal()
-    round_ = {DistillationProtocol.DEJMPS: dejmps,
-              DistillationProtocol.BBPSSW: bbpssw}[DistillationProtocol(protocol)]
-    success, out = round_(state_keep, state_sacrifice,
+    success, out = DistillationProtocol(protocol).round(state_keep, state_sacrifice,
                           gate_error=(ops_a.gate_error, ops_b.gate_error),
                           measurement_error=(ops_a.measurement_error, ops_b.measurement_error))
     if rng.random() >= success:

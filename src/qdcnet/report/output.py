@@ -20,7 +20,13 @@ from typing import Any
 from qdcnet.errors import ParameterError
 from qdcnet.provenance import content_hash, environment
 
-__all__ = ["check_output_file", "result_document", "scenario_hash", "write_json"]
+__all__ = [
+    "check_output_file",
+    "check_output_folder",
+    "result_document",
+    "scenario_hash",
+    "write_json",
+]
 
 
 def _clean(value: Any) -> Any:
@@ -59,19 +65,36 @@ def check_output_file(path: str | Path, option: str) -> Path:
     target = Path(path)
     if target.is_dir():
         raise ParameterError(option, str(path), "a file path (this is a directory)")
-    ancestor = target.parent
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise ParameterError(option, str(path), "a path inside a folder",
-                             f"{ancestor} is a file")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise ParameterError(option, str(path), "a place you can write",
-                             f"{ancestor} is not writable")
+    _check_place(target.parent, option, str(path))
     if target.exists() and not os.access(target, os.W_OK):
         raise ParameterError(option, str(path), "a file you can write",
                              "it exists and is read-only")
     return target
+
+
+def check_output_folder(path: str | Path, option: str) -> Path:
+    """Refuse, before any work, an output folder that could not be made or written.
+
+    Nothing is created here: the folder is made when there is something to write.
+    """
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise ParameterError(option, str(path), "a folder (this is a file)")
+    _check_place(target, option, str(path))
+    return target
+
+
+def _check_place(folder: Path, option: str, shown: str) -> None:
+    # The nearest folder that exists must be a folder this user can write:
+    # the missing ones below it are created when the output is written.
+    ancestor = folder
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ParameterError(option, shown, "a path inside a folder", f"{ancestor} is a file")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ParameterError(option, shown, "a place you can write",
+                             f"{ancestor} is not writable")
 
 
 def result_document(
