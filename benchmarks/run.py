@@ -6,6 +6,8 @@ Usage::
     python benchmarks/run.py --quick         # smoke run (CI)
     python benchmarks/run.py --only kernel --output results.json
 
+On a terminal a bar on stderr counts the suites done (``--quiet``: no bar and
+no "running ..." lines).
 Timings are figures to report, never pass/fail: goals are printed beside them.
 BLAS and OpenMP are pinned to one thread so "per core" figures mean that.
 """
@@ -54,9 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat (CI smoke)")
     parser.add_argument("--only", default=",".join(SUITES), help="comma-separated suites")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "latest.json"))
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress on stderr (no bar, no 'running ...' lines)")
     args = parser.parse_args(argv)
 
     from qdcnet.provenance import environment
+    from qdcnet.report.progress import progress_steps
 
     selected = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(selected) - set(SUITES))
@@ -64,9 +69,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown suite(s) {unknown}; known: {', '.join(SUITES)}")
     rows = []
     started = time.time()
-    for name in selected:
-        print(f"running {name} ...", file=sys.stderr, flush=True)
-        rows.extend(importlib.import_module(SUITES[name]).run(args.quick))
+    with progress_steps("benchmarks", len(selected), quiet=args.quiet) as update:
+        for done, name in enumerate(selected):
+            if not args.quiet:
+                print(f"running {name} ...", file=sys.stderr, flush=True)
+            rows.extend(importlib.import_module(SUITES[name]).run(args.quick))
+            update(done + 1)
 
     print("| benchmark | metric | value | goal | met | detail |")
     print("|---|---|---|---|---|---|")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -67,6 +68,7 @@ class Partition:
     search_evaluations: int = 3000
 
     name = "partition"
+    reports_steps = True  # one step per seed (see PassManager.run)
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -74,14 +76,20 @@ class Partition:
         if self.seeds < 1:
             raise ParameterError("seeds", self.seeds, ">= 1")
 
-    def run(self, state: CompileState) -> CompileState:
+    def run(self, state: CompileState, *,
+            on_step: Callable[[int, int], None] | None = None) -> CompileState:
         """The state's ``normalized`` circuit assigned: its ``segments`` and ``assignment``."""
-        segments, assignment = self.assign(state.need("normalized", self.name), state.target)
+        segments, assignment = self.assign(state.need("normalized", self.name), state.target,
+                                           on_step=on_step)
         return dataclasses.replace(state, segments=segments, assignment=assignment)
 
-    def assign(self, circuit: Circuit, target: CompileTarget
+    def assign(self, circuit: Circuit, target: CompileTarget, *,
+               on_step: Callable[[int, int], None] | None = None
                ) -> tuple[CircuitSegments, Assignment]:
-        """Segments of a normalized ``circuit`` and the cheapest assignment found."""
+        """Segments of a normalized ``circuit`` and the cheapest assignment found.
+
+        ``on_step(done, seeds)`` is called after each seed's search.
+        """
         if circuit.num_qubits > target.capacity:
             raise CircuitError(
                 f"circuit {circuit.name!r} has {circuit.num_qubits} qubits but the QPUs hold "
@@ -115,6 +123,8 @@ class Partition:
             key = (realized, assignment.planned_cost)
             if best is None or key < best[:2]:
                 best = (realized, assignment.planned_cost, seed, assignment)
+            if on_step is not None:
+                on_step(seed - self.seed + 1, self.seeds)
         assert best is not None
         return segs, best[3]
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -88,7 +89,12 @@ class CompileState:
 
 
 class CompilerPass(Protocol):
-    """A pass: a name (its key in the timings) and ``run(state) -> state``."""
+    """A pass: a name (its key in the timings) and ``run(state) -> state``.
+
+    A long pass may report its steps: it sets ``reports_steps = True`` and
+    accepts ``run(state, *, on_step=None)``, calling ``on_step(step, steps)``
+    (see :meth:`PassManager.run`).
+    """
 
     @property
     def name(self) -> str: ...
@@ -108,12 +114,39 @@ class PassManager:
             # Timings are keyed by name: a repeated name would hide one pass's time.
             raise ParameterError("passes", names, "passes with distinct names")
 
-    def run(self, state: CompileState) -> CompileState:
+    def run(self, state: CompileState, *,
+            on_progress: Callable[[int, int, str], None] | None = None) -> CompileState:
+        """Run every pass on ``state`` in order; return the last pass's state.
+
+        ``on_progress(done, total, name)`` is called before each pass with the
+        number of passes done so far and the name of the one about to run, and
+        once more at the end with ``done == total`` and the last pass's name.
+        A pass with a true ``reports_steps`` attribute is run as
+        ``run(state, on_step=...)`` and its ``on_step(step, steps)`` calls come
+        through as ``name`` ``"partition 2/4"``. None of this changes the result.
+        """
         clock = time.perf_counter
-        for compiler_pass in self.passes:
+        total = len(self.passes)
+        for done, compiler_pass in enumerate(self.passes):
+            if on_progress is not None:
+                on_progress(done, total, compiler_pass.name)
             start = clock()
-            state = compiler_pass.run(state)
+            if on_progress is not None and getattr(compiler_pass, "reports_steps", False):
+                state = compiler_pass.run(
+                    state, on_step=_stepper(on_progress, done, total, compiler_pass.name))
+            else:
+                state = compiler_pass.run(state)
             elapsed = clock() - start
             state = dataclasses.replace(
                 state, timings=(*state.timings, (compiler_pass.name, elapsed)))
+        if on_progress is not None and total:
+            on_progress(total, total, self.passes[-1].name)
         return state
+
+
+def _stepper(on_progress: Callable[[int, int, str], None], done: int, total: int,
+             name: str) -> Callable[[int, int], None]:
+    """``on_step(step, steps)`` for one pass, reported as ``"name step/steps"``."""
+    def on_step(step: int, steps: int) -> None:
+        on_progress(done, total, f"{name} {step}/{steps}")
+    return on_step

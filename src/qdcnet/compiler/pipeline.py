@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,8 +70,14 @@ def baseline_ebits(result: CompileResult) -> int:
 
 def compile_circuit(source: Any, target: CompileTarget, *, model: str = "fixed",
                     seeds: int = 1, seed: int = 0, embed: bool = True,
-                    search_evaluations: int = 3000, translate: bool = True) -> CompileResult:
-    """Compile a circuit (QASM text or path, QuantumCircuit or Circuit) for ``target``."""
+                    search_evaluations: int = 3000, translate: bool = True,
+                    on_progress: Callable[[int, int, str], None] | None = None
+                    ) -> CompileResult:
+    """Compile a circuit (QASM text or path, QuantumCircuit or Circuit) for ``target``.
+
+    ``on_progress(done, total, name)`` hears which pass is about to run (see
+    :meth:`PassManager.run`); the result is the same with or without it.
+    """
     passes: list[CompilerPass] = [
         Load(), Normalize(),
         Partition(model=model, seeds=seeds, seed=seed, embed=embed,
@@ -78,7 +85,8 @@ def compile_circuit(source: Any, target: CompileTarget, *, model: str = "fixed",
         RemoteOps()]
     if translate:
         passes.append(Translate())
-    state = PassManager(tuple(passes)).run(CompileState(source, target))
+    state = PassManager(tuple(passes)).run(CompileState(source, target),
+                                           on_progress=on_progress)
     settings = {"model": model, "seeds": seeds, "seed": seed, "embed": embed,
                 "search_evaluations": search_evaluations}
     return CompileResult.from_state(state, settings)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,11 @@ from qdcnet.link.model import LinkModel
 from qdcnet.link.process import LinkSimulation
 from qdcnet.link.spec import EmitterEnd, LinkSpec, OpticalPath, SingleClickLink, TwoClickLink
 from qdcnet.sim import Simulator
-from qdcnet.sim.statistics import poisson_rate_standard_error, proportion_standard_error
+from qdcnet.sim.statistics import (
+    binomial_interval,
+    poisson_rate_standard_error,
+    proportion_standard_error,
+)
 from qdcnet.units import s_to_ps
 
 __all__ = ["MAX_EVENTS", "Figure", "LinkRun", "bottlenecks", "check_link_run",
@@ -40,6 +45,14 @@ class Figure:
     analytic: float
     simulated: float
     standard_error: float
+    #: For a fraction of counted events (``count`` of ``trials``): the counts, so
+    #: rare events get an exact (Clopper-Pearson) interval instead of ± s.e.
+    count: int | None = None
+    trials: int | None = None
+
+    #: Below this many expected events a ± standard error means little: the
+    #: count is mostly 0, 1 or 2, and the exact interval is what to quote.
+    RARE_BELOW = 5.0
 
     @property
     def deviation_in_se(self) -> float:
@@ -48,8 +61,45 @@ class Figure:
             return math.nan
         return abs(self.simulated - self.analytic) / self.standard_error
 
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """Exact 95 % interval of the fraction ``count / trials``; None without counts."""
+        if self.count is None or not self.trials:
+            return None
+        return binomial_interval(self.count, self.trials)
+
+    @property
+    def expected_count(self) -> float:
+        """Events the model expects in ``trials`` (nan without counts)."""
+        return self.analytic * self.trials if self.trials else math.nan
+
+    @property
+    def rare(self) -> bool:
+        """Whether too few events are expected for ± s.e. to mean anything (< RARE_BELOW)."""
+        return self.expected_count < self.RARE_BELOW
+
+    @property
+    def consistent(self) -> bool | None:
+        """Whether the analytic value lies in the exact interval (None without counts)."""
+        interval = self.interval
+        return None if interval is None else interval[0] <= self.analytic <= interval[1]
+
+    def interval_text(self) -> str:
+        """``"0 of 1234 (95% CI 0 to 0.003)"``: the count and its exact interval, or ""."""
+        interval = self.interval
+        if interval is None:
+            return ""
+        low, high = (0 if x == 0 else float(f"{x:.2g}") for x in interval)
+        return f"{self.count} of {self.trials} (95% CI {low:g} to {high:g})"
+
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self) | {"deviation_in_se": self.deviation_in_se}
+        out = dataclasses.asdict(self) | {"deviation_in_se": self.deviation_in_se}
+        interval = self.interval
+        if interval is not None:
+            out |= {"ci_low": interval[0], "ci_high": interval[1], "confidence": 0.95,
+                    "expected_count": self.expected_count, "rare": self.rare,
+                    "consistent": self.consistent}
+        return out
 
 
 @dataclass(frozen=True)
@@ -175,6 +225,10 @@ def check_link_run(
                         else ""))
 
 
+#: How many pieces a run with ``on_progress`` is cut into (as in ``run_workload``).
+PROGRESS_STEPS = 100
+
+
 def run_link(
     model: LinkModel,
     *,
@@ -183,12 +237,17 @@ def run_link(
     skip_failures: bool = True,
     cutoff_s: float | None = None,
     demand_rate_hz: float | None = None,
+    on_progress: Callable[[float], None] | None = None,
 ) -> LinkRun:
     """Simulate ``model`` for ``duration_s`` and put each measured figure beside its twin.
 
     The arguments are checked first (:func:`check_link_run`): a run that would
     exceed :data:`MAX_EVENTS`, or demand on a link the demand model does not
     cover, is refused before anything is simulated.
+
+    ``on_progress`` gets the simulated seconds done, :data:`PROGRESS_STEPS`
+    times, the last time ``duration_s``; the run's results are the same with
+    or without it.
     """
     check_link_run(model, duration_s=duration_s, skip_failures=skip_failures,
                    cutoff_s=cutoff_s, demand_rate_hz=demand_rate_hz)
@@ -196,7 +255,13 @@ def run_link(
     link = LinkSimulation(sim, model, skip_failures=skip_failures, cutoff_s=cutoff_s,
                           demand_rate_hz=demand_rate_hz)
     link.start()
-    sim.run(until=s_to_ps(duration_s))
+    end_ps = s_to_ps(duration_s)
+    if on_progress is None:
+        sim.run(until=end_ps)
+    else:
+        for step in range(1, PROGRESS_STEPS + 1):
+            sim.run(until=end_ps * step // PROGRESS_STEPS)
+            on_progress(duration_s * step / PROGRESS_STEPS)
     link.stop()
     stats = link.stats
     nan = math.nan
@@ -213,7 +278,8 @@ def run_link(
     spread = (outcomes.state_true.fidelity - outcomes.state_false.fidelity) ** 2 * f * (1 - f)
     figures = [
         Figure("success probability", "per attempt", p, p_hat, p_se),
-        Figure("false heralds", "fraction", f, false_hat, false_se),
+        Figure("false heralds", "fraction", f, false_hat, false_se,
+               count=stats.false_heralds, trials=heralds),
     ]
     if demand_rate_hz is None:
         expected = model.rate_hz * duration_s
@@ -249,7 +315,8 @@ def run_link(
                    poisson_rate_standard_error(demand.discard_rate_hz * duration_s,
                                                duration_s)),
             Figure("missed demands", "fraction", m, miss,
-                   proportion_standard_error(m, stats.demands)),
+                   proportion_standard_error(m, stats.demands),
+                   count=stats.misses, trials=stats.demands),
             Figure("served fidelity", "", demand.served_fidelity,
                    stats.mean_fidelity if stats.consumed else nan,
                    stats.fidelity_standard_error),

@@ -12,8 +12,17 @@ Two engines give the same statistics:
   counts are reproducible only within their error bars; the output records
   that.
 
-Error bars are binomial: ``p ± sqrt(p (1 - p) / n)``; crossing points come
-with a spread from resampling the counts.
+Error bars are binomial: ``p ± sqrt(p (1 - p) / n)``, and every result also
+carries the exact (Clopper-Pearson) interval of its error rate, which stays
+honest for 0 or a handful of errors. Crossing points come with a spread from
+resampling the counts.
+
+A result whose logical error per shot cannot be told apart from 50 % (0.5
+lies in its exact interval, or above it) is *saturated*: the code has
+failed, the decoder's output is a coin toss, and differences between such
+points (buffer depths, seam noise) are noise, not a trend
+(:attr:`TaskResult.saturated`, :func:`is_saturated`). Two results differ
+significantly only when their intervals are apart (:func:`rates_differ`).
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from qdcnet.errors import ParameterError
-from qdcnet.sim.statistics import proportion_standard_error
+from qdcnet.sim.statistics import binomial_interval, intervals_overlap, proportion_standard_error
 
 __all__ = [
     "ENGINES",
@@ -36,8 +45,13 @@ __all__ = [
     "TaskResult",
     "crossing_points",
     "decode_counts",
+    "is_saturated",
+    "rates_differ",
     "run_tasks",
 ]
+
+#: The logical error per shot of a failed code: its prediction is a coin toss.
+SATURATION = 0.5
 
 ENGINES = ("stim", "sinter")
 
@@ -98,6 +112,33 @@ class TaskResult:
         return proportion_standard_error(p, self.shots)
 
     @property
+    def interval(self) -> tuple[float, float]:
+        """Exact 95 % (Clopper-Pearson) interval of :attr:`rate`; (nan, nan) without shots."""
+        if not self.shots:
+            return (math.nan, math.nan)
+        return binomial_interval(self.errors, self.shots)
+
+    @property
+    def rate_low(self) -> float:
+        return self.interval[0]
+
+    @property
+    def rate_high(self) -> float:
+        return self.interval[1]
+
+    @property
+    def saturated(self) -> bool:
+        """Whether the logical error per shot is indistinguishable from 50 % or above.
+
+        True when 0.5 lies in (or below) the exact interval of the rate: the
+        decoder does no better than a coin toss, so the per-round value
+        derived from it (which grows steeply as the rate nears 0.5) and any
+        difference to a neighbouring point are noise. Also True for a run
+        with too few shots to exclude 50 %, which says as little.
+        """
+        return bool(self.shots) and self.rate_high >= SATURATION
+
+    @property
     def per_round(self) -> float:
         """Logical error per round p_r, from 1 - 2p = (1 - 2 p_r)^rounds (sinter's conversion)."""
         import sinter
@@ -107,11 +148,44 @@ class TaskResult:
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self.task)
+        low, high = self.interval
         out.update({"shots": self.shots, "errors": self.errors, "rate": self.rate,
-                    "stderr": self.stderr, "per_round": self.per_round,
+                    "stderr": self.stderr, "rate_low": low, "rate_high": high,
+                    "saturated": self.saturated, "per_round": self.per_round,
                     "seconds": self.seconds, "engine": self.engine, "seed": self.seed})
         out.update(self.extra)
         return out
+
+
+def is_saturated(result: TaskResult) -> bool:
+    """Whether ``result``'s logical error per shot is statistically 50 % or more.
+
+    The same as :attr:`TaskResult.saturated`.
+
+    >>> task = SeamTask(3, "z", 0.01, 0.0)
+    >>> is_saturated(TaskResult(task, shots=1000, errors=480))
+    True
+    >>> is_saturated(TaskResult(task, shots=1000, errors=400))
+    False
+    """
+    return result.saturated
+
+
+def rates_differ(a: TaskResult, b: TaskResult) -> bool:
+    """Whether two logical error rates differ significantly: their exact intervals are apart.
+
+    Conservative: overlapping 95 % intervals are read as "no shown
+    difference". A saturated result differs from nothing that is saturated.
+
+    >>> task = SeamTask(3, "z", 0.01, 0.0)
+    >>> rates_differ(TaskResult(task, 1000, 10), TaskResult(task, 1000, 40))
+    True
+    >>> rates_differ(TaskResult(task, 1000, 10), TaskResult(task, 1000, 14))
+    False
+    """
+    if not a.shots or not b.shots:
+        return False
+    return not intervals_overlap(a.interval, b.interval)
 
 
 def decode_counts(circuit: Any, *, shots: int, seed: int, max_errors: int | None = None,

@@ -19,6 +19,11 @@ with its data qubits idle. A deeper buffer means fewer waits but older
 pairs. Both costs are turned into noise: the waiting into each data qubit's
 twirled T1/T2 channel, the age into the pair's decay in the two storage
 memories (both ends), and the logical error per round is sampled.
+:func:`buffer_logical_error` sums the X and Z memories' per-round errors with
+an exact interval and says when the code is *saturated* (logical error per
+shot indistinguishable from 50 %): then the depth makes no difference that
+the sampling can see, and the per-round value is noise, not a trend
+(:func:`depths_differ` says whether any two depths differ at all).
 
 The code's own noise is the profile's, per operation
 (:meth:`~qdcnet.qec.surface.CircuitNoise.from_profile`): one-qubit,
@@ -29,6 +34,7 @@ measure the profile declares, the same conversions the network uses.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -37,9 +43,14 @@ import numpy as np
 from qdcnet.errors import ParameterError
 
 __all__ = [
+    "SATURATED_CELL",
+    "SATURATED_FOOTNOTE",
+    "BufferLogicalError",
     "BufferPoint",
     "SupplyRow",
+    "buffer_logical_error",
     "buffer_study",
+    "depths_differ",
     "platform_datacenter",
     "simulate_supply",
     "supply_rows",
@@ -171,6 +182,89 @@ class BufferPoint:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+#: The table cell for a saturated point and the footnote that explains it.
+SATURATED_CELL = "saturated (≈50%: noise)"
+SATURATED_FOOTNOTE = ("saturated: the logical error per shot cannot be told apart from 50% "
+                      "(0.5 is inside its exact 95% interval), so the code has failed and "
+                      "differences between such depths are sampling noise, not a trend.")
+
+
+def _per_round(rate: float, rounds: int) -> float:
+    """Per-round error from a per-shot one, 1 - 2p = (1 - 2 p_r)^rounds; 0.5 at and above 0.5."""
+    if math.isnan(rate):
+        return math.nan
+    if rate >= 0.5:
+        return 0.5
+    return (1.0 - (1.0 - 2.0 * rate) ** (1.0 / rounds)) / 2.0
+
+
+@dataclass(frozen=True)
+class BufferLogicalError:
+    """Logical error per round of one buffer depth, X and Z memories summed.
+
+    ``low`` and ``high`` are the per-round values of the ends of each basis's
+    exact (Clopper-Pearson) 95 % interval, summed; ``stderr`` is the
+    first-order binomial error (hypot of the two, over the rounds).
+    ``saturated`` is True when either basis is (see
+    :attr:`~qdcnet.qec.sampling.TaskResult.saturated`).
+    """
+
+    per_round: float
+    stderr: float
+    low: float
+    high: float
+    saturated: bool
+
+    def cell(self) -> str:
+        """The table cell: ``"1.2e-03 ± 1e-04"``, or :data:`SATURATED_CELL`."""
+        if self.saturated:
+            return SATURATED_CELL
+        return f"{self.per_round:.3g} ± {self.stderr:.1g}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"per_round": self.per_round, "per_round_stderr": self.stderr,
+                "per_round_low": self.low, "per_round_high": self.high,
+                "saturated": self.saturated}
+
+
+def buffer_logical_error(x: Any, z: Any, rounds: int) -> BufferLogicalError:
+    """Combine the X and Z memory results (:class:`~qdcnet.qec.sampling.TaskResult`) of a depth.
+
+    >>> from qdcnet.qec.sampling import SeamTask, TaskResult
+    >>> task = SeamTask(3, "x", 0.01, 0.0)
+    >>> buffer_logical_error(TaskResult(task, 1000, 10), TaskResult(task, 1000, 12), 3).saturated
+    False
+    >>> buffer_logical_error(TaskResult(task, 1000, 10), TaskResult(task, 1000, 490), 3).cell()
+    'saturated (≈50%: noise)'
+    """
+    if rounds < 1:
+        raise ParameterError("rounds", rounds, ">= 1")
+    per_round = x.per_round + z.per_round
+    stderr = math.hypot(x.stderr, z.stderr) / rounds
+    low = _per_round(x.rate_low, rounds) + _per_round(z.rate_low, rounds)
+    high = _per_round(x.rate_high, rounds) + _per_round(z.rate_high, rounds)
+    return BufferLogicalError(per_round, stderr, low, high, bool(x.saturated or z.saturated))
+
+
+def depths_differ(errors: Sequence[BufferLogicalError]) -> bool:
+    """Whether any two unsaturated depths' per-round errors differ significantly.
+
+    Intervals apart = a real difference; if every pair overlaps (or the
+    points are saturated), the depths' differences are noise and the table
+    should not read them as a trend.
+
+    >>> a = BufferLogicalError(1e-3, 1e-4, 8e-4, 1.2e-3, False)
+    >>> b = BufferLogicalError(5e-3, 5e-4, 4e-3, 6e-3, False)
+    >>> depths_differ([a, b]), depths_differ([a, a])
+    (True, False)
+    """
+    from qdcnet.sim.statistics import intervals_overlap
+
+    usable = [e for e in errors if not e.saturated and not math.isnan(e.low)]
+    return any(not intervals_overlap((a.low, a.high), (b.low, b.high))
+               for i, a in enumerate(usable) for b in usable[i + 1:])
 
 
 def buffer_study(*, rate_hz: float, cycle_s: float, pairs_per_round: int,

@@ -18,8 +18,9 @@ __all__ = ["progress", "progress_steps"]
 
 @contextmanager
 def progress(description: str, total: float, *, quiet: bool = False
-             ) -> Iterator[Callable[[float], None] | None]:
-    """Yield ``update(done)`` for a bar out of ``total``, or ``None`` when no bar is shown.
+             ) -> Iterator[Callable[..., None] | None]:
+    """Yield ``update(done, description=None)`` for a bar out of ``total``, or ``None``
+    when no bar is shown (a new ``description`` replaces the label, e.g. a pass's name).
 
     Callers that get ``None`` skip their progress bookkeeping entirely, so a
     run without a bar is exactly the run they would do without this.
@@ -33,16 +34,17 @@ def progress(description: str, total: float, *, quiet: bool = False
                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(description, total=total)
-        yield lambda done: bar.update(task, completed=done)
+        yield lambda done, description=None: bar.update(task, completed=done,
+                                                        description=description)
 
 
 @contextmanager
 def progress_steps(description: str, total: float, *, quiet: bool = False
-                   ) -> Iterator[Callable[[float], None]]:
+                   ) -> Iterator[Callable[..., None]]:
     """Like :func:`progress`, but always yields a callable (a no-op when no bar is shown)."""
     with progress(description, total, quiet=quiet) as update:
         yield update if update is not None else _ignore
 
 
-def _ignore(done: float) -> None:
+def _ignore(done: float, description: str | None = None) -> None:
     return None
