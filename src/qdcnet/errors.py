@@ -31,7 +31,17 @@ __all__ = [
 
 
 class QdcnetError(Exception):
-    """Base class of every error qdcnet raises on purpose."""
+    """Base class of every error qdcnet raises on purpose.
+
+    ``code`` names the kind of mistake for programs that read errors as
+    JSON (``qdcnet ... --json``); each subclass has its own.
+    """
+
+    code = "error"
+
+    def details(self) -> dict[str, Any]:
+        """The error as a JSON-ready object: code, message and, where known, the field."""
+        return {"code": self.code, "message": str(self)}
 
 
 class ParameterError(QdcnetError, ValueError):
@@ -49,6 +59,8 @@ class ParameterError(QdcnetError, ValueError):
         Optional extra sentence (why the range is what it is).
     """
 
+    code = "bad_value"
+
     def __init__(self, name: str, value: Any, allowed: str, reason: str | None = None) -> None:
         self.name = name
         self.value = value
@@ -58,6 +70,12 @@ class ParameterError(QdcnetError, ValueError):
         if reason:
             message += f" ({reason})"
         super().__init__(message)
+
+    def details(self) -> dict[str, Any]:
+        value = self.value if isinstance(self.value, (int, float, str, bool)) or \
+            self.value is None else repr(self.value)
+        return super().details() | {"field": self.name, "value": value,
+                                    "allowed": self.allowed, "reason": self.reason}
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Exceptions with extra constructor arguments must say how to rebuild
@@ -70,6 +88,8 @@ class SimulationError(QdcnetError):
 
     The original exception is kept as ``__cause__`` and as :attr:`original`.
     """
+
+    code = "simulation"
 
     def __init__(self, message: str, time_ps: int, callback_name: str) -> None:
         super().__init__(message)

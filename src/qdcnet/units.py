@@ -64,6 +64,8 @@ MAX_TIME_S = MAX_PS / PS_PER_S
 class UnitError(QdcnetError, ValueError):
     """A quantity string that could not be understood."""
 
+    code = "bad_unit"
+
 
 class QuantityRangeError(ParameterError, UnitError):
     """A well-formed quantity whose value cannot be represented: not finite, too large

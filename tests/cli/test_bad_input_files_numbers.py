@@ -178,7 +178,7 @@ def test_extreme_numbers_in_a_link_file_name_the_field_and_range(case, tmp_path,
     path, value, expected = LINK_NUMBERS[case]
     scenario = _write(tmp_path, _mutated(LINK, path, value))
     out = tmp_path / "result.json"
-    code, err = _qdcnet(["link", str(scenario), "--json", str(out)], monkeypatch, capsys)
+    code, err = _qdcnet(["link", str(scenario), "--out", str(out)], monkeypatch, capsys)
     _assert_refused(code, err, str(scenario), *expected)
     assert not out.exists()
 
@@ -224,7 +224,7 @@ def test_duration_option_at_the_edge_names_the_option(case, command, tmp_path, m
     value, expected = DURATION_OPTIONS[case]
     scenario = LINK if command == "link" else DATACENTER
     out = tmp_path / "result.json"
-    code, err = _qdcnet([command, str(scenario), "--duration", value, "--json", str(out)],
+    code, err = _qdcnet([command, str(scenario), "--duration", value, "--out", str(out)],
                         monkeypatch, capsys)
     _assert_refused(code, err, *expected)
     assert "until" not in err
@@ -239,7 +239,7 @@ def test_zero_duration_is_refused_on_the_command_line_as_in_a_file(command, tmp_
     code, err = _qdcnet([command, str(in_file)], monkeypatch, capsys)
     _assert_refused(code, err, "duration", "0")
     out = tmp_path / "result.json"
-    code, err = _qdcnet([command, str(source), "--duration", "0s", "--json", str(out)],
+    code, err = _qdcnet([command, str(source), "--duration", "0s", "--out", str(out)],
                         monkeypatch, capsys)
     _assert_refused(code, err, "duration", "0", "(0")
     assert "until" not in err

@@ -50,10 +50,10 @@ NEUTRAL_ATOMS = ["link", "--profile-a", "neutral_atom", "--profile-b", "neutral_
 
 @pytest.mark.parametrize(("argv", "option", "fragments"), [
     # duty-cycled trapped-ion link: refused before simulating, not after
-    (["link", "--demand-rate", "50 Hz", "--duration", "100 s", "--json", "run.json"],
+    (["link", "--demand-rate", "50 Hz", "--duration", "100 s", "--out", "run"],
      "--demand-rate", ["'50 Hz'", "no duty cycle"]),
     # 1e9 demands: the kernel would run for an hour
-    ([*NEUTRAL_ATOMS, "--demand-rate", "1 GHz", "--duration", "1 s", "--json", "run.json"],
+    ([*NEUTRAL_ATOMS, "--demand-rate", "1 GHz", "--duration", "1 s", "--out", "run"],
      "--demand-rate", ["'1 GHz'", "Hz for 1 s", "10,000,000 simulated events"]),
     ([*NEUTRAL_ATOMS, "--demand-rate", "1e308 Hz"], "--demand-rate", ["'1e308 Hz'"]),
     ([*NEUTRAL_ATOMS, "--demand-rate", "0 Hz"], "--demand-rate", ["(0, inf) Hz"]),
@@ -93,7 +93,7 @@ def test_link_option_messages_name_the_option(argv, option, fragments, tmp_path,
 
 
 def test_demo_refuses_a_duration_it_cannot_simulate(tmp_path, monkeypatch, capsys):
-    assert_refused(["demo", "--duration", "0 s", "--json", "demo.json"], "--duration",
+    assert_refused(["demo", "--duration", "0 s", "--out", "demo"], "--duration",
                    ["'0 s'"], tmp_path, monkeypatch, capsys)
 
 

@@ -30,7 +30,7 @@ def test_compile_prints_the_summary_and_writes_json_and_qasm(tmp_path):
     assert result.exit_code == 0, result.output
     assert "qft_32: 32 qubits, 430 two-qubit gates" in result.output
     assert "Ebits per QPU pair" in result.output
-    document = json.loads((out / "program.json").read_text())
+    document = json.loads((out / "result.json").read_text())
     assert document["kind"] == "compile"
     assert document["seed"] == 4
     assert document["environment"]["versions"]["qdcnet"]
@@ -111,17 +111,16 @@ def test_the_same_compile_writes_identical_result_files(tmp_path):
                     out=tmp_path / name, verify=False)
     first, second = _tree(tmp_path / "a"), _tree(tmp_path / "b")
     assert set(first) == set(second)
-    assert "program.json" in first
+    assert "result.json" in first
     assert "timings.json" in first
     assert any(name.endswith(".qasm") for name in first)
     for name in first:
         if name != "timings.json":
             assert first[name] == second[name], name
-    assert "timings_s" not in first["program.json"].decode()
+    assert "timings_s" not in first["result.json"].decode()
 
 
 @pytest.mark.parametrize(("out", "expected"), [
-    ("missing/out", "allowed a folder inside an existing folder"),
     ("a_file", "allowed a folder (it exists and is a file)"),
     ("a_file/out", "a_file is a file"),
 ])
@@ -176,7 +175,6 @@ def test_an_existing_out_is_kept_unless_forced_and_only_compile_output_is_replac
     circuit = _small(tmp_path)
     out = tmp_path / "out"
     run_compile(circuit, scenario=RING, model="fixed", seeds=1, seed=1, out=out, verify=False)
-    (out / "stale.qasm").write_text("// from an older compile\n")
     written = _tree(out)
     # An explicit --out that exists is not overwritten without --force.
     code, err = _compile_entry([str(circuit), "--scenario", str(RING), "--out", str(out)],
@@ -184,11 +182,10 @@ def test_an_existing_out_is_kept_unless_forced_and_only_compile_output_is_replac
     assert code == 2
     assert "it exists and is not empty; add --force to replace it" in err
     assert _tree(out) == written
-    # With force, a compile's own folder is replaced as a whole (stale files go).
+    # With force, a folder qdcnet wrote is replaced as a whole.
     run_compile(circuit, scenario=RING, model="fixed", seeds=1, seed=2, out=out, verify=False,
                 force=True)
-    assert "stale.qasm" not in _tree(out)
-    assert json.loads((out / "program.json").read_text())["seed"] == 2
+    assert json.loads((out / "result.json").read_text())["seed"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "small.qasm"]
     # Even with force, a folder holding anything else is never replaced (think --out .).
     for folder in (tmp_path, out):
@@ -203,8 +200,8 @@ def test_an_existing_out_is_kept_unless_forced_and_only_compile_output_is_replac
     empty.mkdir()
     run_compile(circuit, scenario=RING, model="fixed", seeds=1, seed=1, out=empty,
                 verify=False)
-    assert (empty / "program.json").is_file()
-    assert stat.S_IMODE((empty / "program.json").stat().st_mode) & 0o044  # not 0600
+    assert (empty / "result.json").is_file()
+    assert stat.S_IMODE((empty / "result.json").stat().st_mode) & 0o044  # not 0600
 
 
 def test_the_default_folder_is_replaced_on_a_rerun(tmp_path, monkeypatch):
@@ -213,9 +210,11 @@ def test_the_default_folder_is_replaced_on_a_rerun(tmp_path, monkeypatch):
     for seed in (1, 2):
         run_compile(circuit, scenario=RING, model="fixed", seeds=1, seed=seed, out=None,
                     verify=False)
-        document = json.loads((tmp_path / "small_compiled" / "program.json").read_text())
+        document = json.loads((tmp_path / "qdcnet-output" / "compile" / "result.json")
+                              .read_text())
         assert document["seed"] == seed
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["small.qasm", "small_compiled"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["qdcnet-output", "small.qasm"]
+    assert sorted(p.name for p in (tmp_path / "qdcnet-output").iterdir()) == ["compile"]
 
 
 def test_a_failure_while_writing_leaves_no_half_written_folder(tmp_path, monkeypatch):
@@ -230,7 +229,7 @@ def test_a_failure_while_writing_leaves_no_half_written_folder(tmp_path, monkeyp
 
     def failing(path, document):
         calls.append(path)
-        if len(calls) > 1:  # program.json is written, timings.json fails
+        if len(calls) > 1:  # result.json is written, timings.json fails
             raise OSError(28, "No space left on device")
         return real_write_json(path, document)
 

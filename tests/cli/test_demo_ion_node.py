@@ -77,9 +77,9 @@ def test_the_demo_delivers_pairs_in_its_first_part(tmp_path):
     from qdcnet.cli.main import app
 
     out = tmp_path / "demo.json"
-    result = CliRunner().invoke(app, ["demo", "--duration", "2 s", "--json", str(out)],
+    result = CliRunner().invoke(app, ["demo", "--duration", "2 s", "--out", str(out)],
                                 env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    results = json.loads(out.read_text())["results"]
+    results = json.loads((out / "result.json").read_text())["results"]
     first = next(iter(results.values()))
     assert first["counts"]["delivered"] > 100

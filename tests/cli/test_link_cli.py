@@ -30,11 +30,11 @@ def test_profiles_table_and_one_profile():
 def test_link_from_a_scenario_writes_json(tmp_path):
     out = tmp_path / "run.json"
     result = runner.invoke(app, ["link", str(EXAMPLES / "stephenson2020.yaml"), "--duration",
-                                 "2 s", "--json", str(out)], env={"COLUMNS": "200"})
+                                 "2 s", "--out", str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Analytic model vs event simulation" in result.output
     assert "Published" in result.output
-    document = json.loads(out.read_text())
+    document = json.loads((out / "result.json").read_text())
     assert document["seed"] == 2020
     assert document["environment"]["versions"]["qdcnet"]
     assert len(document["scenario_hash"]) == 64
@@ -53,14 +53,14 @@ def test_link_from_options():
 
 def test_demo_runs_and_reports_its_three_designs(tmp_path):
     out = tmp_path / "demo.json"
-    result = runner.invoke(app, ["demo", "--duration", "1 s", "--json", str(out)],
+    result = runner.invoke(app, ["demo", "--duration", "1 s", "--out", str(out)],
                            env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Two ion QPUs in one hall" in result.output
     assert "both photons converted to 1522 nm" in result.output
     assert "emitters sat in cavities" in result.output
     assert "single-relay bound" in result.output
-    document = json.loads(out.read_text())
+    document = json.loads((out / "result.json").read_text())
     assert list(document["results"]) == ["demo-ion-hall", "demo-ion-atom",
                                          "demo-ion-atom-with-cavities"]
 

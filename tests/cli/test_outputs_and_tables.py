@@ -34,20 +34,18 @@ def test_validate_counts_nodes_in_plain_words():
     assert "8 QPUs, 4 switches, 4 BSM stations" in result.stdout
 
 
-def test_a_json_path_that_cannot_be_written_is_refused_before_the_run(tmp_path):
-    folder = tmp_path / "a-folder"
-    folder.mkdir()
+def test_an_out_folder_that_cannot_be_written_is_refused_before_the_run(tmp_path):
     not_a_folder = tmp_path / "plain-file"
     not_a_folder.write_text("x")
-    for target, reason in ((folder, "this is a directory"), (not_a_folder / "out.json",
-                                                           "is a file")):
-        result = qdcnet("run", str(EXAMPLES / "repeater_chain.yaml"), "--json", str(target))
+    for target, reason in ((not_a_folder, "it exists and is a file"),
+                           (not_a_folder / "out", "plain-file is a file")):
+        result = qdcnet("run", str(EXAMPLES / "repeater_chain.yaml"), "--out", str(target))
         assert result.returncode == 2, result.stdout + result.stderr
-        assert result.stderr.startswith("error: --json = "), result.stderr
+        assert result.stderr.startswith("error: --out = "), result.stderr
         assert reason in result.stderr
         assert "Traceback" not in result.stderr
         assert result.stdout == ""  # refused before any work: nothing simulated or printed
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder", "plain-file"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain-file"]
 
 
 def test_the_scenario_hash_does_not_depend_on_the_seed(tmp_path):
@@ -55,11 +53,11 @@ def test_the_scenario_hash_does_not_depend_on_the_seed(tmp_path):
     for seed in ("1", "2"):
         out = tmp_path / f"run{seed}.json"
         result = qdcnet("run", str(EXAMPLES / "repeater_chain.yaml"), "--duration", "0.2 s",
-                        "--seed", seed, "--json", str(out))
+                        "--seed", seed, "--out", str(out))
         assert result.returncode == 0, result.stderr
         # No terminal: no progress bar, only the note of what was written.
-        assert result.stderr.strip() == f"wrote {out}"
-        document = json.loads(out.read_text())
+        assert result.stderr.strip() == f"wrote {out}/: result.json"
+        document = json.loads((out / "result.json").read_text())
         assert document["seed"] == int(seed)
         hashes.append(document["scenario_hash"])
     assert hashes[0] == hashes[1]
@@ -90,6 +88,6 @@ def test_a_seeded_seam_sweep_repeats_byte_for_byte(tmp_path):
         result = qdcnet("qec", "seam", "--distances", "3", "--seams", "0:0.1:2", "--max-shots",
                         "200", "--bases", "z", "--bulk", "0.001", "--out", str(folder))
         assert result.returncode == 0, result.stderr
-    for name in ("seam.json", "seam.csv", "seam.png"):
+    for name in ("result.json", "seam.csv", "seam.png"):
         assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes(), name
     assert (folders[0] / "timings.json").exists()

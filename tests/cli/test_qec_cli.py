@@ -24,7 +24,7 @@ def test_seam_sweep_writes_points_crossings_and_a_plot(tmp_path):
                            env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Crossing points" in result.output
-    document = json.loads((out / "seam.json").read_text())
+    document = json.loads((out / "result.json").read_text())
     assert document["seed"] == 5
     points = document["results"]["points"]
     assert len(points) == 6
@@ -40,7 +40,7 @@ def test_supply_on_the_example_closes_the_gap_with_parallel_links(tmp_path):
                                  "--depths", "0,5", "--max-shots", "500", "--bulk", "0.001",
                                  "--out", str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    document = json.loads((out / "supply.json").read_text())
+    document = json.loads((out / "result.json").read_text())
     rows = document["results"]["rows"]
     assert [r["distillation_rounds"] for r in rows] == [0, 1, 2]
     assert all(r["needed_hz"] == 5 / r["cycle_time_s"] for r in rows)
@@ -70,7 +70,7 @@ def test_supply_without_bulk_uses_the_profile_noise_per_operation(tmp_path):
                                  "--out", str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "profile noise" in result.output
-    noise = json.loads((out / "supply.json").read_text())["results"]["buffers"][
+    noise = json.loads((out / "result.json").read_text())["results"]["buffers"][
         "left-right"]["bulk"]
     assert noise["two_qubit"] == pytest.approx(1.25 * (1 - 0.99))
     assert noise["readout"] == pytest.approx(1 - 0.999)

@@ -26,10 +26,10 @@ def test_validate_explains_the_scenario():
 def test_run_goes_through_the_orchestrator(tmp_path):
     out = tmp_path / "run.json"
     result = runner.invoke(app, ["run", str(EXAMPLES / "repeater_chain.yaml"), "--duration",
-                                 "3 s", "--seed", "3", "--json", str(out)],
+                                 "3 s", "--seed", "3", "--out", str(out)],
                            env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    document = json.loads(out.read_text())
+    document = json.loads((out / "result.json").read_text())
     assert document["seed"] == 3
     assert len(document["scenario_hash"]) == 64
     results = document["results"]

@@ -80,18 +80,18 @@ def test_open_ended_requests_are_served_until_the_run_ends(tmp_path):
     path = tmp_path / "open.yaml"
     path.write_text(yaml.safe_dump(document))
     out = tmp_path / "run.json"
-    result = runner.invoke(app, ["run", str(path), "--duration", "0.2 s", "--json", str(out)],
+    result = runner.invoke(app, ["run", str(path), "--duration", "0.2 s", "--out", str(out)],
                            env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "open-ended" in result.output
     assert "missed" not in result.output
-    (row,) = json.loads(out.read_text())["results"]["requests"]
+    (row,) = json.loads((out / "result.json").read_text())["results"]["requests"]
     assert row["open_ended"] is True
     assert row["pairs_wanted"] is None
     assert row["qos_met"] is None
     # Served the whole run: about the plan's rate times the time it was served.
     assert row["delivered"] > 0.5 * row["planned_rate_hz"] * 0.2
-    summary = json.loads(out.read_text())["results"]["summary"]
+    summary = json.loads((out / "result.json").read_text())["results"]["summary"]
     assert summary["open_ended"] == 1
 
 

@@ -120,10 +120,11 @@ def test_name_and_priority_share_a_plan():
 
 def test_repeater_chain_example_distils_as_asked(tmp_path):
     out = tmp_path / "run.json"
-    result = runner.invoke(app, ["run", str(EXAMPLES / "repeater_chain.yaml"), "--json",
+    result = runner.invoke(app, ["run", str(EXAMPLES / "repeater_chain.yaml"), "--out",
                                  str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    rows = {r["request"]: r for r in json.loads(out.read_text())["results"]["requests"]}
+    document = json.loads((out / "result.json").read_text())
+    rows = {r["request"]: r for r in document["results"]["requests"]}
     distilled = rows["end-to-end-distilled"]
     assert "2 DEJMPS round" in distilled["plan"]
     assert "0 round" not in rows["end-to-end"]["plan"]

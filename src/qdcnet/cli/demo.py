@@ -21,7 +21,14 @@ from qdcnet.cli import link as link_cli
 from qdcnet.config.link import LinkScenario, load_link_scenario
 from qdcnet.link.experiment import bottlenecks, check_link_run, run_link
 from qdcnet.link.model import LinkModel
-from qdcnet.report import check_output_file, result_document, write_json
+from qdcnet.report import (
+    RESULT_FILE,
+    OutputFolder,
+    report_written,
+    result_document,
+    write_json,
+)
+from qdcnet.report.progress import progress
 from qdcnet.report.tables import make_console
 from qdcnet.units import to_duration_s
 
@@ -53,9 +60,9 @@ def _scenario(file: str) -> tuple[LinkScenario, dict[str, Any]]:
         return load_link_scenario(scenario_path)
 
 
-def run(*, duration: str | None, seed: int | None, json_path: Path | None) -> None:
-    if json_path is not None:
-        check_output_file(json_path, "--json")  # before any work
+def run(*, duration: str | None, seed: int | None, out: Path | None = None,
+        force: bool = False, quiet: bool = False) -> None:
+    folder = OutputFolder.prepare(out, "demo", force=force)  # before any work
     wanted_s = to_duration_s(duration, name="--duration") if duration else None
     console = make_console()
     today, document = _scenario("demo_ion_hall.yaml")
@@ -80,12 +87,15 @@ def run(*, duration: str | None, seed: int | None, json_path: Path | None) -> No
     results = {}
     for title, scenario, model in runs:
         console.rule(title)
-        result = run_link(model, duration_s=duration_s, seed=seed_value)
+        with progress(f"{scenario.name}: simulating {duration_s:g} s", duration_s,
+                      quiet=quiet) as update:
+            result = run_link(model, duration_s=duration_s, seed=seed_value,
+                              on_progress=update)
         link_cli.report(console, scenario, result)
         results[scenario.name] = result.to_dict() | {"bottlenecks": bottlenecks(model.spec)}
-    if json_path is not None:
-        write_json(json_path, result_document(kind="demo", seed=seed_value,
-                                              scenario=document | {"duration": f"{duration_s} s",
-                                                                   "mixed": mixed},
-                                              results=results))
-        make_console(stderr=True).print(f"wrote {json_path}")
+    output = result_document(kind="demo", seed=seed_value,
+                             scenario=document | {"duration": f"{duration_s} s", "mixed": mixed},
+                             results=results)
+    with folder.staging() as stage:
+        write_json(stage / RESULT_FILE, output)
+    report_written(folder, output, [RESULT_FILE])

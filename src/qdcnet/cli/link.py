@@ -13,7 +13,14 @@ from qdcnet.config.link import LinkScenario, load_link_scenario
 from qdcnet.errors import ParameterError, check_range
 from qdcnet.link.experiment import LinkRun, bottlenecks, check_link_run, run_link
 from qdcnet.link.model import LinkModel
-from qdcnet.report import check_output_file, result_document, write_json
+from qdcnet.report import (
+    RESULT_FILE,
+    OutputFolder,
+    report_written,
+    result_document,
+    write_json,
+)
+from qdcnet.report.progress import progress
 from qdcnet.report.tables import (
     bottleneck_table,
     capacity_table,
@@ -155,11 +162,13 @@ def run(
     cutoff: str | None,
     demand_rate: str | None,
     attempt_by_attempt: bool,
-    json_path: Path | None,
+    out: Path | None = None,
+    force: bool = False,
+    quiet: bool = False,
 ) -> None:
     # Every option is read and checked before the scenario is built or run.
-    if json_path is not None:
-        check_output_file(json_path, "--json")
+    folder = OutputFolder.prepare(out, "link", force=force,
+                                  keep=[scenario_path] if scenario_path else [])
     duration_s = to_duration_s(duration, name="--duration") if duration else None
     cutoff_s = to_duration_s(cutoff, name="--cutoff") if cutoff else None
     demand_hz = to_si(demand_rate, "frequency", name="--demand-rate") if demand_rate else None
@@ -184,15 +193,17 @@ def run(
     model = LinkModel.from_spec(scenario.build())
     check_link_run(model, duration_s=duration_s, skip_failures=not attempt_by_attempt,
                    cutoff_s=cutoff_s, demand_rate_hz=demand_hz, names=names, values=values)
-    result = run_link(model, duration_s=duration_s, seed=seed_value,
-                      skip_failures=not attempt_by_attempt, cutoff_s=cutoff_s,
-                      demand_rate_hz=demand_hz)
+    with progress(f"{scenario.name}: simulating {format_number(duration_s)} s", duration_s,
+                  quiet=quiet) as update:
+        result = run_link(model, duration_s=duration_s, seed=seed_value,
+                          skip_failures=not attempt_by_attempt, cutoff_s=cutoff_s,
+                          demand_rate_hz=demand_hz, on_progress=update)
     report(make_console(), scenario, result)
-    if json_path is not None:
-        document = dict(document) | {"duration": f"{duration_s} s", "seed": seed_value}
-        results = result.to_dict() | {"bottlenecks": bottlenecks(model.spec)}
-        if scenario.published is not None:
-            results["published"] = scenario.published.model_dump()
-        write_json(json_path, result_document(kind="link", seed=seed_value, scenario=document,
-                                              results=results))
-        make_console(stderr=True).print(f"wrote {json_path}")
+    document = dict(document) | {"duration": f"{duration_s} s", "seed": seed_value}
+    results = result.to_dict() | {"bottlenecks": bottlenecks(model.spec)}
+    if scenario.published is not None:
+        results["published"] = scenario.published.model_dump()
+    output = result_document(kind="link", seed=seed_value, scenario=document, results=results)
+    with folder.staging() as stage:
+        write_json(stage / RESULT_FILE, output)
+    report_written(folder, output, [RESULT_FILE])

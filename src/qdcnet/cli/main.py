@@ -16,6 +16,28 @@ import typer
 
 from qdcnet._version import __version__
 
+
+def _flags_without_a_type() -> None:
+    """Show no ``<bool>`` beside plain flags (``--force``, ``--json``, ``--help``) in ``--help``.
+
+    A flag takes no value, so typer's type column would only mislead; typer
+    has no setting for it, so the help row's type is blanked for flags here.
+    """
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "_qdcnet", False):
+        return
+
+    def display_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich._qdcnet = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_without_a_type()
+
 app = typer.Typer(
     name="qdcnet",
     help="Design, simulate and orchestrate quantum data centers.",
@@ -92,7 +114,13 @@ class CompileModel(StrEnum):
     TELEPORT = "teleport"
 
 
-JsonOption = Annotated[Path | None, typer.Option("--json", help="Write the result as JSON here.")]
+JsonOption = Annotated[bool, typer.Option(
+    "--json", help="Print the result as one JSON document on stdout, no tables; an error "
+                   "becomes {\"error\": {code, field, value, allowed, ...}}.")]
+OutOption = Annotated[Path | None, typer.Option(
+    "--out", help="Output folder; default ./qdcnet-output/COMMAND, which a rerun replaces.")]
+ForceOption = Annotated[bool, typer.Option(
+    "--force", help="Replace an existing --out folder (only one qdcnet wrote).")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q",
                                            help="No progress bar on stderr.")]
 SeedOption = Annotated[int | None, typer.Option(
@@ -158,15 +186,20 @@ def link(
     = None,
     attempt_by_attempt: Annotated[bool, typer.Option(help="Simulate every attempt (no skip).")]
     = False,
-    json_path: JsonOption = None,
+    out: OutOption = None,
+    force: ForceOption = False,
+    json_output: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Heralded entanglement on one segment: analytic and simulated figures side by side."""
     from qdcnet.cli.link import run as run_link
+    from qdcnet.report import machine_output
 
-    run_link(scenario, scheme=scheme.value, profile_a=profile_a, profile_b=profile_b, length=length,
-             alpha=alpha, convert=convert, duration=duration, seed=seed, cutoff=cutoff,
-             demand_rate=demand_rate, attempt_by_attempt=attempt_by_attempt,
-             json_path=json_path)
+    with machine_output(json_output):
+        run_link(scenario, scheme=scheme.value, profile_a=profile_a, profile_b=profile_b,
+                 length=length, alpha=alpha, convert=convert, duration=duration, seed=seed,
+                 cutoff=cutoff, demand_rate=demand_rate, attempt_by_attempt=attempt_by_attempt,
+                 out=out, force=force, quiet=quiet)
 
 
 @app.command()
@@ -186,14 +219,18 @@ def run(
     seed: SeedOption = None,
     policy: Annotated[PolicyName | None, typer.Option(
         help="Override the scenario's queue policy.")] = None,
-    json_path: JsonOption = None,
+    out: OutOption = None,
+    force: ForceOption = False,
+    json_output: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Run a scenario's workload through the orchestrator; a summary table and optional JSON."""
+    """Run a scenario's workload through the orchestrator: a summary table and result.json."""
     from qdcnet.cli.scenario import run as run_scenario
+    from qdcnet.report import machine_output
 
-    run_scenario(scenario, duration=duration, seed=seed, json_path=json_path,
-                 policy=policy.value if policy is not None else None, quiet=quiet)
+    with machine_output(json_output):
+        run_scenario(scenario, duration=duration, seed=seed, out=out, force=force,
+                     policy=policy.value if policy is not None else None, quiet=quiet)
 
 
 @app.command(name="compile")
@@ -207,35 +244,39 @@ def compile_(
     seeds: Annotated[int, typer.Option(help="Partition with this many seeds; keep the best.")]
     = 1,
     seed: SeedOption = None,
-    out: Annotated[Path | None, typer.Option(
-        help="Folder for program.json, timings.json and one .qasm per QPU "
-             "(default CIRCUIT_compiled).")]
-    = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Replace an existing --out folder (only one qdcnet compile wrote).")]
-    = False,
     verify: Annotated[bool, typer.Option(
         help="Check the result against the circuit by state-vector simulation (<= 14 qubits)."
     )] = False,
+    out: OutOption = None,
+    force: ForceOption = False,
+    json_output: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Distribute a circuit over the scenario's QPUs: ebits, per-QPU QASM and a JSON DAG."""
     from qdcnet.cli.compile import run as run_compile
+    from qdcnet.report import machine_output
 
-    run_compile(circuit, scenario=scenario, model=CompileModel(model).value, seeds=seeds,
-                seed=seed, out=out, verify=verify, force=force)
+    with machine_output(json_output):
+        run_compile(circuit, scenario=scenario, model=CompileModel(model).value, seeds=seeds,
+                    seed=seed, out=out, verify=verify, force=force, quiet=quiet)
 
 
 @app.command()
 def demo(
     duration: Annotated[str | None, typer.Option(help="Simulated time (default 10 s).")] = None,
     seed: SeedOption = None,
-    json_path: JsonOption = None,
+    out: OutOption = None,
+    force: ForceOption = False,
+    json_output: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run the built-in default data center: two ion QPUs in one hall, then an ion and an
     atom QPU over telecom."""
     from qdcnet.cli.demo import run as run_demo
+    from qdcnet.report import machine_output
 
-    run_demo(duration=duration, seed=seed, json_path=json_path)
+    with machine_output(json_output):
+        run_demo(duration=duration, seed=seed, out=out, force=force, quiet=quiet)
 
 
 qec_app = typer.Typer(
@@ -243,7 +284,6 @@ qec_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(qec_app, name="qec")
-OutOption = Annotated[Path, typer.Option(help="Folder for JSON, CSV and plots.")]
 
 
 @qec_app.command("seam")
@@ -267,16 +307,20 @@ def qec_seam(
     engine: Annotated[SamplingEngine, typer.Option(help="stim (seeded) or sinter.")]
     = SamplingEngine.STIM,
     seed: FixedSeedOption = 1,
-    out: OutOption = Path("qec_seam"),
+    out: OutOption = None,
+    force: ForceOption = False,
+    json_output: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Logical error against seam infidelity for several distances; the crossing points."""
     from qdcnet.cli.qec import run_seam
+    from qdcnet.report import machine_output
 
-    run_seam(distances=distances, bulk=bulk, seams=seams, bases=bases, layout=layout.value,
-             protocol=protocol.value, max_shots=max_shots, max_errors=max_errors,
-             workers=workers, engine=engine.value, seed=seed, out=out, idle=idle.value,
-             quiet=quiet)
+    with machine_output(json_output):
+        run_seam(distances=distances, bulk=bulk, seams=seams, bases=bases, layout=layout.value,
+                 protocol=protocol.value, max_shots=max_shots, max_errors=max_errors,
+                 workers=workers, engine=engine.value, seed=seed, out=out, idle=idle.value,
+                 quiet=quiet, force=force)
 
 
 @qec_app.command("supply")
@@ -298,15 +342,19 @@ def qec_supply(
              "otherwise >= 2).")]
     = 1000,
     seed: FixedSeedOption = 1,
-    out: OutOption = Path("qec_supply"),
+    out: OutOption = None,
+    force: ForceOption = False,
+    json_output: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Pairs a seam needs per cycle against what the links supply; the pair buffer."""
     from qdcnet.cli.qec import run_supply
+    from qdcnet.report import machine_output
 
-    run_supply(scenario, pairs=pair or [], distance=distance, protocol=protocol.value,
-               depths=depths, max_shots=max_shots, seed=seed, out=out, bulk=bulk,
-               simulate=simulate, quiet=quiet)
+    with machine_output(json_output):
+        run_supply(scenario, pairs=pair or [], distance=distance, protocol=protocol.value,
+                   depths=depths, max_shots=max_shots, seed=seed, out=out, bulk=bulk,
+                   simulate=simulate, quiet=quiet, force=force)
 
 
 @qec_app.command("decoder")
@@ -315,25 +363,31 @@ def qec_decoder(
     = "3,5,7,9,11",
     shots: Annotated[int, typer.Option(help="Shots timed per distance.")] = 2000,
     seed: FixedSeedOption = 1,
-    out: OutOption = Path("qec_decoder"),
+    out: OutOption = None,
+    force: ForceOption = False,
+    json_output: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Decoding time per round against each platform's cycle, and the backlog."""
     from qdcnet.cli.qec import run_decoder
+    from qdcnet.report import machine_output
 
-    run_decoder(distances=distances, shots=shots, seed=seed, out=out, quiet=quiet)
+    with machine_output(json_output):
+        run_decoder(distances=distances, shots=shots, seed=seed, out=out, quiet=quiet,
+                    force=force)
 
 
 #: Exit status after Ctrl-C: 128 + SIGINT, the shell's convention (typer's too).
 INTERRUPTED = 130
 
 
-def _usage_line(exc: Exception, argv: list[str]) -> str:
-    """One line for a mistake typer finds on the command line: option, value, what is allowed."""
+def _usage_error(exc: Exception, argv: list[str]) -> dict[str, object]:
+    """A mistake typer finds on the command line: one line, and its option and value."""
     message = str(getattr(exc, "message", "") or "").removeprefix("Value error, ")
     opts = getattr(getattr(exc, "param", None), "opts", None)
+    details: dict[str, object] = {"code": "usage"}
     if not opts or not message or type(exc).__name__ != "BadParameter":
-        return exc.format_message()  # type: ignore[attr-defined]
+        return details | {"message": exc.format_message()}  # type: ignore[attr-defined]
     option = max(opts, key=len)
     value = None
     for index, token in enumerate(argv):
@@ -341,11 +395,25 @@ def _usage_line(exc: Exception, argv: list[str]) -> str:
             value = argv[index + 1]
         elif token.startswith(option + "="):
             value = token.split("=", 1)[1]
+    details |= {"field": option, "value": value}
     if value is None:
-        return f"{option}: {message}"
+        return details | {"message": f"{option}: {message}"}
     if message.startswith(repr(value)):
-        return f"{option} = {message}"
-    return f"{option} = {value!r}: {message}"
+        return details | {"message": f"{option} = {message}"}
+    return details | {"message": f"{option} = {value!r}: {message}"}
+
+
+def _fail(details: dict[str, object], status: int, *, as_json: bool) -> None:
+    """Report an error and exit: one red line on stderr, or with ``--json`` an object on stdout."""
+    if as_json:
+        import json
+
+        sys.stdout.write(json.dumps({"error": details, "exit_status": status}, default=str)
+                         + "\n")
+        sys.stdout.flush()
+    else:
+        typer.secho(f"error: {details['message']}", fg=typer.colors.RED, err=True)
+    sys.exit(status)
 
 
 def main_entry() -> None:
@@ -354,29 +422,30 @@ def main_entry() -> None:
     Exit status: 0 done; 2 a mistake in the command line, a scenario, a
     circuit or a value, told in one line starting ``error:``; 130
     interrupted (Ctrl-C); 1 an internal error (a bug: the traceback is
-    printed).
+    printed). With ``--json`` the mistake is instead one JSON object on
+    stdout, ``{"error": {"code", "message", "field", "value", "allowed",
+    "reason"}, "exit_status"}`` (field and the rest where the error knows
+    them), so a program never parses prose.
     """
     from qdcnet.errors import QdcnetError
 
     argv = sys.argv[1:]
+    as_json = "--json" in argv
     try:
         code = app(args=argv, standalone_mode=False)
     except QdcnetError as exc:
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-        sys.exit(2)
+        _fail(exc.details(), 2, as_json=as_json)
     except Exception as exc:
         kind = type(exc).__name__
         if kind == "NoArgsIsHelpError":
             exc.show()  # type: ignore[attr-defined]  # the help, as typer shows it
             sys.exit(2)
         if kind == "Abort":
-            typer.secho("aborted", err=True)
-            sys.exit(INTERRUPTED)
+            _fail({"code": "interrupted", "message": "aborted"}, INTERRUPTED, as_json=as_json)
         if not hasattr(exc, "format_message") or not hasattr(exc, "exit_code"):
             raise
-        typer.secho(f"error: {_usage_line(exc, argv)}", fg=typer.colors.RED, err=True)
-        sys.exit(exc.exit_code)
+        _fail(_usage_error(exc, argv), exc.exit_code, as_json=as_json)
     if code == INTERRUPTED:
-        typer.secho("aborted", err=True)
+        _fail({"code": "interrupted", "message": "aborted"}, INTERRUPTED, as_json=as_json)
     if isinstance(code, int) and code:
         sys.exit(code)

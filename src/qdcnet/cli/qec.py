@@ -20,7 +20,14 @@ import numpy as np
 from rich.table import Table
 
 from qdcnet.errors import ParameterError, QdcnetError
-from qdcnet.report import check_output_folder, result_document, write_json
+from qdcnet.report import (
+    RESULT_FILE,
+    TIMINGS_FILE,
+    OutputFolder,
+    report_written,
+    result_document,
+    write_json,
+)
 from qdcnet.report.progress import progress_steps
 from qdcnet.report.tables import format_number, make_console
 
@@ -109,19 +116,10 @@ def check_count(name: str, value: int, low: int = 1) -> int:
     return value
 
 
-def check_out(out: Path) -> Path:
-    """Refuse, before any work, an output folder that cannot be made or written."""
-    return check_output_folder(out, "--out")
-
-
-def _out(out: Path) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
 def run_seam(*, distances: str, bulk: str, seams: str, bases: str, layout: str, protocol: str,
              max_shots: int, max_errors: int, workers: int, engine: str, seed: int,
-             out: Path, idle: str = "every_layer", quiet: bool = False) -> None:
+             out: Path | None, idle: str = "every_layer", quiet: bool = False,
+             force: bool = False) -> None:
     from qdcnet.qec.plots import plot_seam
     from qdcnet.qec.sampling import ENGINES, SeamTask, crossing_points, run_tasks
     from qdcnet.qec.surface import LAYOUTS, PROTOCOLS, SurfacePatch
@@ -139,7 +137,7 @@ def run_seam(*, distances: str, bulk: str, seams: str, bases: str, layout: str, 
     check_count("--max-shots", max_shots)
     check_count("--max-errors", max_errors)
     check_count("--workers", workers)
-    check_out(out)
+    folder = OutputFolder.prepare(out, "qec seam", force=force)
     tasks = [SeamTask(d, b, p, e, layout, protocol, idle=idle) for p in bulks
              for b in basis_list for d in ds for e in eps]
     with progress_steps("seam sweep", len(tasks), quiet=quiet) as update:
@@ -162,14 +160,10 @@ def run_seam(*, distances: str, bulk: str, seams: str, bases: str, layout: str, 
                       # not) has no point to be the spread of.
                       "-" if c.spread is None or c.seam is None else f"{c.spread:.4f}")
     console.print(table)
-    folder = _out(out)
     # Wall-clock seconds go to their own file: the results of one seed repeat byte for byte.
     rows = [r.to_dict() for r in results]
     timings = [{"point": i, "seconds": row.pop("seconds")} for i, row in enumerate(rows)]
-    write_json(folder / "timings.json", {"kind": "qec-seam-timings", "points": timings})
-    _write_csv(folder / "seam.csv", rows)
-    plot_seam(results, folder / "seam.png")
-    write_json(folder / "seam.json", result_document(
+    document = result_document(
         kind="qec-seam", seed=seed, scenario={"distances": ds, "bulk": bulks, "seams": eps,
                                               "bases": basis_list, "layout": layout,
                                               "protocol": protocol, "idle": idle,
@@ -178,14 +172,19 @@ def run_seam(*, distances: str, bulk: str, seams: str, bases: str, layout: str, 
         results={"points": rows, "crossings": [c.to_dict() for c in crossings],
                  "pairs_per_round": pairs,
                  "note": ("sinter seeds its workers itself: counts reproduce within error "
-                          "bars") if engine == "sinter" else "seeded stim + pymatching"}))
-    make_console(stderr=True).print(f"wrote {folder}/seam.json, seam.csv, seam.png and "
-                                    "timings.json")
+                          "bars") if engine == "sinter" else "seeded stim + pymatching"})
+    with folder.staging() as stage:
+        write_json(stage / RESULT_FILE, document)
+        write_json(stage / TIMINGS_FILE, {"kind": "qec-seam-timings", "points": timings})
+        _write_csv(stage / "seam.csv", rows)
+        plot_seam(results, stage / "seam.png")
+    report_written(folder, document, [RESULT_FILE, TIMINGS_FILE, "seam.csv", "seam.png"])
 
 
 def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protocol: str,
-               depths: str, max_shots: int, seed: int, out: Path,
-               bulk: float | None = None, simulate: int = 1000, quiet: bool = False) -> None:
+               depths: str, max_shots: int, seed: int, out: Path | None,
+               bulk: float | None = None, simulate: int = 1000, quiet: bool = False,
+               force: bool = False) -> None:
     from qdcnet.hardware.profiles import available_profiles
     from qdcnet.qec.supply import platform_datacenter, simulate_supply, supply_rows
     from qdcnet.qec.surface import PROTOCOLS
@@ -203,7 +202,8 @@ def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protoc
     if pairs and scenario is None:
         raise ParameterError("--pair", pairs[0], "only with a scenario file",
                              "without one, each platform's built-in pair is studied")
-    check_out(out)
+    folder = OutputFolder.prepare(out, "qec supply", force=force,
+                                  keep=[scenario] if scenario else [])
     console = make_console()
     all_rows: list[Any] = []
     contexts: list[tuple[Any, tuple[str, str]]] = []
@@ -268,36 +268,38 @@ def run_supply(scenario: Path | None, *, pairs: list[str], distance: int, protoc
                   "own fibre or WDM channel and its own BSM unit")
     for profile, why in skipped.items():
         console.print(f"skipped {profile}: {why}")
-    folder = _out(out)
     buffers = {}
     tables = []
-    with progress_steps("pair buffer", steps, quiet=quiet) as update:
-        update(done)
-        for dc, pair in contexts:
-            buffers["-".join(pair)], table = _buffer(
-                dc, pair, distance=distance, protocol=protocol, depths=depth_list,
-                max_shots=max_shots, seed=seed, folder=folder, bulk=bulk)
-            tables.append(table)
-            done += 1
+    # The buffer plots are drawn as each study ends, into the folder being staged.
+    with folder.staging() as stage:
+        with progress_steps("pair buffer", steps, quiet=quiet) as update:
             update(done)
-    for table in tables:
-        console.print(table)
-    _write_csv(folder / "supply.csv", [_supply_csv_row(r, simulated.get(i))
-                                       for i, (_, r) in enumerate(all_rows)])
-    _write_csv(folder / "buffer.csv", [
-        {"qpus": name, "links": study["links"]}
-        | {k: v for k, v in point.items() if k not in ("x", "z", "state", "links")}
-        for name, study in buffers.items() for point in study["points"]])
-    write_json(folder / "supply.json", result_document(
+            for dc, pair in contexts:
+                buffers["-".join(pair)], table = _buffer(
+                    dc, pair, distance=distance, protocol=protocol, depths=depth_list,
+                    max_shots=max_shots, seed=seed, folder=stage, bulk=bulk)
+                tables.append(table)
+                done += 1
+                update(done)
+        for table in tables:
+            console.print(table)
+        _write_csv(stage / "supply.csv", [_supply_csv_row(r, simulated.get(i))
+                                          for i, (_, r) in enumerate(all_rows)])
+        _write_csv(stage / "buffer.csv", [
+            {"qpus": name, "links": study["links"]}
+            | {k: v for k, v in point.items() if k not in ("x", "z", "state", "links")}
+            for name, study in buffers.items() for point in study["points"]])
+        document = result_document(
         kind="qec-supply", seed=seed, scenario=document,
         results={"rows": [r.to_dict() | ({"orchestrator": simulated[i].to_dict()}
                                          if i in simulated else {})
                           for i, (_, r) in enumerate(all_rows)],
                  "buffers": buffers,
                  "skipped": skipped,
-                 "distance": distance, "protocol": protocol}))
-    make_console(stderr=True).print(f"wrote {folder}/supply.json, supply.csv, buffer.csv and "
-                               "buffer plots")
+                 "distance": distance, "protocol": protocol})
+        write_json(stage / RESULT_FILE, document)
+        written = sorted(p.name for p in stage.iterdir())
+    report_written(folder, document, written)
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -349,7 +351,13 @@ def _buffer(dc: Any, pair: tuple[str, str], *, distance: int, protocol: str, dep
     """
     from qdcnet.qec.plots import plot_buffer
     from qdcnet.qec.sampling import SeamTask, run_tasks
-    from qdcnet.qec.supply import buffer_study, supply_rows
+    from qdcnet.qec.supply import (
+        SATURATED_FOOTNOTE,
+        buffer_logical_error,
+        buffer_study,
+        depths_differ,
+        supply_rows,
+    )
 
     row = supply_rows(dc, [pair], distance=distance, protocol=protocol,
                       distillation_rounds=(0,))[0]
@@ -383,17 +391,25 @@ def _buffer(dc: Any, pair: tuple[str, str], *, distance: int, protocol: str, dep
     for column in ("depth", "wait/round [s]", "starved rounds", "pair age [s]", "seam 1-F",
                    "idle error", "logical error/round (X+Z)"):
         table.add_column(column)
+    errors = []
     for i, p in enumerate(points):
         x, z = sampled[2 * i], sampled[2 * i + 1]
-        per_round = x.per_round + z.per_round
-        stderr = math.hypot(x.stderr, z.stderr) / rounds
-        item = p.to_dict() | {"per_round": per_round, "per_round_stderr": stderr,
-                              "x": x.to_dict(), "z": z.to_dict(), "links": links}
-        out.append(item)
+        error = buffer_logical_error(x, z, rounds)
+        errors.append(error)
+        out.append(p.to_dict() | error.to_dict()
+                   | {"x": x.to_dict(), "z": z.to_dict(), "links": links})
         table.add_row(str(p.depth), format_number(p.mean_wait_s),
                       f"{p.starved_rounds:.3f}", format_number(p.mean_age_s),
-                      f"{p.seam_infidelity:.4f}", format_number(p.idle_error),
-                      f"{per_round:.3g} ± {stderr:.1g}")
+                      f"{p.seam_infidelity:.4f}", format_number(p.idle_error), error.cell())
+    # Say when the column is noise rather than a trend (issue 12: statistics that mean something).
+    notes = []
+    if any(e.saturated for e in errors):
+        notes.append(SATURATED_FOOTNOTE)
+    if sum(not e.saturated for e in errors) >= 2 and not depths_differ(errors):
+        notes.append("differences between depths are within the 95% intervals: no trend")
+    if notes:
+        table.caption = "; ".join(notes)
+        table.caption_justify = "left"
     plot_buffer(out, folder / f"buffer_{pair[0]}-{pair[1]}.png",
                 f"{pair[0]}-{pair[1]}, d = {distance}, {links} link(s)")
     return {"links": links,
@@ -401,15 +417,15 @@ def _buffer(dc: Any, pair: tuple[str, str], *, distance: int, protocol: str, dep
             "points": out}, table
 
 
-def run_decoder(*, distances: str, shots: int, seed: int, out: Path,
-                quiet: bool = False) -> None:
+def run_decoder(*, distances: str, shots: int, seed: int, out: Path | None,
+                quiet: bool = False, force: bool = False) -> None:
     from qdcnet.hardware.profiles import available_profiles, load_profile
     from qdcnet.qec.decoder import backlog, time_decoder
     from qdcnet.qec.plots import plot_decoder
 
     ds = parse_distances(distances, "--distances")
     check_count("--shots", shots)
-    check_out(out)
+    folder = OutputFolder.prepare(out, "qec decoder", force=force)
     timings = []
     with progress_steps("decoder timing", len(ds), quiet=quiet) as update:
         for d in ds:
@@ -441,13 +457,14 @@ def run_decoder(*, distances: str, shots: int, seed: int, out: Path,
         table.add_row(*cells)
         rows.append(entry)
     console.print(table)
-    folder = _out(out)
-    plot_decoder(timings, cycles, folder / "decoder.png")
-    _write_csv(folder / "decoder.csv", [
-        t.to_dict() | {f"keeps_up_{name}": bool(entry["backlog"][name]["keeps_up"])
-                       for name in cycles}
-        for t, entry in zip(timings, rows, strict=True)])
-    write_json(folder / "decoder.json", result_document(
+    document = result_document(
         kind="qec-decoder", seed=seed, scenario={"distances": ds, "shots": shots},
-        results={"timings": rows, "cycles": cycles}))
-    make_console(stderr=True).print(f"wrote {folder}/decoder.json, decoder.csv and decoder.png")
+        results={"timings": rows, "cycles": cycles})
+    with folder.staging() as stage:
+        plot_decoder(timings, cycles, stage / "decoder.png")
+        _write_csv(stage / "decoder.csv", [
+            t.to_dict() | {f"keeps_up_{name}": bool(entry["backlog"][name]["keeps_up"])
+                           for name in cycles}
+            for t, entry in zip(timings, rows, strict=True)])
+        write_json(stage / RESULT_FILE, document)
+    report_written(folder, document, [RESULT_FILE, "decoder.csv", "decoder.png"])

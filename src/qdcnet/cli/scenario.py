@@ -11,7 +11,13 @@ from qdcnet.config.common import ScenarioError
 from qdcnet.config.scenario import DataCenterScenario, load_scenario
 from qdcnet.errors import QdcnetError
 from qdcnet.network.datacenter import DataCenter
-from qdcnet.report import check_output_file, result_document, write_json
+from qdcnet.report import (
+    RESULT_FILE,
+    OutputFolder,
+    report_written,
+    result_document,
+    write_json,
+)
 from qdcnet.report.progress import progress
 from qdcnet.report.tables import format_number, format_standard_error, make_console
 from qdcnet.runtime.workload import run_workload
@@ -74,10 +80,9 @@ _NODE_NAMES = {"qpu": ("QPU", "QPUs"), "bank": ("memory bank", "memory banks"),
                "source": ("pair source", "pair sources"), "converter": ("converter", "converters")}
 
 
-def run(path: Path, *, duration: str | None, seed: int | None, json_path: Path | None,
-        policy: str | None = None, quiet: bool = False) -> None:
-    if json_path is not None:
-        check_output_file(json_path, "--json")  # before any work
+def run(path: Path, *, duration: str | None, seed: int | None, out: Path | None = None,
+        force: bool = False, policy: str | None = None, quiet: bool = False) -> None:
+    folder = OutputFolder.prepare(out, "run", force=force, keep=[path])  # before any work
     wanted_s = to_duration_s(duration, name="--duration") if duration else None
     scenario, dc, document = build(path, seed)
     duration_s = wanted_s if wanted_s is not None else scenario.duration
@@ -117,10 +122,11 @@ def run(path: Path, *, duration: str | None, seed: int | None, json_path: Path |
     stock = result.orchestrator.stock_levels()
     for pair, history in stock.items():
         console.print(f"stock {pair}: {len(history)} changes, final level {history[-1][1]}")
-    if json_path is not None:
-        document = dict(document) | {"duration": f"{duration_s} s", "seed": dc.seed}
-        write_json(json_path, result_document(
-            kind="run", seed=dc.seed, scenario=document,
-            results={"summary": summary, "policy": result.orchestrator.policy.name,
-                     "requests": rows, "stock_levels": stock, "events": result.events}))
-        make_console(stderr=True).print(f"wrote {json_path}")
+    document = dict(document) | {"duration": f"{duration_s} s", "seed": dc.seed}
+    output = result_document(
+        kind="run", seed=dc.seed, scenario=document,
+        results={"summary": summary, "policy": result.orchestrator.policy.name,
+                 "requests": rows, "stock_levels": stock, "events": result.events})
+    with folder.staging() as stage:
+        write_json(stage / RESULT_FILE, output)
+    report_written(folder, output, [RESULT_FILE])

@@ -57,6 +57,8 @@ _CONTROL_FLOW = ("if_else", "for_loop", "while_loop", "switch_case", "box", "bre
 class CircuitError(QdcnetError, ValueError):
     """A circuit qdcnet cannot read or cannot compile, with where and why."""
 
+    code = "bad_circuit"
+
 
 def load_circuit(source: Any, *, name: str | None = None) -> Circuit:
     """A :class:`Circuit` from QASM text, a ``.qasm`` path, a ``QuantumCircuit`` or a Circuit.

@@ -46,6 +46,8 @@ __all__ = [
 class ScenarioError(QdcnetError, ValueError):
     """A configuration file that cannot be used; the message lists every problem."""
 
+    code = "bad_scenario"
+
 
 class StrictModel(BaseModel):
     """Base of every configuration model: unknown fields are errors, values immutable."""

@@ -73,6 +73,8 @@ WAVELENGTH_TOLERANCE_M = 0.01e-9
 class CompatibilityError(QdcnetError, ValueError):
     """Two photonic ends that cannot be joined as they are."""
 
+    code = "incompatible"
+
 
 class Encoding(StrEnum):
     """How a photon carries the qubit."""

@@ -83,6 +83,8 @@ PLATFORMS = ("superconducting", "trapped_ion", "neutral_atom", "photonic", "colo
 class ProfileError(QdcnetError, ValueError):
     """A profile that cannot be loaded: unknown name, bad field, missing source."""
 
+    code = "bad_profile"
+
 
 @dataclass(frozen=True)
 class Provenance:

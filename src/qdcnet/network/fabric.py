@@ -84,6 +84,8 @@ _NOMINAL_WAVELENGTH = 1550e-9
 class NotConnectedError(QdcnetError, ValueError):
     """Two nodes that no optical circuit (or path of segments) can join."""
 
+    code = "not_connected"
+
 
 @dataclass(frozen=True)
 class Arm:

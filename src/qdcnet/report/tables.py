@@ -11,6 +11,7 @@ from rich.table import Table
 
 from qdcnet.link.experiment import LinkRun
 from qdcnet.link.model import LinkModel
+from qdcnet.report.output import machine_output_enabled
 
 __all__ = [
     "bottleneck_table",
@@ -29,8 +30,12 @@ FILE_WIDTH = 200
 def make_console(*, stderr: bool = False) -> Console:
     """A console the size of the terminal, or :data:`FILE_WIDTH` wide into a file or pipe.
 
-    An explicit ``COLUMNS`` in the environment wins, as in rich.
+    An explicit ``COLUMNS`` in the environment wins, as in rich. Under
+    ``--json`` (:func:`~qdcnet.report.output.machine_output`) the console is
+    silent: stdout carries only the JSON document.
     """
+    if machine_output_enabled():
+        return Console(stderr=stderr, quiet=True)
     console = Console(stderr=stderr)
     if console.is_terminal or "COLUMNS" in os.environ:
         return console
@@ -71,15 +76,29 @@ def link_run_table(run: LinkRun, title: str) -> Table:
     table.add_column("simulated", justify="right")
     table.add_column("± s.e.", justify="right")
     table.add_column("Δ/s.e.", justify="right")
+    rare = False
     for figure in run.figures:
         deviation = figure.deviation_in_se
+        name = f"{figure.name}" + (f" [{figure.unit}]" if figure.unit else "")
+        if figure.interval is not None and figure.rare:
+            # A handful of events: ± s.e. and Δ/s.e. mean little; quote the exact interval
+            # and whether the model lies in it.
+            rare = True
+            table.add_row(f"{name} *", format_number(figure.analytic),
+                          format_number(figure.simulated), figure.interval_text(),
+                          "in CI" if figure.consistent else "outside CI")
+            continue
         table.add_row(
-            f"{figure.name}" + (f" [{figure.unit}]" if figure.unit else ""),
+            name,
             format_number(figure.analytic),
             format_number(figure.simulated),
             format_standard_error(figure.standard_error, figure.simulated),
             "" if math.isnan(deviation) else f"{deviation:.1f}",
         )
+    if rare:
+        table.caption = ("* rare events (under 5 expected): the count and its exact 95% "
+                         "(Clopper-Pearson) interval instead of ± s.e.")
+        table.caption_justify = "left"
     return table
 
 
