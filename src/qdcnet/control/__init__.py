@@ -1,6 +1,8 @@
-"""The entanglement orchestrator: requests with QoS, admission, reservation, stock, policies."""
+"""The entanglement orchestrator: requests with QoS, admission, reservation, stock, policies,
+and the runtime seam: pair leases, standing streams and just-in-time pairs."""
 
 from qdcnet.control.admission import Admission, Refusal, plan_request
+from qdcnet.control.lease import PairLease
 from qdcnet.control.orchestrator import Orchestrator, OrchestratorSettings, StockSpec
 from qdcnet.control.policies import (
     FIFO,
@@ -12,6 +14,7 @@ from qdcnet.control.policies import (
     policy_by_name,
 )
 from qdcnet.control.requests import EntanglementRequest, Plan, RequestHandle, RequestStatus
+from qdcnet.control.streams import EntanglementStream, request_pair
 
 __all__ = [
     "FIFO",
@@ -19,8 +22,10 @@ __all__ = [
     "Admission",
     "EarliestDeadlineFirst",
     "EntanglementRequest",
+    "EntanglementStream",
     "Orchestrator",
     "OrchestratorSettings",
+    "PairLease",
     "Plan",
     "Policy",
     "Refusal",
@@ -31,4 +36,5 @@ __all__ = [
     "WeightedFairShare",
     "plan_request",
     "policy_by_name",
+    "request_pair",
 ]

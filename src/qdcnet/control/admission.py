@@ -128,7 +128,8 @@ def _best(
     for path in paths:
         for choice in choices:
             try:
-                estimate = dc.estimate(path, choice if choice.rounds else None, samples=samples)
+                estimate = dc.estimate(path, choice if choice.rounds else None, samples=samples,
+                                       max_streams=request.streams)
             except QdcnetError:
                 continue
             options.append(Plan(path, choice, estimate))

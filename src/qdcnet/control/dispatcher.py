@@ -142,7 +142,8 @@ class Dispatcher:
         if distils and not self.dc.take_storage(src, dst):
             return None
         routes = [fabric.route(a, b) for a, b in itertools.pairwise(plan.path)]
-        circuits = self.dc.try_circuits(routes)
+        # At the request's width, the one its plan was estimated at.
+        circuits = self.dc.try_circuits(routes, max_streams=handle.request.streams)
         if circuits is None and distils:
             self.dc.free_storage(src, dst)
         return circuits
@@ -157,10 +158,9 @@ class Dispatcher:
         if handle.first_grant_ps is None:
             handle.first_grant_ps = now
             request = handle.request
-            if request.rate_hz is not None and request.duration_s is not None:
+            if request.rate_hz is not None and request.duration_ps is not None:
                 # A rate asks for rate x duration pairs within its window.
-                self.sim.schedule(s_to_ps(request.duration_s), orchestrator.window_closed,
-                                  handle)
+                self.sim.schedule(request.duration_ps, orchestrator.window_closed, handle)
         served = Slice(handle, None, circuits, now,
                        holds_storage=handle.plan.distillation_rounds > 0)  # type: ignore[union-attr]
         self.serving[handle.id] = served

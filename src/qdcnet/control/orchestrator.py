@@ -15,8 +15,9 @@ The life of a request:
 4. instructions travel from the control plane to every node of the path;
    the service starts when the last arrives and the switches have
    reconfigured;
-5. pairs go to ``on_pair`` as they are delivered (served first from stock
-   when the orchestrator keeps some for that node pair);
+5. pairs go to ``on_pair`` as they are delivered, or as leases to
+   ``on_lease`` (held by the consumer until it releases them); served first
+   from stock when the orchestrator keeps some for that node pair;
 6. the request ends when its pairs are delivered, its window or deadline
    passes, it is cancelled, or (with time slicing) its slice ends and it
    rejoins the queue; its resources are released and ``on_done`` is called
@@ -46,6 +47,7 @@ from dataclasses import dataclass
 
 from qdcnet.control.admission import Refusal
 from qdcnet.control.dispatcher import Dispatcher
+from qdcnet.control.lease import PairLease
 from qdcnet.control.planner import DEFAULT_MAX_ROUNDS, PLAN_SAMPLES, Planner
 from qdcnet.control.policies import FIFO, POLICIES, Policy, policy_by_name
 from qdcnet.control.requests import EntanglementRequest, RequestHandle, RequestStatus
@@ -159,22 +161,30 @@ class Orchestrator:
         *,
         on_pair: Callable[[EntangledPair], None] | None = None,
         on_done: Callable[[RequestHandle], None] | None = None,
+        on_lease: Callable[[PairLease], None] | None = None,
     ) -> RequestHandle:
         """Send a request to the control plane; returns its handle at once.
 
-        ``on_pair`` receives each delivered pair and owns it (consume it or
-        discard it); without it pairs are consumed on delivery. Unknown
-        nodes and deadlines already past are refused here, before anything
-        is sent.
+        ``on_pair`` receives each delivered pair and may consume or discard it
+        before it returns; the pair is then consumed (if still live) and its
+        qubits released. ``on_lease`` instead receives a
+        :class:`~qdcnet.control.lease.PairLease`: the pair stays live and its
+        qubits and circuits stay booked until the consumer releases the lease.
+        Without either, pairs are consumed on delivery. Unknown nodes,
+        deadlines already past, and both callbacks at once are refused here,
+        before anything is sent.
         """
+        if on_pair is not None and on_lease is not None:
+            raise ParameterError("on_lease", on_lease, "None when on_pair is given",
+                                 "a pair goes either to on_pair or, held, to on_lease")
         fabric = self.dc.fabric
         fabric.check_node(request.src, memory=True)
         fabric.check_node(request.dst, memory=True)
         now = self.sim.now
-        if request.deadline_s is not None and s_to_ps(request.deadline_s) <= now:
+        if request.deadline_ps is not None and request.deadline_ps <= now:
             raise ParameterError("deadline_s", request.deadline_s,
                                  f"a time after now ({now / PS_PER_S:g} s)")
-        handle = self.new_handle(request, on_pair, on_done)
+        handle = self.new_handle(request, on_pair, on_done, on_lease)
         self.handles.append(handle)
         delay = self.delay_ps(request.src, self.control_node) + self.processing_ps
         self.sim.schedule(delay, self._admit, handle)
@@ -182,9 +192,11 @@ class Orchestrator:
 
     def new_handle(self, request: EntanglementRequest,
                    on_pair: Callable[[EntangledPair], None] | None = None,
-                   on_done: Callable[[RequestHandle], None] | None = None) -> RequestHandle:
+                   on_done: Callable[[RequestHandle], None] | None = None,
+                   on_lease: Callable[[PairLease], None] | None = None) -> RequestHandle:
         """A handle with the next id, cancellable through this orchestrator."""
-        handle = RequestHandle(request, next(self._ids), self.sim.now, on_pair, on_done)
+        handle = RequestHandle(request, next(self._ids), self.sim.now, on_pair, on_done,
+                               on_lease)
         handle._cancel = self._cancel
         return handle
 
@@ -206,9 +218,8 @@ class Orchestrator:
         handle.plan = decision.plan
         handle.admitted_ps = self.sim.now
         handle.status = RequestStatus.QUEUED
-        if request.deadline_s is not None:
-            self.sim.schedule_at(max(self.sim.now, s_to_ps(request.deadline_s)), self._expire,
-                                 handle)
+        if request.deadline_ps is not None:
+            self.sim.schedule_at(max(self.sim.now, request.deadline_ps), self._expire, handle)
         self.stock.serve(handle)
         if handle.remaining == 0:
             self._finish(handle, RequestStatus.COMPLETED)
@@ -229,7 +240,8 @@ class Orchestrator:
 
     def hand_over(self, handle: RequestHandle, pair: EntangledPair,
                   service: PathService) -> None:
-        """The one way a pair reaches a request: recorded, given to ``on_pair``, released."""
+        """The one way a pair reaches a request: recorded, then leased (``on_lease``:
+        the consumer releases it), or given to ``on_pair`` and released."""
         now = self.sim.now
         fidelity = pair.fidelity_at(now)
         if handle.first_pair_ps is None:
@@ -239,6 +251,10 @@ class Orchestrator:
         minimum = handle.request.min_fidelity
         if minimum is not None and fidelity < minimum:
             handle.below_threshold += 1
+        if handle.on_lease is not None:
+            # Held: the consumer consumes and releases it; its circuits stay booked.
+            handle.on_lease(PairLease(pair, handle, service, self.sim))
+            return
         if handle.on_pair is not None:
             handle.on_pair(pair)
         if pair.status is PairStatus.LIVE:

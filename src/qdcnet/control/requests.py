@@ -7,9 +7,12 @@ delivered pair must have at delivery, an absolute deadline, a priority
 it is built: a bad request fails before it reaches the orchestrator.
 
 :meth:`~qdcnet.control.orchestrator.Orchestrator.submit` returns a
-:class:`RequestHandle`: its callbacks ``on_pair`` and ``on_done`` fire while
-the simulation runs, ``cancel()`` withdraws it, and its fields record what
+:class:`RequestHandle`: its callbacks ``on_pair`` (or ``on_lease``, for pairs
+the consumer holds until it releases them) and ``on_done`` fire while the
+simulation runs, ``cancel()`` withdraws it, and its fields record what
 happened (the plan or the refusal, times, fidelities, resources held).
+Times given in seconds are kept in the kernel's integer picoseconds too
+(``deadline_ps``, ``duration_ps``).
 
 Examples
 --------
@@ -32,8 +35,10 @@ from typing import TYPE_CHECKING, Any
 from qdcnet.errors import ParameterError, check_range
 from qdcnet.network.distillation import DistillationPlan
 from qdcnet.sim.statistics import standard_error
+from qdcnet.units import s_to_ps
 
 if TYPE_CHECKING:
+    from qdcnet.control.lease import PairLease
     from qdcnet.link.pair import EntangledPair
     from qdcnet.network.paths import PathEstimate
 
@@ -68,6 +73,13 @@ class EntanglementRequest:
         Pin the distillation (protocol, mode and rounds; 0 rounds pins none).
         Without it admission chooses 0 to ``max_rounds`` DEJMPS recurrence
         rounds, the fewest that meet ``min_fidelity``.
+    streams
+        The most communication qubits the request may hold at each end of
+        each segment (its *width*); ``None``: as many as the ends have, split
+        among the request's segments. A width lets two requests share a node:
+        with two communication qubits, ``qpu0 -> qpu1`` and ``qpu0 -> qpu2``
+        of width 1 are served at once. The plan's estimate is made at this
+        width.
 
     Without ``num_pairs`` and ``rate_hz`` the request is *open-ended*: it is
     served until it is cancelled or the run ends, and has no amount (so no
@@ -86,6 +98,7 @@ class EntanglementRequest:
     name: str = ""
     path: tuple[str, ...] | None = None
     distillation: DistillationPlan | None = None
+    streams: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.src, str) or not isinstance(self.dst, str) or not self.src \
@@ -125,6 +138,32 @@ class EntanglementRequest:
                                                             DistillationPlan):
             raise ParameterError("distillation", self.distillation,
                                  "a DistillationPlan (protocol, mode, rounds) or None")
+        if self.streams is not None and (isinstance(self.streams, bool)
+                                         or not isinstance(self.streams, int)
+                                         or self.streams < 1):
+            raise ParameterError("streams", self.streams, "an integer >= 1 or None",
+                                 "the most communication qubits the request may hold at "
+                                 "each end")
+        # The kernel's integer picoseconds, converted once here at the edge (a
+        # time it cannot hold fails now, naming the field).
+        object.__setattr__(self, "_deadline_ps", None if self.deadline_s is None
+                           else s_to_ps(self.deadline_s, name="deadline_s"))
+        object.__setattr__(self, "_duration_ps", None if self.duration_s is None
+                           else s_to_ps(self.duration_s, name="duration_s"))
+
+    @property
+    def deadline_ps(self) -> int | None:
+        """The deadline in the kernel's integer picoseconds (``None``: none).
+
+        >>> EntanglementRequest("q0", "q1", num_pairs=2, deadline_s=0.25).deadline_ps
+        250000000000
+        """
+        return self._deadline_ps  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def duration_ps(self) -> int | None:
+        """A rate's window in integer picoseconds (``None``: no rate)."""
+        return self._duration_ps  # type: ignore[attr-defined,no-any-return]
 
     @property
     def open_ended(self) -> bool:
@@ -149,6 +188,8 @@ class EntanglementRequest:
             parts.append(f"F >= {self.min_fidelity:g}")
         if self.deadline_s is not None:
             parts.append(f"by {self.deadline_s:g} s")
+        if self.streams is not None:
+            parts.append(f"width {self.streams}")
         return f"EntanglementRequest({', '.join(parts)})"
 
 
@@ -211,6 +252,9 @@ class RequestHandle:
     submitted_ps: int
     on_pair: Callable[[EntangledPair], None] | None = None
     on_done: Callable[[RequestHandle], None] | None = None
+    #: Receives each pair as a :class:`~qdcnet.control.lease.PairLease` the
+    #: consumer holds until it releases it (instead of ``on_pair``).
+    on_lease: Callable[[PairLease], None] | None = None
     status: RequestStatus = RequestStatus.SUBMITTED
     plan: Plan | None = None
     reason: str = ""
@@ -265,7 +309,7 @@ class RequestHandle:
         if self.request.deadline_s is None:
             return None
         return (self.status is RequestStatus.COMPLETED and self.done_ps is not None
-                and self.done_ps <= round(self.request.deadline_s * 1e12))
+                and self.done_ps <= self.request.deadline_ps)  # type: ignore[operator]
 
     @property
     def qos_met(self) -> bool | None:

@@ -99,14 +99,17 @@ class DataCenter:
                 break
         return out
 
-    def path_model(self, path: tuple[str, ...]) -> PathModel:
+    def path_model(self, path: tuple[str, ...], *, max_streams: int | None = None
+                   ) -> PathModel:
+        """The analytic model of ``path``, each segment at most ``max_streams`` wide."""
         for a, b in itertools.pairwise(path):
             if not self.segment_graph.has_edge(a, b):
                 raise NotConnectedError(f"path {' -> '.join(path)}: {a} and {b} share no "
                                         "segment")
         routes = [self.fabric.route(a, b) for a, b in itertools.pairwise(path)]
         segments = [self.fabric.model(r.a, r.b, streams)
-                    for r, streams in zip(routes, self.stream_plan(routes), strict=True)]
+                    for r, streams in zip(routes, self.stream_plan(routes, max_streams),
+                                          strict=True)]
         swaps = [(self.ops[n].bell_measurement_time_s, self.ops[n].gate_error,
                   self.ops[n].measurement_error) for n in path[1:-1]]
         ends = tuple(self.ops[n] for n in (path[0], path[-1]))
@@ -114,8 +117,11 @@ class DataCenter:
                          ends)  # type: ignore[arg-type]
 
     def estimate(self, path: tuple[str, ...], distillation: DistillationPlan | None = None, *,
-                 samples: int = 20_000) -> PathEstimate:
+                 samples: int = 20_000, max_streams: int | None = None) -> PathEstimate:
         """The analytic estimate of serving pairs along ``path``.
+
+        ``max_streams`` caps each segment's streams (a request's width,
+        :meth:`stream_plan`); the estimate is cached by width too.
 
         Paths that are alike in every figure (the same segment models, node
         operations and latencies, as between any two QPUs of a rack) share
@@ -123,10 +129,13 @@ class DataCenter:
         samples its replicas from :data:`ESTIMATE_SEED`, not the run's seed:
         a plan is a function of the data center, the same in every run.
         """
-        model = self.path_model(path)
+        model = self.path_model(path, max_streams=max_streams)
+        # The width is in the signature too (the segment models' streams), so
+        # widths that give the same streams share the sampled raw figures.
         signature = self._signature(model)
         key = (signature, None if distillation is None else
-               (distillation.protocol, distillation.rounds, distillation.mode), samples)
+               (distillation.protocol, distillation.rounds, distillation.mode), samples,
+               max_streams)
         cached = self._estimates.get(key)
         if cached is None:
             # Every distillation plan on a path starts from the same raw pairs
@@ -232,21 +241,27 @@ class DataCenter:
             self._held[id(owner)] = circuits
             self.sim.schedule(0, granted, circuits)
 
-    def stream_plan(self, routes: list[SegmentRoute]) -> list[int]:
+    def stream_plan(self, routes: list[SegmentRoute], cap: int | None = None) -> list[int]:
         """Streams per segment of a request: each node splits its communication
-        qubits evenly among the segments of the request it takes part in."""
+        qubits evenly among the segments of the request it takes part in, and
+        no segment takes more than ``cap`` (the request's width)."""
         uses: dict[str, int] = {}
         for route in routes:
             for node in (route.a, route.b):
                 uses[node] = uses.get(node, 0) + 1
-        return [max(1, min(self.fabric.communication_qubits(route.a) // uses[route.a],
+        plan = [max(1, min(self.fabric.communication_qubits(route.a) // uses[route.a],
                            self.fabric.communication_qubits(route.b) // uses[route.b]))
                 for route in routes]
+        return plan if cap is None else [min(cap, streams) for streams in plan]
 
-    def try_circuits(self, routes: list[SegmentRoute]) -> list[Circuit] | None:
-        """Every segment's circuit at once, or none (``None``): all or nothing, no queue."""
+    def try_circuits(self, routes: list[SegmentRoute], max_streams: int | None = None
+                     ) -> list[Circuit] | None:
+        """Every segment's circuit at once, or none (``None``): all or nothing, no queue.
+
+        ``max_streams`` caps each segment's streams (see :meth:`stream_plan`).
+        """
         taken: list[Circuit] = []
-        for route, streams in zip(routes, self.stream_plan(routes), strict=True):
+        for route, streams in zip(routes, self.stream_plan(routes, max_streams), strict=True):
             circuit = self.fabric.acquire(route, streams)
             if circuit is None:
                 for held in taken:
