@@ -79,6 +79,13 @@ class QPU:
         Re-initialising a communication qubit.
     profile_name
         The platform profile it was built from (``""`` for a made-up QPU).
+    one_qubit_error, two_qubit_error
+        stim's DEPOLARIZE1 and DEPOLARIZE2 probabilities of a one-qubit and a
+        two-qubit gate (each non-identity Pauli with p/3, p/15), what circuit
+        simulation applies after each gate. :meth:`from_profile` sets them
+        with the conversion :class:`qdcnet.qec.surface.CircuitNoise` uses; a
+        QPU made by hand has perfect gates unless given them (``gate_error``
+        stays the network's λ and is not converted here).
 
     The fields up to ``storage_slots`` may be given by position (the network's
     historical order); the compiler's fields are keyword-only.
@@ -101,6 +108,8 @@ class QPU:
     native_gates: tuple[str, ...] = ("u", "cz")
     reset_time_s: float = 0.0
     profile_name: str = ""
+    one_qubit_error: float = 0.0
+    two_qubit_error: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("one_qubit_time_s", "two_qubit_time_s", "measurement_time_s",
@@ -108,6 +117,11 @@ class QPU:
             check_nonnegative(name, getattr(self, name))
         for name in ("gate_error", "measurement_error", "transfer_error"):
             check_probability(name, getattr(self, name))
+        # stim refuses depolarizing parameters past the fully mixing point.
+        for name, worst in (("one_qubit_error", 0.75), ("two_qubit_error", 15 / 16)):
+            if check_probability(name, getattr(self, name)) > worst:
+                raise ParameterError(name, getattr(self, name), f"[0, {worst:g}]",
+                                     "stim's depolarizing p stops at the fully mixing point")
         for name in ("storage_slots", "data_qubits", "comm_qubits"):
             _count(name, getattr(self, name))
         for name in ("memory", "data_memory"):
@@ -128,8 +142,11 @@ class QPU:
         has the profile's two-qubit figure in its declared measure. Transfer
         error: stim's DEPOLARIZE1 p on the moved qubit (X, Y, Z each p/3) from
         the transfer fidelity read as an average gate fidelity, 3(1 − F)/2.
+        ``one_qubit_error``/``two_qubit_error``: stim's p of each gate from its
+        figure in its declared measure.
         """
         gate = profile.two_qubit_gate
+        single = profile.one_qubit_gate
         comm = profile.communication
         data = profile.memory or _PERFECT
         if comm_qubits is None:
@@ -157,6 +174,10 @@ class QPU:
             # reset pulse; we charge one single-qubit gate time for it.
             reset_time_s=profile.one_qubit_gate.duration_s,
             profile_name=profile.name,
+            one_qubit_error=convert_fidelity(single.fidelity, measure=single.measure, to="stim",
+                                             qubits=1),
+            two_qubit_error=convert_fidelity(gate.fidelity, measure=gate.measure, to="stim",
+                                             qubits=2),
         )
 
     @property

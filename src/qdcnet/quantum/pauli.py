@@ -20,6 +20,7 @@ Bell-state measurement's misread bits (:func:`readout_pauli`).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -37,6 +38,7 @@ __all__ = [
     "check_pauli_probabilities",
     "compose_channels",
     "decay_rates",
+    "depolarizing_pauli",
     "memory_pauli",
     "pauli_index",
     "pauli_label",
@@ -112,6 +114,24 @@ def memory_pauli(
     p_xy = (1.0 - mu) / 4.0
     p_z = (1.0 - 2.0 * lam + mu) / 4.0
     return (1.0 - 2.0 * p_xy - p_z, p_xy, p_xy, p_z)
+
+
+def depolarizing_pauli(p: float, qubits: int) -> dict[str, float]:
+    """stim's DEPOLARIZE1/2(p) as a Pauli distribution: each of the 4^n − 1 errors p/(4^n − 1).
+
+    ``p`` is the ``"stim"`` convention of :mod:`qdcnet.quantum.noise` (the
+    process infidelity); strings are over ``qubits`` letters, the identity
+    included, in lexicographic order over IXYZ.
+
+    >>> {k: round(v, 12) for k, v in depolarizing_pauli(0.03, 1).items()}
+    {'I': 0.97, 'X': 0.01, 'Y': 0.01, 'Z': 0.01}
+    """
+    check_probability("p", p)
+    if qubits not in (1, 2):
+        raise ParameterError("qubits", qubits, "1 or 2")
+    labels = ["".join(t) for t in itertools.product(PAULI_LABELS, repeat=qubits)]
+    share = p / (len(labels) - 1)
+    return {label: (1.0 - p if i == 0 else share) for i, label in enumerate(labels)}
 
 
 def check_pauli_probabilities(p_x: float, p_y: float, p_z: float) -> tuple[float, ...]:
