@@ -5,11 +5,18 @@ Every :class:`Operation` runs on one QPU (local gates, measurements) or two
 pair, the communication slots they must land in, and the classical messages
 it sends; a scheduler waits for the ebits, runs the instructions on each QPU
 and delays the receiving side by the message latency. ``predecessors`` are
-the true dependencies (same physical slot, same classical bit), so any
-topological order is a valid execution; the stored order is one of them.
+the true dependencies (same slot, same classical bit), so any topological
+order is a valid execution; the stored order is one of them.
 
-Physical slots: on each QPU, slots ``0 .. data-1`` are data qubits and
-``data .. data+comm-1`` communication qubits.
+Slots: on each QPU, slots ``0 .. data-1`` are the physical data qubits.
+Slots ``>= data`` are *logical* communication slots, each opened by one ebit
+(or by a teleported qubit parked there) and never reused, so two operations
+that reuse one physical communication qubit do not depend on each other. At
+most ``comm`` logical slots are live on a QPU at any point of the stored
+order; :attr:`DistributedProgram.comm_binding` is one feasible assignment of
+them to the physical communication qubits ``data .. data+comm-1`` (a
+scheduler may bind them differently). An empty binding means the slots are
+physical already (programs built by hand).
 """
 
 from __future__ import annotations
@@ -150,6 +157,9 @@ class DistributedProgram:
     planned_ebits: int = 0
     translated: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: logical communication slot ``(qpu, slot)`` -> the physical slot the compiler bound
+    #: it to, in program order; empty means identity
+    comm_binding: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def qpu(self, name: str) -> QPUSlots:
         for q in self.qpus:
@@ -235,4 +245,5 @@ class DistributedProgram:
             "initial_layout": {str(k): list(v) for k, v in sorted(self.initial_layout.items())},
             "final_layout": {str(k): list(v) for k, v in sorted(self.final_layout.items())},
             "operations": [op.to_dict() for op in self.operations],
+            "comm_binding": {f"{q}:{s}": p for (q, s), p in sorted(self.comm_binding.items())},
         }

@@ -35,8 +35,9 @@ def _condition(condition: BitCondition) -> str:
     return expression if condition.equal else f"!({expression})"
 
 
-def _statement(ins: Instruction) -> str:
-    qubits = ", ".join(f"q[{s}]" for s in ins.slots)
+def _statement(ins: Instruction, binding: dict[tuple[str, int], int]) -> str:
+    # Logical communication slots print as the physical qubit the compiler bound them to.
+    qubits = ", ".join(f"q[{binding.get((ins.qpu, s), s)}]" for s in ins.slots)
     if ins.name == "measure":
         body = f"{ins.bit} = measure {qubits};"
     elif ins.name == "reset":
@@ -79,8 +80,10 @@ def program_qasm(program: DistributedProgram, qpu: str) -> str:
         if not mine and not any(m.src == qpu for m in op.messages):
             continue
         note = f"// op {op.id} {op.kind}"
+        binding = program.comm_binding
         for (qa, sa), (qb, sb) in op.ebit_slots:
             if qpu in (qa, qb):
+                sa, sb = binding.get((qa, sa), sa), binding.get((qb, sb), sb)
                 mine_slot, other = (sa, f"{qb}:{sb}") if qa == qpu else (sb, f"{qa}:{sa}")
                 note += f"; ebit in q[{mine_slot}] with {other}"
         for message in op.messages:
@@ -93,7 +96,7 @@ def program_qasm(program: DistributedProgram, qpu: str) -> str:
             if ins.condition is not None:
                 read.update(ins.condition.bits)
             used_names.add(ins.name)
-            body.append(_statement(ins))
+            body.append(_statement(ins, binding))
     header = ["OPENQASM 3.0;", 'include "stdgates.inc";',
               f"// qdcnet: {program.name} on {qpu} ({program.model} model); "
               f"q[0..{slots.data - 1}] data, q[{slots.data}..{slots.size - 1}] communication"]

@@ -19,7 +19,11 @@ the pass walks the circuit layer by layer and inserts:
   soon as one frees up.
 * **classical**: a measured bit sent to a QPU whose conditional gate needs it.
 
-Communication qubits are measured and reset right after use.
+Communication qubits are measured and reset right after use. Each ebit (and
+each teleported qubit parked until a data slot frees) opens a fresh *logical*
+communication slot, so reusing a physical communication qubit adds no
+dependency; the physical qubit the walk gave each logical slot is kept in
+``DistributedProgram.comm_binding``.
 """
 
 from __future__ import annotations
@@ -145,6 +149,12 @@ class _Walk:
         self.data_free = [list(range(q.data_qubits)) for q in target.qpus]
         self.comm_free = [list(range(q.data_qubits, q.data_qubits + q.comm_qubits))
                           for q in target.qpus]
+        # Logical communication slots: every ebit (or parked teleport) opens a fresh id,
+        # counted from data + comm upwards per QPU, so reusing a physical comm qubit adds
+        # no dependency; ``binding`` records the physical qubit this walk gave each one.
+        self.next_logical = [q.data_qubits + q.comm_qubits for q in target.qpus]
+        self.physical: list[dict[int, int]] = [{} for _ in target.qpus]
+        self.binding: dict[tuple[str, int], int] = {}
         self.parked: list[list[int]] = [[] for _ in range(k)]
         n = circuit.num_qubits
         self.home_block = list(assignment.initial_block)
@@ -187,11 +197,21 @@ class _Walk:
         return positions[i] if i < len(positions) else float("inf")
 
     def take_comm(self, x: int, now: int, protect: set[int]) -> int:
+        """A fresh logical communication slot on block ``x``, bound to a free physical one."""
+        physical = self._take_physical(x, now, protect)
+        logical = self.next_logical[x]
+        self.next_logical[x] += 1
+        self.physical[x][logical] = physical
+        self.binding[(self.names[x], logical)] = physical
+        return logical
+
+    def _take_physical(self, x: int, now: int, protect: set[int]) -> int:
         free = self.comm_free[x]
         if free:
             return free.pop(0)
-        victims = [(self.next_use(q, x, now), slot, q) for slot, q in self.copy_owner[x].items()
-                   if slot not in protect]
+        # Ties broken on the physical qubit, as before slots became logical.
+        victims = [(self.next_use(q, x, now), self.physical[x][slot], q)
+                   for slot, q in self.copy_owner[x].items() if slot not in protect]
         if not victims:
             qpu = self.target.qpus[x]
             raise CircuitError(
@@ -202,7 +222,8 @@ class _Walk:
         return self.comm_free[x].pop(0)
 
     def release_comm(self, x: int, slot: int) -> None:
-        bisect.insort(self.comm_free[x], slot)
+        """End logical slot ``slot`` on block ``x``: its physical qubit is free again."""
+        bisect.insort(self.comm_free[x], self.physical[x].pop(slot))
 
     # -- classical bits -------------------------------------------------------------------
 
@@ -383,7 +404,8 @@ class _Walk:
             name=circuit.name, num_qubits=circuit.num_qubits, num_clbits=circuit.num_clbits,
             model=assignment.model, qpus=qpus, operations=tuple(self.b.ops),
             initial_layout=initial, final_layout=final,
-            planned_ebits=assignment.planned_ebits, metadata=metadata)
+            planned_ebits=assignment.planned_ebits, metadata=metadata,
+            comm_binding=dict(self.binding))
 
     def gate(self, g: int, now: int) -> None:
         gate = self.circuit.gates[g]

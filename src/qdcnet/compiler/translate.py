@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from qdcnet.compiler.passes import CompileState
     from qdcnet.network.qpu import QPU
 
-__all__ = ["NATIVE_TO_QISKIT", "Translate", "native_basis"]
+__all__ = ["NATIVE_TO_QISKIT", "Translate", "instruction_duration_s", "native_basis"]
 
 #: profile gate name -> (Qiskit gate name, arity)
 NATIVE_TO_QISKIT: dict[str, tuple[str, int]] = {
@@ -127,7 +127,7 @@ class Translate:
                 qpu = qpus[ins.qpu]
                 for native in self._native(ins, bases[ins.qpu]):
                     instructions.append(native)
-                    duration += _duration(native, qpu)
+                    duration += instruction_duration_s(native, qpu)
             operations.append(dataclasses.replace(op, instructions=tuple(instructions),
                                                   duration_s=duration))
         return dataclasses.replace(program, operations=tuple(operations), translated=True)
@@ -150,7 +150,20 @@ class Translate:
         return out
 
 
-def _duration(ins: Instruction, qpu: QPU) -> float:
+def instruction_duration_s(instruction: Instruction, qpu: QPU) -> float:
+    """Seconds ``qpu`` takes for one native ``instruction`` (translate, schedule, runtime).
+
+    Measurement and reset take the profile's times, a two-qubit gate
+    ``two_qubit_time_s``, an ``rz`` is a free frame change (when one-qubit gates
+    take time at all), any other one-qubit gate ``one_qubit_time_s``.
+
+    >>> from qdcnet.compiler.program import Instruction
+    >>> from qdcnet.network.qpu import QPU
+    >>> qpu = QPU("a", data_qubits=1, comm_qubits=1, two_qubit_time_s=1e-4)
+    >>> instruction_duration_s(Instruction("a", "cz", (0, 1)), qpu)
+    0.0001
+    """
+    ins = instruction
     if ins.name == "measure":
         return qpu.measurement_time_s
     if ins.name == "reset":
