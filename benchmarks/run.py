@@ -40,6 +40,9 @@ SUITES = {
     "cli": "benchmarks.bench_cli",
     "compiler": "benchmarks.bench_compiler",
     "qec": "benchmarks.bench_qec",
+    "schedule": "benchmarks.bench_schedule",
+    "runtime": "benchmarks.bench_runtime",
+    "engines": "benchmarks.bench_engines",
 }
 
 

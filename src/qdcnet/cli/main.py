@@ -261,6 +261,56 @@ def compile_(
                     seed=seed, out=out, verify=verify, force=force, quiet=quiet)
 
 
+class ExecutePolicy(StrEnum):
+    """When a job's ebits are made (qdcnet.schedule.policies.POLICIES)."""
+
+    JIT = "jit"
+    PREFETCH = "prefetch"
+    LOOKAHEAD = "lookahead"
+
+
+class Engine(StrEnum):
+    """How the end-to-end fidelity is computed (qdcnet.runtime.engines.ENGINES)."""
+
+    AUTO = "auto"
+    DENSITY = "density"
+    TRAJECTORIES = "trajectories"
+    STIM = "stim"
+    ESTIMATOR = "estimator"
+
+
+@app.command()
+def execute(
+    circuit: Annotated[Path, typer.Argument(help="An OpenQASM 2 or 3 file.")],
+    scenario: Annotated[Path, typer.Option("--scenario", "-s",
+                                           help="The data center to run on.")],
+    shots: Annotated[int, typer.Option(help="Shots to run.")] = 100,
+    policy: Annotated[ExecutePolicy, typer.Option(
+        help="jit (ask for each ebit when needed), prefetch or lookahead (standing "
+             "streams, pairs made ahead).")] = ExecutePolicy.PREFETCH,
+    min_fidelity: Annotated[float | None, typer.Option(
+        help="End-to-end fidelity the job needs (sets each ebit's target).")] = None,
+    deadline: Annotated[str | None, typer.Option(
+        help="Finish all shots within this, e.g. '2 s' (else refused).")] = None,
+    engine: Annotated[Engine, typer.Option(help="Fidelity engine.")] = Engine.AUTO,
+    model: Annotated[CompileModel, typer.Option(
+        help="Compile model: fixed or teleport.")] = CompileModel.FIXED,
+    seed: SeedOption = None,
+    out: OutOption = None,
+    force: ForceOption = False,
+    json_output: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Run a circuit on the data center: schedule, execution shot by shot, fidelity, Gantt."""
+    from qdcnet.cli.execute import run as run_execute
+    from qdcnet.report import machine_output
+
+    with machine_output(json_output):
+        run_execute(circuit, scenario=scenario, shots=shots, policy=policy.value, seed=seed,
+                    min_fidelity=min_fidelity, deadline=deadline, engine=engine.value,
+                    model=CompileModel(model).value, out=out, force=force, quiet=quiet)
+
+
 @app.command()
 def demo(
     duration: Annotated[str | None, typer.Option(help="Simulated time (default 10 s).")] = None,

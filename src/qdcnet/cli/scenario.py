@@ -86,8 +86,8 @@ def run(path: Path, *, duration: str | None, seed: int | None, out: Path | None 
     wanted_s = to_duration_s(duration, name="--duration") if duration else None
     scenario, dc, document = build(path, seed)
     duration_s = wanted_s if wanted_s is not None else scenario.duration
-    if not scenario.workload.requests:
-        raise ScenarioError(f"{path}: the workload has no requests to run")
+    if not scenario.workload.requests and not scenario.workload.jobs:
+        raise ScenarioError(f"{path}: the workload has no requests or jobs to run")
     with progress(f"{scenario.name}: simulating {format_number(duration_s)} s", duration_s,
                   quiet=quiet) as update:
         result = run_workload(dc, scenario.to_workload(), duration_s=duration_s, policy=policy,
@@ -122,11 +122,37 @@ def run(path: Path, *, duration: str | None, seed: int | None, out: Path | None 
     stock = result.orchestrator.stock_levels()
     for pair, history in stock.items():
         console.print(f"stock {pair}: {len(history)} changes, final level {history[-1][1]}")
+    jobs = result.job_rows()
+    if jobs:
+        console.print(_jobs_table(jobs))
     document = dict(document) | {"duration": f"{duration_s} s", "seed": dc.seed}
     output = result_document(
         kind="run", seed=dc.seed, scenario=document,
         results={"summary": summary, "policy": result.orchestrator.policy.name,
-                 "requests": rows, "stock_levels": stock, "events": result.events})
+                 "requests": rows, "jobs": jobs, "stock_levels": stock,
+                 "events": result.events})
     with folder.staging() as stage:
         write_json(stage / RESULT_FILE, output)
     report_written(folder, output, [RESULT_FILE])
+
+
+def _jobs_table(jobs: list[dict[str, Any]]) -> Table:
+    table = Table(title="Jobs: predicted vs measured", title_justify="left")
+    for column in ("job", "status", "shots", "waited \\[s]", "first shot predicted \\[s]",
+                   "measured \\[s]", "all shots predicted \\[s]", "measured \\[s]",
+                   "fidelity", "deadline"):
+        table.add_column(column)
+    for row in jobs:
+        fidelity = row.get("fidelity") or {}
+        value = fidelity.get("state_fidelity")
+        deadline = {True: "met", False: "missed", None: "-"}[row["deadline_met"]]
+        table.add_row(
+            row["job"], row["status"] if not row["reason"] else f"{row['status']}: {row['reason']}",
+            f"{row.get('completed_shots', 0)}/{row['shots']}",
+            format_number(row.get("time_to_start_s")),
+            format_number(row.get("predicted_makespan_s")),
+            format_number(row.get("measured_first_makespan_s")),
+            format_number(row.get("predicted_total_s")),
+            format_number(row.get("measured_total_s")),
+            "-" if value is None else f"{value:.4f} ({fidelity.get('engine')})", deadline)
+    return table

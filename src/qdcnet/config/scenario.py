@@ -70,7 +70,7 @@ from qdcnet.network.layout import (
     StationNode,
     SwitchNode,
 )
-from qdcnet.runtime.workload import TimedRequest, Workload
+from qdcnet.runtime.workload import TimedJob, TimedRequest, Workload
 from qdcnet.units import SPEED_OF_LIGHT_M_PER_S
 
 if TYPE_CHECKING:
@@ -307,8 +307,44 @@ class OrchestratorConfig(StrictModel):
     stock: list[StockConfig] = Field(default_factory=list)
 
 
+class JobConfig(_Named):
+    """A circuit run as a job: submitted at ``start``, ``shots`` times, with its QoS.
+
+    ``circuit`` is an OpenQASM 2 or 3 file, relative to the scenario file;
+    it is read and checked with the scenario. ``deadline`` counts from the
+    submission.
+    """
+
+    circuit: str = Field(min_length=1)
+    start: Seconds = Field(default=0.0, ge=0.0)
+    shots: int = Field(default=100, ge=1, le=100_000)
+    policy: Literal["jit", "prefetch", "lookahead"] = "prefetch"
+    min_fidelity: float | None = Field(default=None, gt=0.25, le=1.0)
+    deadline: Seconds | None = Field(default=None, gt=0.0)
+    model: Literal["fixed", "teleport"] = "fixed"
+    _source: Any = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _read_circuit(self) -> JobConfig:
+        from qdcnet.compiler import load_circuit
+
+        try:
+            self._source = load_circuit(Path(self.circuit).expanduser())
+        except QdcnetError as exc:
+            raise ValueError(str(exc)) from None
+        if not self._source.gates:
+            raise ValueError(f"{self.circuit}: the circuit has no gates or measurements")
+        return self
+
+    def timed_job(self) -> TimedJob:
+        return TimedJob(self.start, self._source, shots=self.shots, policy=self.policy,
+                        min_fidelity=self.min_fidelity, deadline_s=self.deadline,
+                        model=self.model, name=self.name)
+
+
 class WorkloadConfig(StrictModel):
     requests: list[RequestConfig] = Field(default_factory=list)
+    jobs: list[JobConfig] = Field(default_factory=list)
 
 
 class DataCenterScenario(StrictModel):
@@ -396,7 +432,8 @@ class DataCenterScenario(StrictModel):
     def to_workload(self) -> Workload:
         """The workload as plain objects: requests at their start times, the orchestrator."""
         return Workload(tuple(TimedRequest(r.start, r.request()) for r in self.workload.requests),
-                        self.orchestrator_settings(), self.duration)
+                        self.orchestrator_settings(), self.duration,
+                        tuple(j.timed_job() for j in self.workload.jobs))
 
     @field_validator("schema_version")
     @classmethod
@@ -457,6 +494,11 @@ class DataCenterScenario(StrictModel):
         if self.control_plane is not None:
             check(self.control_plane.node, "control_plane.node")
         memory_nodes = {q.name for q in self.qpus} | {b.name for b in self.memory_banks}
+        job_names: set[str] = set()
+        for index, job in enumerate(self.workload.jobs):
+            if job.name in job_names:
+                problems.append(f"workload.jobs[{index}].name = {job.name!r}: duplicate job name")
+            job_names.add(job.name)
         request_names: set[str] = set()
         for index, request in enumerate(self.workload.requests):
             where = f"workload.requests[{index}]"
@@ -578,11 +620,11 @@ def build_datacenter(document: dict[str, Any] | DataCenterScenario, *,
 
 
 def resolve_profile_paths(document: dict[str, Any], base: Path) -> dict[str, Any]:
-    """A copy of ``document`` whose relative profile files are taken from ``base``.
+    """A copy of ``document`` whose relative profile and circuit files are taken from ``base``.
 
     A profile ending in ``.yaml`` or ``.yml`` is a file; written relative, it
-    is relative to the scenario file, not to wherever the command runs.
-    Shipped profile names are left alone.
+    is relative to the scenario file, not to wherever the command runs; so is
+    a job's circuit. Shipped profile names are left alone.
     """
 
     def resolved(node: Any) -> Any:
@@ -597,6 +639,15 @@ def resolve_profile_paths(document: dict[str, Any], base: Path) -> dict[str, Any
     for section in ("qpus", "memory_banks"):
         if isinstance(out.get(section), list):
             out[section] = [resolved(node) for node in out[section]]
+    workload = out.get("workload")
+    if isinstance(workload, dict) and isinstance(workload.get("jobs"), list):
+        def circuit(job: Any) -> Any:
+            if not isinstance(job, dict) or not isinstance(job.get("circuit"), str):
+                return job
+            path = Path(job["circuit"]).expanduser()
+            return job | {"circuit": str(path if path.is_absolute() else base / path)}
+
+        out["workload"] = workload | {"jobs": [circuit(job) for job in workload["jobs"]]}
     if isinstance(out.get("templates"), dict):
         out["templates"] = {name: resolved(t) for name, t in out["templates"].items()}
     return out
