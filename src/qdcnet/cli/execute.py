@@ -156,8 +156,9 @@ def _print(result: Any, summary: dict[str, Any], dc: Any) -> None:
     bounds = summary["bounds"]
     console.print(f"lower bounds: critical path with instant ebits "
                   f"{format_number(bounds['critical_path_ps'] / 1e12)} s; largest "
-                  f"{format_number(bounds['largest_ps'] / 1e12)} s ({bounds['largest']}); "
-                  f"predicted total / largest bound {format_number(summary['ratio'])}")
+                  f"{format_number(bounds['largest_ps'] / 1e12)} s ({bounds['largest']}), "
+                  f"for the {result.schedule.shots} scheduled shot(s); schedule / largest "
+                  f"bound {format_number(summary['ratio'])}")
 
 
 def _mean_se(value: dict[str, Any]) -> str:
