@@ -13,13 +13,20 @@ ready; ``prefetch`` and ``lookahead`` open one standing stream per QPU pair
 discarding a pair held so long that its expected fidelity would fall below
 its target. Where standing streams cannot fit the communication qubits the
 job runs just in time, and the result says so (:attr:`JobResult.supplier_note`).
+
+Storage: the analytic ``prefetch`` moves a waiting pair into dedicated
+storage qubits (:meth:`qdcnet.schedule.policies.Prefetch.place`); the runtime
+does not yet (a leased pair cannot be moved into storage: the network's path
+service stores pairs only before delivery). A job is therefore scheduled and
+run with its pairs in communication qubits (``Prefetch(storage=False)``),
+and where the storage schedule would have stored pairs the result says so.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -34,15 +41,16 @@ from qdcnet.runtime.executor import Execution, ExecutionError
 from qdcnet.runtime.suppliers import JitSupplier, StreamSupplier, stream_widths
 from qdcnet.runtime.trace import EbitUse, ShotTrace, idle_intervals
 from qdcnet.schedule import Schedule, schedule_program
-from qdcnet.schedule.policies import POLICIES
-from qdcnet.schedule.supply import ScheduleRefused
+from qdcnet.schedule.policies import POLICIES, EbitPolicy, Prefetch
+from qdcnet.schedule.scheduler import schedule_timing
+from qdcnet.schedule.supply import PairSupply, ScheduleRefused
 from qdcnet.schedule.timing import ProgramTiming
 from qdcnet.sim.statistics import standard_error
 from qdcnet.units import PS_PER_S, s_to_ps
 
 __all__ = ["Job", "JobManager", "JobRecord", "JobRefused", "JobResult", "admit_job",
            "compile_job", "evaluate_fidelity", "execute", "nominal_trace", "predicted_total_ps",
-           "run_job", "start_job", "supplier_policy"]
+           "run_job", "runtime_policy", "start_job", "supplier_policy"]
 
 
 #: Samples a sampling engine draws for a workload job's fidelity and counts at most:
@@ -83,25 +91,51 @@ class Job:
             check_range("deadline_s", self.deadline_s, 0.0, low_open=True)
 
 
-def supplier_policy(job: Job, timing: ProgramTiming) -> tuple[str, str]:
+def supplier_policy(job: Job, timing: ProgramTiming, *,
+                    supplies: Mapping[tuple[str, str], PairSupply] | None = None
+                    ) -> tuple[str, str]:
     """The policy the runtime can honour for ``job``, and why it differs (or "").
 
     ``prefetch`` and ``lookahead`` need standing streams; where they do not
     fit the communication qubits (:func:`~qdcnet.runtime.suppliers.stream_widths`)
-    the job runs just in time, and is scheduled so.
+    the job runs just in time, and is scheduled so. The runtime holds every
+    pair in communication qubits (:func:`runtime_policy`); given the job's
+    ``supplies``, the note also says when the analytic prefetch would have
+    moved pairs into storage qubits (storage planned but not used at runtime).
     """
     if job.policy == "jit" or not timing.ebits:
         return job.policy, ""
     widths = stream_widths(timing, {q.name: q.comm for q in job.program.qpus})
     if isinstance(widths, str):
         return "jit", f"standing streams do not fit ({widths}): ebits just in time"
+    notes = []
     if job.policy == "lookahead":
         # A stream makes a pair as soon as its qubits are free; it cannot aim a pair at
         # the moment of use, so the job runs (and is predicted) as prefetch, and says so.
-        return "prefetch", ("lookahead runs as prefetch: standing streams make each pair as "
-                            "soon as their qubits are free (the schedule's lookahead timing "
-                            "is an analysis, see qdcnet.schedule.policies)")
-    return job.policy, ""
+        notes.append("lookahead runs as prefetch: standing streams make each pair as "
+                     "soon as their qubits are free (the schedule's lookahead timing "
+                     "is an analysis, see qdcnet.schedule.policies)")
+    if supplies is not None and any(s.hold_max_storage_ps is not None
+                                    for s in supplies.values()):
+        shots = min(job.shots, 2)  # as admitted: two shots show the pipeline
+        stored = schedule_timing(timing, supplies, policy=Prefetch(), shots=shots).stored
+        if stored:
+            notes.append(
+                f"storage planned but not used at runtime: prefetch would hold {stored} of "
+                f"the {shots * len(timing.ebits)} ebits of the first {shots} shot(s) in "
+                "dedicated storage qubits, but the runtime cannot move a leased pair into "
+                "storage, so the job is scheduled and run with its pairs in communication "
+                "qubits")
+    return "prefetch", "; ".join(notes)
+
+
+def runtime_policy(policy: str) -> str | EbitPolicy:
+    """The schedule policy matching what the runtime does under ``policy``.
+
+    The runtime keeps pairs in communication qubits, so ``prefetch`` is
+    scheduled without storage (``Prefetch(storage=False)``).
+    """
+    return Prefetch(storage=False) if policy == "prefetch" else policy
 
 
 def admit_job(dc: DataCenter, job: Job, *, timing: ProgramTiming | None = None) -> Schedule:
@@ -113,7 +147,7 @@ def admit_job(dc: DataCenter, job: Job, *, timing: ProgramTiming | None = None) 
     timing = timing or ProgramTiming.build(job.program, dc.ops, dc.classical.mean_latency_s)
     policy, _ = supplier_policy(job, timing)
     try:
-        schedule = schedule_program(job.program, dc, policy=policy,
+        schedule = schedule_program(job.program, dc, policy=runtime_policy(policy),
                                     min_fidelity=job.min_fidelity, shots=min(job.shots, 2),
                                     timing=timing)
     except ScheduleRefused as exc:
@@ -239,7 +273,7 @@ def start_job(dc: DataCenter, orchestrator: Orchestrator, job: Job, schedule: Sc
     timing = timing or ProgramTiming.build(job.program, dc.ops, dc.classical.mean_latency_s)
     comm = {q.name: q.comm for q in job.program.qpus}
     targets = {pair: s.target_fidelity for pair, s in schedule.supplies.items()}
-    policy, note = supplier_policy(job, timing)
+    policy, note = supplier_policy(job, timing, supplies=schedule.supplies)
     supplier: Any
     if policy == "jit" or not timing.ebits:
         supplier = JitSupplier(orchestrator, targets, name=job.name)

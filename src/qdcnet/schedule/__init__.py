@@ -7,8 +7,10 @@ makespan, the shot period when shots pipeline, and lower bounds. The pieces:
 
 * :mod:`~qdcnet.schedule.timing`: the instruction DAG with durations and latencies;
 * :mod:`~qdcnet.schedule.supply`: ebits per QPU pair from the orchestrator's planner,
-  and the error budget that sets their fidelity target;
-* :mod:`~qdcnet.schedule.policies`: when each ebit's generation starts;
+  the error budget that sets their fidelity target, and the storage option
+  where both QPUs have dedicated storage qubits;
+* :mod:`~qdcnet.schedule.policies`: when each ebit's generation starts, and
+  whether a waiting pair moves into storage;
 * :mod:`~qdcnet.schedule.scheduler`: the single pass, with in-order binding of
   logical communication slots;
 * :mod:`~qdcnet.schedule.bounds`: lower bounds on any schedule.
@@ -18,7 +20,13 @@ from qdcnet.schedule.bounds import lower_bounds
 from qdcnet.schedule.policies import POLICIES, EbitPolicy, JustInTime, Lookahead, Prefetch
 from qdcnet.schedule.result import EbitPlacement, LowerBounds, Schedule, ScheduledOp
 from qdcnet.schedule.scheduler import schedule_program, schedule_timing
-from qdcnet.schedule.supply import ErrorBudget, PairSupply, ScheduleRefused, plan_supplies
+from qdcnet.schedule.supply import (
+    ErrorBudget,
+    PairSupply,
+    ScheduleRefused,
+    dedicated_storage,
+    plan_supplies,
+)
 from qdcnet.schedule.timing import EbitNeed, ProgramTiming
 
 __all__ = [
@@ -36,6 +44,7 @@ __all__ = [
     "Schedule",
     "ScheduleRefused",
     "ScheduledOp",
+    "dedicated_storage",
     "lower_bounds",
     "plan_supplies",
     "schedule_program",

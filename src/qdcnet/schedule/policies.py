@@ -14,7 +14,13 @@ under just-in-time (the scheduler's times are a max-plus function of these).
 * :class:`Prefetch`: a standing stream (opened once, its overhead paid at
   the job's start) starts the pair as soon as the communication qubits are
   free, but never so early that it waits past the longest hold that keeps
-  its expected fidelity at the target.
+  its expected fidelity at the target. Where both QPUs have dedicated
+  storage (:attr:`PairSupply.has_storage <qdcnet.schedule.supply.PairSupply.has_storage>`)
+  and a pair would wait in its communication qubits for longer than the
+  move to storage takes, it moves there on arrival (:meth:`Prefetch.place`):
+  the communication qubits are free for the next pair once the transfer
+  ends, and the storage memories may hold it longer than the communication
+  qubits could.
 * :class:`Lookahead`: the same stream, but generation aims for the pair to
   arrive exactly when it is needed (``need - tau``), as late as possible
   within the free window: the same operation start times as prefetch
@@ -50,6 +56,18 @@ class EbitPolicy:
     def times(self, earliest_ps: int, need_ps: int, supply: PairSupply) -> tuple[int, int]:
         raise NotImplementedError
 
+    def place(self, earliest_ps: int, need_ps: int, supply: PairSupply,
+              storage_free_ps: int | None = None) -> tuple[int, int, bool]:
+        """``(gen_ps, ready_ps, stored)``: :meth:`times`, and whether the pair moves to storage.
+
+        ``storage_free_ps``: when a storage qubit is free at both ends (None:
+        none will be). A stored pair is usable ``supply.transfer_ps`` after
+        ``ready_ps``, and its communication qubits are free from then on.
+        This policy never stores.
+        """
+        gen, ready = self.times(earliest_ps, need_ps, supply)
+        return gen, ready, False
+
 
 @dataclass(frozen=True)
 class JustInTime(EbitPolicy):
@@ -67,11 +85,58 @@ class Prefetch(EbitPolicy):
     """Generate as soon as the communication qubits allow, within the hold limit."""
 
     name = "prefetch"
+    #: move a pair that would wait in its communication qubits into storage (both
+    #: ends need dedicated storage); False: pairs wait in communication qubits only
+    storage: bool = True
 
     def times(self, earliest_ps: int, need_ps: int, supply: PairSupply) -> tuple[int, int]:
         gen = max(earliest_ps, supply.request_overhead_ps,
                   need_ps - supply.tau_ps - supply.hold_max_ps)
         return gen, gen + supply.tau_ps
+
+    def place(self, earliest_ps: int, need_ps: int, supply: PairSupply,
+              storage_free_ps: int | None = None) -> tuple[int, int, bool]:
+        """Hold in the communication qubits, or move to storage on arrival when that pays.
+
+        The storage option starts generation as early as the communication
+        qubits, a free storage qubit at both ends and the storage hold limit
+        allow (``need - tau - transfer - hold_max_storage``). It is taken when
+        the pair would still wait for its operation once moved
+        (``ready + transfer <= need``, ``ready < need``): the operation then
+        engages it at ``need``, no later than from the communication qubits,
+        so storing never delays an operation; it frees the communication
+        qubits at the end of the transfer instead of at the slot's last use;
+        and the expected fidelity at use stays at or above the target (the
+        time in storage is at most ``hold_max_storage``). The price is the
+        transfer's noise, which the target already accounts for.
+
+        >>> from qdcnet.schedule.supply import PairSupply
+        >>> from qdcnet.quantum.bell import BellDiagonal
+        >>> supply = PairSupply(("a", "b"), BellDiagonal.werner(0.95), tau_ps=100,
+        ...                     storage_slots=(1, 1), transfer_ps=10)
+        >>> Prefetch().place(0, 1000, supply, storage_free_ps=0)
+        (0, 100, True)
+        >>> Prefetch().place(0, 105, supply, storage_free_ps=0)   # would wait 5 < 10
+        (0, 100, False)
+        >>> Prefetch(storage=False).place(0, 1000, supply, storage_free_ps=0)
+        (0, 100, False)
+        """
+        gen, ready = self.times(earliest_ps, need_ps, supply)
+        if not self.storage or storage_free_ps is None:
+            return gen, ready, False
+        hold = supply.hold_max_storage_ps
+        if hold is None:
+            return gen, ready, False
+        tau, transfer = supply.tau_ps, supply.transfer_ps
+        # The storage qubits are taken when the transfer starts, at arrival.
+        gen_s = max(earliest_ps, supply.request_overhead_ps, need_ps - tau - transfer - hold,
+                    storage_free_ps - tau)
+        ready_s = gen_s + tau
+        # It would wait at least the transfer, so the move delays nothing:
+        # max(ready_s + transfer, need) = need <= max(ready, need).
+        if ready_s < need_ps and ready_s + transfer <= need_ps:
+            return gen_s, ready_s, True
+        return gen, ready, False
 
 
 @dataclass(frozen=True)

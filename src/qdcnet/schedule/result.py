@@ -41,6 +41,15 @@ class EbitPlacement:
     end of the last instruction on each logical slot. ``expected_state`` is
     the plan's delivered state aged by ``use - ready`` in the communication
     memories (the stock rule).
+
+    A **stored** pair (``stored_ps`` set) moved into a storage qubit at each
+    end on arrival: ``storage`` holds the storage qubit index at each end,
+    the communication qubits are free from ``stored_ps`` (the end of the
+    transfer) and the storage qubits until ``release_ps``; the operation
+    works on the stored ends. Its ``expected_state`` is the moved state
+    aged by ``use - stored_ps`` in the storage memories
+    (:meth:`PairSupply.expected_state <qdcnet.schedule.supply.PairSupply.expected_state>`
+    with ``stored=True``).
     """
 
     index: int
@@ -58,6 +67,22 @@ class EbitPlacement:
     target_fidelity: float | None = None
     rounds: int = 0
     path: tuple[str, ...] = ()
+    #: end of the move to storage (None: held in the communication qubits)
+    stored_ps: int | None = None
+    #: storage qubit index at each end while stored
+    storage: tuple[int, int] | None = None
+
+    @property
+    def stored(self) -> bool:
+        """The pair waited in storage qubits, not in communication qubits."""
+        return self.stored_ps is not None
+
+    @property
+    def comm_release_ps(self) -> tuple[int, int]:
+        """When each end's communication qubit is free again."""
+        if self.stored_ps is not None:
+            return (self.stored_ps, self.stored_ps)
+        return self.release_ps
 
     @property
     def expected_fidelity(self) -> float:
@@ -81,7 +106,8 @@ class EbitPlacement:
                 "expected_fidelity": self.expected_fidelity,
                 "expected_state": list(self.expected_state),
                 "target_fidelity": self.target_fidelity, "rounds": self.rounds,
-                "path": list(self.path)}
+                "path": list(self.path), "stored": self.stored, "stored_ps": self.stored_ps,
+                "storage": None if self.storage is None else list(self.storage)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +198,11 @@ class Schedule:
         return self.total_ps / largest
 
     @property
+    def stored(self) -> int:
+        """How many ebits wait in storage qubits."""
+        return sum(1 for e in self.ebits if e.stored)
+
+    @property
     def violations(self) -> tuple[EbitPlacement, ...]:
         """Ebits whose expected fidelity at use falls below their target."""
         return tuple(e for e in self.ebits if e.target_fidelity is not None
@@ -184,6 +215,6 @@ class Schedule:
                 "bounds": self.bounds.to_dict(),
                 "supplies": {f"{a}-{b}": s.to_dict() for (a, b), s in self.supplies.items()},
                 "budget": None if self.budget is None else self.budget.to_dict(),
-                "violations": len(self.violations),
+                "violations": len(self.violations), "stored_ebits": self.stored,
                 "ops": [o.to_dict() for o in self.ops],
                 "ebits": [e.to_dict() for e in self.ebits]}

@@ -14,6 +14,16 @@ instructions it places the operation's ebits:
    operation's data side ready) into generation start and arrival;
 3. the expected state at use follows from the supply's stock rule.
 
+**Storage.** Where both QPUs have dedicated storage qubits
+(:attr:`PairSupply.storage_slots <qdcnet.schedule.supply.PairSupply.storage_slots>`,
+one pool per QPU) the policy may move a pair into them on arrival
+(:meth:`EbitPolicy.place <qdcnet.schedule.policies.EbitPolicy.place>`): the
+communication qubits are then free at the end of the transfer, a storage
+qubit at each end is held until the slot's last use, the operation is gated
+on the end of the transfer, and the expected state follows the storage rule.
+Storage is optional (a pair waits in its communication qubits when no
+storage qubit is free), so it adds no wait to the argument below.
+
 **Why in-order binding cannot deadlock.** Ebits are bound in program order,
 the order the compiler used to fit the logical slots into each QPU's
 communication qubits (``DistributedProgram.comm_binding`` is that fitting).
@@ -116,6 +126,16 @@ def schedule_timing(timing: ProgramTiming, supplies: Mapping[tuple[str, str], Pa
         if key not in supplies:
             raise ParameterError("supplies", sorted(supplies), f"a supply for {a}-{b}")
         supply_of.append(supplies[key])
+    # Dedicated storage qubits per QPU: one pool, shared by all its partners' pairs.
+    storage_slots: dict[str, int] = {}
+    for supply in supplies.values():
+        if not supply.has_storage:
+            continue
+        for q, slots in zip(supply.qpus, supply.storage_slots, strict=True):
+            if storage_slots.setdefault(q, slots) != slots:
+                raise ParameterError("supplies", sorted(supplies), "one storage_slots per QPU",
+                                     f"{q} has {storage_slots[q]} and {slots} storage slots")
+    store_free = {q: [0] * n for q, n in storage_slots.items()}
     # Per instruction: the (ebit, end) pairs whose logical slot it uses last.
     release: dict[int, list[tuple[int, int]]] = {}
     for e in ebits:
@@ -146,6 +166,8 @@ def schedule_timing(timing: ProgramTiming, supplies: Mapping[tuple[str, str], Pa
         need_of = [0] * ne
         gen_of = [0] * ne
         bound = [(0, 0)] * ne
+        kept: list[tuple[int, int] | None] = [None] * ne  # storage qubits of a stored pair
+        stored_at: list[int | None] = [None] * ne
         for o, (begin, stop) in enumerate(timing.op_span):
             for e in timing.op_ebits[o]:
                 need = 0
@@ -166,11 +188,29 @@ def schedule_timing(timing: ProgramTiming, supplies: Mapping[tuple[str, str], Pa
                         "program", program.name, "at most `comm` live logical slots per QPU",
                         f"operation {ebits[e].op} needs a communication qubit while all of "
                         f"{a}'s or {b}'s are held by live slots")
-                gen, ready = policy.times(earliest, need, supply_of[e])
-                pool_a[ka] = pool_b[kb] = _HELD
+                supply = supply_of[e]
+                storage_free = None
+                if supply.has_storage:
+                    store_a, store_b = store_free[a], store_free[b]
+                    sa = min(range(len(store_a)), key=store_a.__getitem__)
+                    sb = min(range(len(store_b)), key=store_b.__getitem__)
+                    storage_free = max(store_a[sa], store_b[sb])
+                    if storage_free >= _HELD:
+                        storage_free = None  # every storage qubit holds a live slot
+                gen, ready, stored = policy.place(earliest, need, supply, storage_free)
                 bound[e] = (ka, kb)
                 gen_of[e], ready_of[e], need_of[e] = gen, ready, need
-                gate[e] = ready if ready > need else need
+                if stored:
+                    # The move ends the communication qubits' part; the storage
+                    # qubits hold the pair until the slot's last use.
+                    moved = ready + supply.transfer_ps
+                    pool_a[ka] = pool_b[kb] = moved
+                    store_a[sa] = store_b[sb] = _HELD
+                    kept[e], stored_at[e] = (sa, sb), moved
+                    gate[e] = moved if moved > need else need
+                else:
+                    pool_a[ka] = pool_b[kb] = _HELD
+                    gate[e] = ready if ready > need else need
             for i in range(begin, stop):
                 t = 0
                 for j in slot_deps[i]:
@@ -192,7 +232,11 @@ def schedule_timing(timing: ProgramTiming, supplies: Mapping[tuple[str, str], Pa
                 if i in release:
                     for e, which in release[i]:
                         q = ebits[e].qpus[which]
-                        free_at[q][bound[e][which]] = end[i]
+                        slots = kept[e]
+                        if slots is None:
+                            free_at[q][bound[e][which]] = end[i]
+                        else:
+                            store_free[q][slots[which]] = end[i]
             if stop > begin:
                 op_start = min(start[begin:stop])
                 op_end = max(end[begin:stop])
@@ -210,11 +254,15 @@ def schedule_timing(timing: ProgramTiming, supplies: Mapping[tuple[str, str], Pa
             # The operation engages the pair once both are there: its age at use.
             use = gate[idx]
             supply = supply_of[idx]
-            state = supply.expected_state(use - ready_of[idx]).coefficients
+            moved = stored_at[idx]
+            if moved is None:
+                state = supply.expected_state(use - ready_of[idx]).coefficients
+            else:
+                state = supply.expected_state(use - moved, stored=True).coefficients
             placements.append(EbitPlacement(
                 idx, shot, e.op, e.qpus, e.slots, bound[idx], gen_of[idx], ready_of[idx],
                 need_of[idx], use, (end[e.last[0]], end[e.last[1]]), state,
-                supply.target_fidelity, supply.rounds, supply.path))
+                supply.target_fidelity, supply.rounds, supply.path, moved, kept[idx]))
         for key in data_keys:
             carry[key] = end[timing.slot_last[key]]
         shot_start = min(start) if n else 0
