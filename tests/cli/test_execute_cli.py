@@ -94,3 +94,26 @@ def test_json_gives_the_execution_report_on_stdout(circuit, monkeypatch, capsys)
     document = json.loads(out)
     assert document["kind"] == "execute"
     assert document["results"]["summary"]["completed_shots"] == 3
+
+
+@pytest.mark.slow  # two processes, the exact engine on 13 live qubits: about a minute
+def test_the_result_does_not_depend_on_the_hash_seed(tmp_path):
+    import os
+    import subprocess
+
+    # Twelve qubits over two QPUs of the ring: the exact engine, whose output distance sums
+    # over outcomes (once in set order, so the last digit followed the hash seed).
+    circuit = tmp_path / "ghz12.qasm"
+    circuit.write_text(GHZ.replace("q[24]", "q[12]").replace("c[24]", "c[12]").split(
+        "cx q[11],q[12];")[0] + "measure q -> c;\n")
+    files = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"h{hash_seed}"
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+        run = subprocess.run([sys.executable, "-m", "qdcnet", "execute", str(circuit),
+                              "--scenario", str(RING), "--shots", "3", "--seed", "4",
+                              "--engine", "density", "--out", str(out)],
+                             capture_output=True, text=True, env=env, timeout=300)
+        assert run.returncode == 0, run.stderr
+        files.append((out / RESULT_FILE).read_bytes())
+    assert files[0] == files[1]

@@ -56,6 +56,7 @@ from qdcnet.errors import ParameterError, QdcnetError, check_range
 from qdcnet.link.pair import EntangledPair, PairStatus
 from qdcnet.network.datacenter import DataCenter
 from qdcnet.network.distillation import MAX_ROUNDS
+from qdcnet.network.resources import Booking, Claim
 from qdcnet.network.service import PathService
 from qdcnet.units import PS_PER_S, s_to_ps
 
@@ -136,6 +137,8 @@ class Orchestrator:
         self.planner = Planner(dc, max_rounds=max_rounds, samples=plan_samples)
         self.dispatcher = Dispatcher(self, policy or FIFO())
         self.stock = StockKeeper(self, list(stock or []))
+        #: communication qubits held outside any request (see hold_communication)
+        self._holds: dict[int, tuple[str, Booking]] = {}
 
     @classmethod
     def from_settings(cls, dc: DataCenter, settings: OrchestratorSettings) -> Orchestrator:
@@ -295,11 +298,33 @@ class Orchestrator:
     def request_rows(self) -> list[dict[str, object]]:
         return [h.metrics() for h in self.handles]
 
+    def hold_communication(self, node: str) -> Booking | None:
+        """Keep one communication qubit of ``node`` booked outside any request.
+
+        For a consumer whose pair is released but whose half lives on in the
+        qubit (a cat copy, a teleported qubit): the pair's other end is free
+        again, this one is not. ``None`` when no communication qubit of
+        ``node`` is free. Give it back with :meth:`release_hold`.
+        """
+        booking = self.dc.book.try_reserve(Claim(communication={node: 1}))
+        if booking is not None:
+            self._holds[booking.id] = (node, booking)
+        return booking
+
+    def release_hold(self, booking: Booking) -> None:
+        """Give back a qubit :meth:`hold_communication` kept; waiting requests may take it."""
+        node, held = self._holds.pop(booking.id)
+        self.dc.book.release(held)
+        self.dispatcher.touch((node,))
+        self.dispatcher.dispatch()
+
     def check_invariants(self) -> None:
         """Nothing is double-booked and what is held matches what is serving (tests)."""
         self.dc.book.check_invariants()
         fabric = self.dc.fabric
         held: dict[str, int] = {}
+        for node, _ in self._holds.values():
+            held[node] = held.get(node, 0) + 1
         for served in self.dispatcher.serving.values():
             for circuit in served.circuits:
                 if circuit.released:

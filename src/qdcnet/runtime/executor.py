@@ -8,8 +8,12 @@ instruction at each end of an ebit, when the operation's data side is ready
 and the ebit has arrived. Ebits come from an :class:`EbitSupplier`: just in
 time from the orchestrator (one request per ebit), from standing streams
 (pairs made ahead of need), or at once (an ideal network, for tests and
-baselines). A pair is leased: consumed at its first use and released when
-both of its logical communication slots have seen their last use.
+baselines). A pair is leased: consumed at its first use; each end's
+communication qubit counts as free at that end's last use (the supplier
+gives the pair back to the network then and keeps the other end's qubit
+booked for what still lives in it, see :meth:`EbitSupplier.release_first_end`),
+as the compiler fitted the slots. A pair that waits longer than the
+supplier's age limit before its first use is given back and made afresh.
 
 Deadlock freedom. Ebits are asked for in program order per QPU, and at most
 as many communication slots are open on a QPU as it has communication
@@ -75,6 +79,18 @@ class EbitSupplier(Protocol):
 
     def close(self) -> None: ...
 
+    def max_age_ps(self, qpus: tuple[str, str]) -> int | None:
+        """How long a delivered pair may wait for its first use (None: no limit)."""
+        ...
+
+    def release_first_end(self, lease: Any, still_held: str) -> Any:
+        """One end is done with the pair: free it, keep ``still_held``'s qubit; a token."""
+        ...
+
+    def release_last_end(self, token: Any) -> None:
+        """The other end is done too: free what the token keeps."""
+        ...
+
 
 class _InstantLease:
     __slots__ = ("granted_ps", "state")
@@ -113,6 +129,16 @@ class InstantSupplier:
     def close(self) -> None:
         return None
 
+    def max_age_ps(self, qpus: tuple[str, str]) -> int | None:
+        return None
+
+    def release_first_end(self, lease: Any, still_held: str) -> Any:
+        lease.release()
+        return None
+
+    def release_last_end(self, token: Any) -> None:
+        return None
+
 
 @dataclass
 class _Shot:
@@ -124,8 +150,12 @@ class _Shot:
     started_ps: int | None = None
     ended_ps: int = 0
     leases: dict[int, Any] = field(default_factory=dict)
+    #: per ebit with one end done, what keeps the other end's qubit (the supplier's token)
+    halves: dict[int, Any] = field(default_factory=dict)
     uses: dict[int, EbitUse] = field(default_factory=dict)
     requested: dict[int, int] = field(default_factory=dict)
+    #: per ebit, the number of its current ask (an answer to an older ask is stale)
+    asks: dict[int, int] = field(default_factory=dict)
     needed: dict[int, int] = field(default_factory=dict)
     last_left: dict[int, int] = field(default_factory=dict)
     #: data keys whose last instruction of this shot has ended
@@ -155,6 +185,8 @@ class Execution:
         self.on_done = on_done
         self.traces: list[ShotTrace] = []
         self.failure: str | None = None
+        #: pairs given back unused at the supplier's age limit (and made afresh)
+        self.expired = 0
         self.started_ps: int | None = None
         self.finished_ps: int | None = None
         self._build_static()
@@ -208,12 +240,22 @@ class Execution:
             self._last_keys.setdefault(i, []).append(key)
         self._first_data = t.data_first
         self._first_of_key = {key: i for i, keys in t.data_first.items() for key in keys}
+        # An ebit's operation may hold a data qubit's first touch of the shot: across
+        # shots, the pair is not engaged before the last shot is done with that qubit.
+        self._key_ebits: dict[tuple[str, int], list[int]] = {}
+        for e in t.ebits:
+            begin, end = t.op_span[e.op]
+            for i in range(begin, end):
+                for key in t.data_first.get(i, ()):
+                    self._key_ebits.setdefault(key, []).append(e.index)
         self._order = [q.name for q in t.program.qpus]
 
     # -- running ---------------------------------------------------------------------------
 
     def start(self) -> None:
         """Begin the first shots now."""
+        if hasattr(self.supplier, "on_degrade"):
+            self.supplier.on_degrade = self.unask_unused
         self.started_ps = self.sim.now
         for _ in range(min(self.window, self.shots)):
             self._open_shot()
@@ -235,6 +277,10 @@ class Execution:
                 for key in keys:
                     if key not in previous.keys_done:
                         shot.remaining[i] += 1
+                        for e in self._key_ebits.get(key, ()):
+                            shot.need_left[e] += 1
+                            for first in t.ebits[e].first:
+                                shot.remaining[first] += 1
         self._live[k] = shot
         for e in t.ebits:
             for q in e.qpus:
@@ -272,10 +318,22 @@ class Execution:
                 self._open[b] += 1
                 self.peak_open[a] = max(self.peak_open[a], self._open[a])
                 self.peak_open[b] = max(self.peak_open[b], self._open[b])
-                shot.requested[e] = self.sim.now
-                self.supplier.want(ebit.qpus, ebit,
-                                   lambda got, s=shot, x=e: self._arrive(s, x, got))
+                self._want(shot, e)
                 progress = True
+
+    def _want(self, shot: _Shot, e: int) -> None:
+        shot.requested[e] = self.sim.now
+        ask = shot.asks[e] = shot.asks.get(e, 0) + 1
+        ebit = self.timing.ebits[e]
+        self.supplier.want(ebit.qpus, ebit,
+                           lambda got, s=shot, x=e, n=ask: self._answer(s, x, n, got))
+
+    def _answer(self, shot: _Shot, e: int, ask: int, got: Any) -> None:
+        if shot.asks.get(e) != ask:  # asked again since (or given back): not this one
+            if hasattr(got, "release"):
+                got.release()
+            return
+        self._arrive(shot, e, got)
 
     def _arrive(self, shot: _Shot, e: int, got: Any) -> None:
         if isinstance(got, str) or not hasattr(got, "consume"):
@@ -286,8 +344,52 @@ class Execution:
             got.release()
             return
         shot.leases[e] = got
+        limit = self.supplier.max_age_ps(self.timing.ebits[e].qpus)
+        if limit is not None:
+            self.sim.schedule(limit, self._expire, shot, e, got)
         for i in self.timing.ebits[e].first:
             self._ready(shot, i)
+
+    def _expire(self, shot: _Shot, e: int, lease: Any) -> None:
+        """A pair past its age limit and still unused: give it back, ask for a fresh one."""
+        if self.failure is not None or e in shot.uses or shot.leases.get(e) is not lease:
+            return
+        self.expired += 1
+        self._reissue(shot, e)
+
+    def _reissue(self, shot: _Shot, e: int) -> None:
+        shot.leases.pop(e).release()
+        for i in self.timing.ebits[e].first:
+            shot.remaining[i] += 1
+        self._want(shot, e)
+
+    def unask_unused(self) -> None:
+        """Take back every ebit asked for but not yet used: pairs held go back, asks lapse.
+
+        A supplier that changes how it gets pairs (standing streams that could
+        not all be granted, falling back to just in time) calls this: the
+        ebits return to the head of their QPUs' queues, in order, and are asked
+        for again as the supplier now asks (just in time: when needed), so no
+        pair is held ahead of need on network resources another ebit waits for.
+        """
+        taken: list[tuple[int, int]] = []
+        for shot in self._live.values():
+            for e in list(shot.requested):
+                if e in shot.uses:
+                    continue
+                lease = shot.leases.pop(e, None)
+                if lease is not None:
+                    lease.release()
+                    for i in self.timing.ebits[e].first:
+                        shot.remaining[i] += 1
+                shot.asks[e] = shot.asks.get(e, 0) + 1  # any answer on its way is stale
+                del shot.requested[e]
+                taken.append((shot.number, e))
+        for k, e in sorted(taken, reverse=True):  # back to the front, in program order
+            for q in self.timing.ebits[e].qpus:
+                self._open[q] -= 1
+                self._queue[q].appendleft((k, e))
+        self._ask_eligible()
 
     def _ready(self, shot: _Shot, i: int) -> None:
         shot.remaining[i] -= 1
@@ -337,9 +439,7 @@ class Execution:
             else:
                 self._ready(shot, j)
         for e in self._last_of.get(i, ()):
-            shot.last_left[e] -= 1
-            if shot.last_left[e] == 0:
-                self._release(shot, e)
+            self._end_of_slot(shot, e, i)
         keys = self._last_keys.get(i)
         if keys:
             shot.keys_done.update(keys)
@@ -349,6 +449,10 @@ class Execution:
                     first = self._first_of_key.get(key)
                     if first is not None:
                         self._ready(following, first)
+                    for e in self._key_ebits.get(key, ()):
+                        self._need_done(following, e)
+                        for first_touch in self.timing.ebits[e].first:
+                            self._ready(following, first_touch)
         if shot.done == self.timing.num_instructions:
             self._finish_shot(shot)
 
@@ -359,12 +463,17 @@ class Execution:
             if not self.supplier.eager:
                 self._ask_eligible()
 
-    def _release(self, shot: _Shot, e: int) -> None:
-        lease = shot.leases.pop(e)
-        lease.release(self.sim.now)
-        a, b = self.timing.ebits[e].qpus
-        self._open[a] -= 1
-        self._open[b] -= 1
+    def _end_of_slot(self, shot: _Shot, e: int, i: int) -> None:
+        """Instruction ``i`` was the last on one of ebit ``e``'s logical slots: free that end."""
+        ebit = self.timing.ebits[e]
+        end = 0 if ebit.last[0] == i else 1
+        self._open[ebit.qpus[end]] -= 1
+        shot.last_left[e] -= 1
+        if shot.last_left[e] == 1:
+            shot.halves[e] = self.supplier.release_first_end(shot.leases.pop(e),
+                                                             ebit.qpus[1 - end])
+        else:
+            self.supplier.release_last_end(shot.halves.pop(e))
         self._ask_eligible()
 
     def _finish_shot(self, shot: _Shot) -> None:
@@ -383,6 +492,10 @@ class Execution:
             if self.on_done is not None:
                 self.on_done(self)
 
+    def abort(self, reason: str) -> None:
+        """Stop the job now (e.g. out of time): leases back, streams closed, ``failure`` set."""
+        self._fail(reason)
+
     def _fail(self, reason: str) -> None:
         if self.failure is not None:
             return
@@ -391,6 +504,9 @@ class Execution:
             for lease in shot.leases.values():
                 lease.release()
             shot.leases.clear()
+            for token in shot.halves.values():
+                self.supplier.release_last_end(token)
+            shot.halves.clear()
         self.finished_ps = self.sim.now
         self.supplier.close()
         if self.on_done is not None:

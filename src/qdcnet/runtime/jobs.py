@@ -160,7 +160,42 @@ def admit_job(dc: DataCenter, job: Job, *, timing: ProgramTiming | None = None) 
                 f"{predicted / PS_PER_S:.4g} s, beyond its deadline of {job.deadline_s:g} s "
                 f"(one shot {schedule.makespan_ps / PS_PER_S:.4g} s, then one every "
                 f"{(schedule.shot_period_ps or 0) / PS_PER_S:.4g} s)")
+    if job.min_fidelity is not None and schedule.ebits:
+        # The budget shares out gate and readout error only; idle decay and the pairs'
+        # ageing show in the whole predicted shot, which must reach the minimum too.
+        predicted = predicted_fidelity(dc, schedule, timing)
+        if predicted is not None:
+            value, error = predicted
+            if value + 3 * error < job.min_fidelity:
+                raise JobRefused(
+                    f"job {job.name}: min_fidelity {job.min_fidelity:g} is out of reach: the "
+                    f"schedule's first shot is predicted at fidelity {value:.4f}"
+                    + (f" ± {error:.2g}" if error else "")
+                    + " (gates, readout, the pairs' states at use and the qubits' idle "
+                    "decay together)")
     return schedule
+
+
+#: Samples a sampling engine draws for the fidelity a job is admitted on.
+ADMISSION_SAMPLES = 2000
+
+
+def predicted_fidelity(dc: DataCenter, schedule: Schedule, timing: ProgramTiming
+                       ) -> tuple[float, float] | None:
+    """The fidelity of the schedule's first shot (value, standard error), by the auto engine.
+
+    ``None`` when the program has no single ideal state (mid-circuit measurement).
+    """
+    from qdcnet.runtime.engines import run_engine
+    from qdcnet.runtime.noisy import build_noisy_circuit
+
+    circuit = build_noisy_circuit(schedule.program, dc.ops, trace=nominal_trace(schedule),
+                                  durations=timing.duration_ps)
+    result = run_engine(circuit, engine="auto", shots=ADMISSION_SAMPLES,
+                        rng=np.random.default_rng(dc.seed))
+    if result.state_fidelity is None:
+        return None
+    return result.state_fidelity, result.state_fidelity_se or 0.0
 
 
 def predicted_total_ps(schedule: Schedule, shots: int) -> int:
@@ -243,6 +278,15 @@ class JobResult:
             "ebit_wait_s": mean_se(waits), "ebit_age_s": mean_se(ages),
             "ebit_fidelity_at_use": mean_se(fids),
             "min_fidelity": self.job.min_fidelity,
+            "min_fidelity_met": (
+                None if self.job.min_fidelity is None or self.fidelity is None
+                or self.fidelity.state_fidelity is None
+                else self.fidelity.state_fidelity >= self.job.min_fidelity),
+            "deadline_s": self.job.deadline_s,
+            "deadline_met": (None if self.job.deadline_s is None else
+                             self.finished_ps is not None and self.completed
+                             and self.finished_ps - self.submitted_ps
+                             <= s_to_ps(self.job.deadline_s)),
             # Wall-clock seconds are left out: a seeded result repeats byte for byte.
             "fidelity": _without_wall(self.fidelity),
             "predicted_fidelity": _without_wall(self.predicted_fidelity),
@@ -253,6 +297,9 @@ class JobResult:
         each data qubit's total idle time in the shot."""
         rows = []
         for trace in self.traces:
+            if not trace.instr_start_ps:  # a light trace (see FULL_TRACES)
+                rows.append(trace.to_dict() | {"idle_ps": None})
+                continue
             idle = idle_intervals(self.job.program, trace, self.timing.duration_ps)
             rows.append(trace.to_dict() | {"idle_ps": {
                 f"{q}:{slot}": sum(end - start for start, end in spans)
@@ -275,13 +322,19 @@ def start_job(dc: DataCenter, orchestrator: Orchestrator, job: Job, schedule: Sc
     targets = {pair: s.target_fidelity for pair, s in schedule.supplies.items()}
     policy, note = supplier_policy(job, timing, supplies=schedule.supplies)
     supplier: Any
+    ages = {pair: _max_age_s(s) for pair, s in schedule.supplies.items()}
     if policy == "jit" or not timing.ebits:
-        supplier = JitSupplier(orchestrator, targets, name=job.name)
+        supplier = JitSupplier(orchestrator, targets, ages, name=job.name)
     else:
         widths = stream_widths(timing, comm)
         assert isinstance(widths, dict)  # supplier_policy checked that they fit
-        ages = {pair: _max_age_s(s) for pair, s in schedule.supplies.items()}
-        supplier = StreamSupplier(orchestrator, widths, targets, ages, name=job.name)
+        widths = widen_streams(widths, schedule, comm)
+        # A stream not granted within this (many first-pair latencies) waits for network
+        # resources other work holds: the job then asks just in time instead.
+        grace = 20 * max((s.first_pair_ps + s.request_overhead_ps
+                          for s in schedule.supplies.values()), default=0) / PS_PER_S
+        supplier = StreamSupplier(orchestrator, widths, targets, ages, name=job.name,
+                                  grace_s=max(grace, 1e-3))
     now = dc.sim.now
     result = JobResult(job, schedule, timing, [], now if submitted_ps is None else submitted_ps,
                        now, None, type(supplier).__name__, note)
@@ -289,14 +342,66 @@ def start_job(dc: DataCenter, orchestrator: Orchestrator, job: Job, schedule: Sc
     def finished(execution: Execution) -> None:
         result.finished_ps = execution.finished_ps
         result.failure = execution.failure
+        degraded = getattr(supplier, "degraded", "")
+        if degraded:
+            result.supplier_note = "; ".join(x for x in (result.supplier_note, degraded) if x)
+        if execution.expired:
+            result.extra["expired_pairs"] = execution.expired
         if on_done is not None:
             on_done(result)
 
     execution = Execution(dc.sim, timing, supplier, shots=job.shots, comm_qubits=comm,
-                          name=job.name, on_shot=result.traces.append, on_done=finished)
+                          name=job.name, on_shot=lambda trace: _keep(result, trace),
+                          on_done=finished)
     result.extra["execution"] = execution
     execution.start()
     return result
+
+
+#: Shots whose whole trace (every instruction's start) a job keeps: the first ones and
+#: then evenly spread; the others keep their times and ebits only (memory stays bounded).
+FULL_TRACES = 64
+
+
+def _keep(result: JobResult, trace: ShotTrace) -> None:
+    shots = result.job.shots
+    stride = max(1, shots // FULL_TRACES)
+    if trace.shot < FULL_TRACES // 2 or trace.shot % stride == 0 or trace.shot == shots - 1:
+        result.traces.append(trace)
+    else:
+        result.traces.append(ShotTrace(trace.shot, trace.start_ps, trace.end_ps, (),
+                                       trace.ebits))
+
+
+def widen_streams(widths: dict[tuple[str, str], int], schedule: Schedule,
+                  comm: dict[str, int]) -> dict[tuple[str, str], int]:
+    """Widths raised toward the schedule's concurrency across shots, within the qubits.
+
+    :func:`~qdcnet.runtime.suppliers.stream_widths` gives what one shot needs
+    (and so avoids deadlock); the schedule overlaps shots and may hold more
+    pairs of a QPU pair at once. Spare communication qubits go, one at a
+    time, to the pair furthest below its scheduled concurrency.
+    """
+    want: dict[tuple[str, str], int] = {}
+    for pair in widths:
+        spans = sorted((e.gen_ps, max(e.release_ps)) for e in schedule.ebits
+                       if tuple(sorted(e.qpus)) == pair)
+        events = sorted([(t0, 1) for t0, _ in spans] + [(t1, -1) for _, t1 in spans],
+                        key=lambda x: (x[0], x[1]))
+        level = peak = 0
+        for _, step in events:
+            level += step
+            peak = max(peak, level)
+        want[pair] = peak
+    out = dict(widths)
+    while True:
+        free = {q: comm.get(q, 0) - sum(w for p, w in out.items() if q in p) for q in comm}
+        short = [p for p in out if out[p] < want[p] and free.get(p[0], 0) > 0
+                 and free.get(p[1], 0) > 0]
+        if not short:
+            return out
+        pair = max(short, key=lambda p: (want[p] - out[p], p))
+        out[pair] += 1
 
 
 def _max_age_s(supply: Any) -> float | None:
@@ -338,6 +443,9 @@ def run_job(dc: DataCenter, job: Job, *, orchestrator: Orchestrator | None = Non
             on_progress(len(result.traces))
         if dc.sim.peek() is None:
             break  # nothing left to happen: the job is stuck (check_finished says why)
+    if not execution.finished:
+        execution.abort(f"not finished after {limit / PS_PER_S:.4g} simulated s "
+                        f"({len(result.traces)} of {job.shots} shots)")
     try:
         execution.check_finished()
     except ExecutionError as exc:
@@ -366,7 +474,11 @@ def evaluate_fidelity(dc: DataCenter, result: JobResult, *, engine: str = "auto"
     program = result.job.program
     durations = result.timing.duration_ps
     rng = np.random.default_rng(seed if seed is not None else dc.seed)
-    chosen = result.traces[:max(1, traces)]
+    # Traces spread over the run: the first shots are the pipeline's start-up, not typical.
+    full = [t for t in result.traces if t.instr_start_ps]
+    count = min(max(1, traces), len(full))
+    picks = sorted({round(float(x)) for x in np.linspace(0, len(full) - 1, count)})
+    chosen = [full[k] for k in picks]
     shots = result.job.shots if samples is None else samples
     parts = []
     for k, trace in enumerate(chosen):
@@ -388,12 +500,13 @@ def _combine(parts: list[Any], result_type: Any, tvd: Callable[..., float]) -> A
     fidelity = None if any(f is None for f in fids) else float(np.mean(fids))
     if fidelity is None:
         se = None
-    elif all(p.exact for p in parts):
-        # Exact per trace: the spread is over traces (timing), not sampling.
-        se = standard_error(fids)
     else:
+        # The mean over traces: their spread (timing differs shot to shot) plus, for
+        # sampling engines, each trace's own sampling error.
+        between = standard_error(fids) ** 2
         ses = [p.state_fidelity_se or 0.0 for p in parts]
-        se = math.sqrt(sum(s * s for s in ses)) / len(parts)
+        within = sum(s * s for s in ses) / len(parts) ** 2
+        se = math.sqrt(between + within)
     distribution = ideal = None
     if all(p.distribution is not None for p in parts):
         distribution, ideal = {}, {}

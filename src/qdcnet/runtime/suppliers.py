@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from qdcnet.control.admission import Refusal
 from qdcnet.control.streams import EntanglementStream, request_pair
 from qdcnet.errors import QdcnetError
+from qdcnet.units import s_to_ps
 
 if TYPE_CHECKING:
     from qdcnet.control.orchestrator import Orchestrator
@@ -37,19 +38,46 @@ def _key(qpus: tuple[str, str]) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
+class _FromOrchestrator:
+    """What both network suppliers share: age limits, and freeing a pair end by end."""
+
+    orchestrator: Orchestrator
+    max_age_s: Mapping[tuple[str, str], float | None]
+
+    def max_age_ps(self, qpus: tuple[str, str]) -> int | None:
+        age = self.max_age_s.get(_key(qpus))
+        return None if age is None else s_to_ps(age)
+
+    def release_first_end(self, lease: Any, still_held: str) -> Any:
+        # The pair goes back to the network (its circuit, the finished end's qubit); the
+        # other end's qubit stays booked for the copy or qubit that still lives in it.
+        lease.release()
+        booking = self.orchestrator.hold_communication(still_held)
+        if booking is None:
+            self.overlaps += 1  # cannot happen while dispatch is deferred; counted if it does
+        return booking
+
+    def release_last_end(self, token: Any) -> None:
+        if token is not None:
+            self.orchestrator.release_hold(token)
+
+
 @dataclass
-class JitSupplier:
+class JitSupplier(_FromOrchestrator):
     """One orchestrator request per ebit, made when its operation is ready.
 
     ``min_fidelity`` per QPU pair (either order) is the fidelity each pair
-    must have at delivery; the planner chooses path and distillation for it.
+    must have at delivery (the planner chooses path and distillation for
+    it); ``max_age_s`` how long a delivered pair may wait for its first use.
     """
 
     orchestrator: Orchestrator
     min_fidelity: Mapping[tuple[str, str], float | None] = field(default_factory=dict)
+    max_age_s: Mapping[tuple[str, str], float | None] = field(default_factory=dict)
     name: str = "job"
     eager: bool = False
     requests: int = 0
+    overlaps: int = 0
 
     def want(self, qpus: tuple[str, str], ebit: EbitNeed,
              deliver: Callable[[Any], None]) -> None:
@@ -64,12 +92,18 @@ class JitSupplier:
 
 
 @dataclass
-class StreamSupplier:
+class StreamSupplier(_FromOrchestrator):
     """Standing streams, one per QPU pair of the program, opened at once.
 
     ``widths`` per QPU pair (from :func:`stream_widths`); ``min_fidelity``
-    and ``max_age_s`` per pair: the delivery target and how long a buffered
-    pair may wait before a fresh one replaces it.
+    and ``max_age_s`` per pair: the delivery target and how long a pair may
+    wait for its use before a fresh one replaces it. A stream holds both
+    ends of its pairs until both are done (its width counts whole pairs).
+
+    Streams of different jobs (or a job's own, on a shared fabric) can wait
+    on each other for network resources forever: if a stream is not granted
+    within ``grace_s`` of the start, the supplier closes its streams and asks
+    for every further pair just in time (``degraded`` says why).
     """
 
     orchestrator: Orchestrator
@@ -77,8 +111,16 @@ class StreamSupplier:
     min_fidelity: Mapping[tuple[str, str], float | None] = field(default_factory=dict)
     max_age_s: Mapping[tuple[str, str], float | None] = field(default_factory=dict)
     name: str = "job"
+    grace_s: float | None = None
     eager: bool = True
     streams: dict[tuple[str, str], EntanglementStream] = field(default_factory=dict)
+    degraded: str = ""
+    overlaps: int = 0
+    _waiting: list[tuple[Any, Any, tuple[str, str], Any, Callable[[Any], None]]] = field(
+        default_factory=list)
+    _jit: JitSupplier | None = None
+    #: set by the executor: give back pairs delivered but unused (they hold the network)
+    on_degrade: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         for pair, width in sorted(self.widths.items()):
@@ -86,13 +128,66 @@ class StreamSupplier:
                 self.orchestrator, pair[0], pair[1], min_fidelity=self.min_fidelity.get(pair),
                 streams=width, max_age_s=self.max_age_s.get(pair),
                 name=f"{self.name}.{pair[0]}-{pair[1]}")
+        if self.grace_s is not None:
+            self.orchestrator.sim.schedule(s_to_ps(self.grace_s), self._check_granted)
 
     def want(self, qpus: tuple[str, str], ebit: EbitNeed,
              deliver: Callable[[Any], None]) -> None:
+        if self._jit is not None:
+            self._jit.want(qpus, ebit, deliver)
+            return
         stream = self.streams.get(_key(qpus))
         if stream is None:
             raise QdcnetError(f"{self.name}: no stream between {qpus[0]} and {qpus[1]}")
-        stream.next_pair().add_callback(lambda got: deliver(_lease_or_reason(got)))
+        signal = stream.next_pair()
+        entry = (signal, stream, qpus, ebit, deliver)
+        self._waiting.append(entry)
+
+        def arrived(got: Any) -> None:
+            if entry in self._waiting:
+                self._waiting.remove(entry)
+            deliver(_lease_or_reason(got))
+
+        signal.add_callback(arrived)
+
+    def release_first_end(self, lease: Any, still_held: str) -> Any:
+        if self._jit is not None and not self._from_stream(lease):
+            return ("jit", super().release_first_end(lease, still_held))
+        return ("stream", lease)  # a stream's width counts whole pairs: hold both ends
+
+    def release_last_end(self, token: Any) -> None:
+        kind, held = token
+        if kind == "jit":
+            super().release_last_end(held)
+        else:
+            held.release()
+
+    def _from_stream(self, lease: Any) -> bool:
+        return any(lease.handle is stream.handle for stream in self.streams.values())
+
+    def _check_granted(self) -> None:
+        late = sorted(f"{a}-{b}" for (a, b), stream in self.streams.items()
+                      if stream.handle.slices == 0 and not stream.closed)
+        if late and self._jit is None:
+            self._degrade(f"stream(s) {', '.join(late)} not granted within {self.grace_s:g} s "
+                          "(the network is held by other work): ebits just in time from then")
+
+    def _degrade(self, reason: str) -> None:
+        self.degraded = reason
+        self._jit = JitSupplier(self.orchestrator, self.min_fidelity, self.max_age_s,
+                                name=self.name)
+        self.eager = False
+        waiting, self._waiting = self._waiting, []
+        for signal, stream, _, _, _ in waiting:
+            if not signal.triggered:
+                stream.cancel_wait(signal)
+        for stream in self.streams.values():
+            if not stream.closed:
+                stream.close()
+        # Pairs delivered ahead of need hold circuits that other ebits may wait for: the
+        # executor gives them back and asks again, just in time (when each is needed).
+        if self.on_degrade is not None:
+            self.on_degrade()
 
     def close(self) -> None:
         for stream in self.streams.values():
