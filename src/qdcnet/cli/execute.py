@@ -126,7 +126,7 @@ def _print(result: Any, summary: dict[str, Any], dc: Any) -> None:
     job = result.job
     console.print(f"[bold]{job.name}[/bold]: {job.shots} shots, policy {job.policy} "
                   f"({result.supplier}), seed {dc.seed}; {summary['ebits_per_shot']} ebits "
-                  "per shot" + (f"; {result.supplier_note}" if result.supplier_note else ""))
+                  "per shot" + (f"; {result.note}" if result.note else ""))
     if result.failure:
         console.print(f"[red]failed[/red]: {result.failure}")
     table = Table(title="Predicted against measured", title_justify="left")

@@ -234,6 +234,15 @@ class JobResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def note(self) -> str:
+        """What the job did differently from what it asked, and why (also while it runs)."""
+        execution = self.extra.get("execution")
+        degraded = getattr(getattr(execution, "supplier", None), "degraded", "")
+        if degraded and degraded not in self.supplier_note:
+            return "; ".join(x for x in (self.supplier_note, degraded) if x)
+        return self.supplier_note
+
+    @property
     def completed(self) -> bool:
         return self.failure is None and len(self.traces) == self.job.shots
 
@@ -261,7 +270,7 @@ class JobResult:
             "job": self.job.name, "shots": self.job.shots, "completed_shots": len(self.traces),
             "status": "completed" if self.completed else "failed",
             "failure": self.failure, "policy": self.job.policy, "supplier": self.supplier,
-            "supplier_note": self.supplier_note or None,
+            "supplier_note": self.note or None,
             "predicted_makespan_s": self.schedule.makespan_ps / PS_PER_S,
             # The first shot is the one to compare: later shots overlap their neighbours.
             "measured_first_makespan_s": spans[0] if spans else None,

@@ -119,6 +119,7 @@ class StreamSupplier(_FromOrchestrator):
     _waiting: list[tuple[Any, Any, tuple[str, str], Any, Callable[[Any], None]]] = field(
         default_factory=list)
     _jit: JitSupplier | None = None
+    _half_done: list[list[Any]] = field(default_factory=list)
     #: set by the executor: give back pairs delivered but unused (they hold the network)
     on_degrade: Callable[[], None] | None = None
 
@@ -151,19 +152,20 @@ class StreamSupplier(_FromOrchestrator):
         signal.add_callback(arrived)
 
     def release_first_end(self, lease: Any, still_held: str) -> Any:
-        if self._jit is not None and not self._from_stream(lease):
-            return ("jit", super().release_first_end(lease, still_held))
-        return ("stream", lease)  # a stream's width counts whole pairs: hold both ends
+        if self._jit is not None:
+            return ["jit", super().release_first_end(lease, still_held), still_held]
+        # A stream's width counts whole pairs: it holds both ends until both are done.
+        token = ["stream", lease, still_held]
+        self._half_done.append(token)
+        return token
 
     def release_last_end(self, token: Any) -> None:
-        kind, held = token
+        kind, held, _ = token
         if kind == "jit":
             super().release_last_end(held)
         else:
+            self._half_done.remove(token)
             held.release()
-
-    def _from_stream(self, lease: Any) -> bool:
-        return any(lease.handle is stream.handle for stream in self.streams.values())
 
     def _check_granted(self) -> None:
         late = sorted(f"{a}-{b}" for (a, b), stream in self.streams.items()
@@ -184,6 +186,12 @@ class StreamSupplier(_FromOrchestrator):
         for stream in self.streams.values():
             if not stream.closed:
                 stream.close()
+        # Pairs with one end done hold their whole circuit while the other end's copy
+        # lives: from now on they are freed end by end, like just-in-time pairs.
+        for token in self._half_done:
+            lease, still_held = token[1], token[2]
+            token[0], token[1] = "jit", super().release_first_end(lease, still_held)
+        self._half_done.clear()
         # Pairs delivered ahead of need hold circuits that other ebits may wait for: the
         # executor gives them back and asks again, just in time (when each is needed).
         if self.on_degrade is not None:
