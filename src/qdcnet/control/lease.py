@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from qdcnet.errors import ParameterError, QdcnetError
@@ -65,7 +66,7 @@ class PairLease:
     """
 
     __slots__ = ("_service", "_sim", "consumed_ps", "granted_ps", "handle", "pair",
-                 "released_ps")
+                 "released_ps", "stored_ps")
 
     def __init__(self, pair: EntangledPair, handle: RequestHandle, service: PathService,
                  sim: Simulator) -> None:
@@ -74,6 +75,8 @@ class PairLease:
         self.granted_ps: int = sim.now
         self.consumed_ps: int | None = None
         self.released_ps: int | None = None
+        #: when the pair's move into storage qubits ended (None: not stored by :meth:`store`)
+        self.stored_ps: int | None = None
         self._service = service
         self._sim = sim
 
@@ -123,6 +126,26 @@ class PairLease:
         state = self.pair.consume(now)
         self.consumed_ps = now
         return state
+
+    def store(self, on_stored: Callable[[bool], None]) -> None:
+        """Move the held pair into storage qubits at both ends, freeing its communication qubits.
+
+        ``on_stored(True)`` when the transfer has ended (the pair then waits in
+        the storage memories, and :meth:`release` frees the storage slots);
+        ``on_stored(False)`` at once if a storage slot is not free at both
+        ends (the pair stays in its communication qubits). See
+        :meth:`PathService.store <qdcnet.network.service.PathService.store>`.
+        """
+        if self.released_ps is not None or self.consumed_ps is not None:
+            raise QdcnetError(f"lease of pair {self.pair.id} is "
+                              f"{'released' if self.released else 'consumed'}: nothing to store")
+
+        def stored(ok: bool) -> None:
+            if ok and self.stored_ps is None:
+                self.stored_ps = self._sim.now
+            on_stored(ok)
+
+        self._service.store(self.pair, stored)
 
     def release(self, now_ps: int | None = None) -> None:
         """Give back the qubits that held the pair (a live pair is discarded first).

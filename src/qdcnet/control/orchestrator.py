@@ -139,6 +139,8 @@ class Orchestrator:
         self.stock = StockKeeper(self, list(stock or []))
         #: communication qubits held outside any request (see hold_communication)
         self._holds: dict[int, tuple[str, Booking]] = {}
+        #: storage slots held outside any request (see hold_storage)
+        self._storage_holds: dict[int, tuple[str, Booking]] = {}
 
     @classmethod
     def from_settings(cls, dc: DataCenter, settings: OrchestratorSettings) -> Orchestrator:
@@ -311,9 +313,26 @@ class Orchestrator:
             self._holds[booking.id] = (node, booking)
         return booking
 
+    def hold_storage(self, node: str) -> Booking | None:
+        """Keep one storage slot of ``node`` booked outside any request.
+
+        Like :meth:`hold_communication`, for a pair stored before use
+        (:meth:`PairLease.store <qdcnet.control.lease.PairLease.store>`): the
+        pair is released when one end is done, freeing the storage at both
+        ends, while the other end's half (a cat copy, a teleported qubit) still
+        lives in its storage qubit. ``None`` when no storage slot of ``node``
+        is free. Give it back with :meth:`release_hold`.
+        """
+        booking = self.dc.book.try_reserve(Claim(storage={node: 1}))
+        if booking is not None:
+            self._storage_holds[booking.id] = (node, booking)
+        return booking
+
     def release_hold(self, booking: Booking) -> None:
-        """Give back a qubit :meth:`hold_communication` kept; waiting requests may take it."""
-        node, held = self._holds.pop(booking.id)
+        """Give back a qubit :meth:`hold_communication` or :meth:`hold_storage` kept;
+        waiting requests may take it."""
+        holds = self._storage_holds if booking.id in self._storage_holds else self._holds
+        node, held = holds.pop(booking.id)
         self.dc.book.release(held)
         self.dispatcher.touch((node,))
         self.dispatcher.dispatch()
@@ -331,6 +350,15 @@ class Orchestrator:
                     raise QdcnetError("a serving request holds a released circuit")
                 for node in (circuit.route.a, circuit.route.b):
                     held[node] = held.get(node, 0) + circuit.streams
+        book = self.dc.book
+        stored: dict[str, int] = {}
+        for node, _ in self._storage_holds.values():
+            stored[node] = stored.get(node, 0) + 1
+        for node, count in stored.items():
+            # Storage is also booked by services (distillation, stock, stored leases).
+            used = book.capacity("storage", node) - book.free_storage(node)
+            if used < count:
+                raise QdcnetError(f"{node}: {used} storage slots booked, {count} held")
         for node, count in held.items():
             used = fabric.communication_qubits(node) - fabric.free_communication_qubits(node)
             if used != count:

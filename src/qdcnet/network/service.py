@@ -162,7 +162,8 @@ class PathService:
         self.on_pair = on_pair
         self.on_done = on_done
         self.request = request if request is not None else name
-        self.store = store
+        #: move each pair into storage before delivery (the constructor's ``store``)
+        self.store_on_delivery = store
         self._on_release: Callable[[list[Circuit]], None] | None = None
         self.stats = ServiceStats()
         self.routes = [datacenter.fabric.route(a, b) for a, b in itertools.pairwise(path)]
@@ -175,6 +176,8 @@ class PathService:
         self._levels: dict[int, list[_Virtual]] = {}
         self._next_qubit = 0
         self._handed: dict[int, _Virtual] = {}
+        #: handed pairs whose move to storage (store) is under way
+        self._moving: set[int] = set()
         self._active = False
         self._finished = False
         self._closed = False
@@ -338,32 +341,41 @@ class PathService:
         if not self._active:
             self._drop(virtual, "request ended")
             return
-        if self.distillation is None and not self.store:
+        if self.distillation is None and not self.store_on_delivery:
             self._deliver(virtual)
             return
         # A pair that will wait (for a distillation partner, or in stock) moves to
         # storage qubits at both ends, freeing the communication qubits.
-        src, dst = self.path[0], self.path[-1]
-        if not self.dc.take_storage(src, dst):
+        transfer = self._book_storage(virtual)
+        if transfer is None:
             self._drop(virtual, "no free storage slot")
             return
-        virtual.stored = True
-        transfer = max(self.dc.ops[src].transfer_time_s, self.dc.ops[dst].transfer_time_s)
-        self.sim.schedule(s_to_ps(transfer), self._stored, virtual)
+        self.sim.schedule(transfer, self._stored, virtual)
 
-    def _stored(self, virtual: _Virtual) -> None:
-        now = self.sim.now
-        if not self._active:
-            self._drop(virtual, "request ended")
-            return
+    def _book_storage(self, virtual: _Virtual) -> int | None:
+        """A storage slot at both ends for ``virtual``: the transfer's time (ps), or None."""
         src, dst = self.path[0], self.path[-1]
+        if not self.dc.take_storage(src, dst):
+            return None
+        virtual.stored = True
+        return s_to_ps(max(self.dc.ops[src].transfer_time_s, self.dc.ops[dst].transfer_time_s))
+
+    def _move_to_storage(self, virtual: _Virtual) -> None:
+        """The transfer's end: both ends in their storage qubits, the lineage's qubits free."""
+        now = self.sim.now
         pair = virtual.pair
-        for node in (src, dst):
+        for node in (self.path[0], self.path[-1]):
             ops = self.dc.ops[node]
             pair.move_end(now, node=node, slot=-1, memory=ops.data_memory,
                           depolarizing=ops.transfer_error)
         self._release_lineage(virtual.lineage, now)
         virtual.lineage = []
+
+    def _stored(self, virtual: _Virtual) -> None:
+        if not self._active:
+            self._drop(virtual, "request ended")
+            return
+        self._move_to_storage(virtual)
         if self.distillation is None:
             self._deliver(virtual)
         else:
@@ -469,6 +481,48 @@ class PathService:
         self._free_storage_of(virtual)
         if self._finished and not self._closed and not self._holding_circuits():
             self._close()
+
+    def store(self, pair: EntangledPair, on_stored: Callable[[bool], None]) -> None:
+        """Move a pair already handed over into storage qubits at both ends.
+
+        A storage slot is booked at each end now; after the transfer time both
+        ends move into the data memories with the transfer error (the rule
+        pairs stored before delivery follow), the communication qubits and
+        link streams that made the pair come back, and ``on_stored(True)`` is
+        called. :meth:`release` then frees the storage slots. With no free
+        storage slot at either end, ``on_stored(False)`` is called at once and
+        the pair stays where it is. A pair stored already (distilled, from
+        stock) answers ``True`` at once. A pair released, consumed or
+        discarded during the transfer is not moved and gets no answer (its
+        slots come back on release).
+        """
+        virtual = self._handed.get(pair.id)
+        if virtual is None:
+            raise QdcnetError(f"pair {pair.id} was not delivered by request {self.name} or was "
+                              "released already")
+        if pair.status is not PairStatus.LIVE:
+            raise QdcnetError(f"pair {pair.id} is {pair.status.value}: nothing to store")
+        if pair.id in self._moving:
+            raise QdcnetError(f"pair {pair.id} is being moved to storage already")
+        if virtual.stored:
+            on_stored(True)
+            return
+        transfer = self._book_storage(virtual)
+        if transfer is None:
+            on_stored(False)
+            return
+        self._moving.add(pair.id)
+        self.sim.schedule(transfer, self._stored_handed, virtual, on_stored)
+
+    def _stored_handed(self, virtual: _Virtual, on_stored: Callable[[bool], None]) -> None:
+        pair = virtual.pair
+        self._moving.discard(pair.id)
+        if self._handed.get(pair.id) is not virtual or pair.status is not PairStatus.LIVE:
+            return  # released or used during the transfer: release frees its slots
+        self._move_to_storage(virtual)
+        if self._finished and not self._closed and not self._holding_circuits():
+            self._close()
+        on_stored(True)
 
     def _drop(self, virtual: _Virtual, reason: str, *, release: bool = True) -> None:
         if virtual.pair.status is PairStatus.LIVE:

@@ -14,6 +14,10 @@ gives the pair back to the network then and keeps the other end's qubit
 booked for what still lives in it, see :meth:`EbitSupplier.release_first_end`),
 as the compiler fitted the slots. A pair that waits longer than the
 supplier's age limit before its first use is given back and made afresh.
+Where the schedule stored an ebit, a pair that comes before its operation is
+ready moves into dedicated storage qubits instead (see :class:`Execution`),
+freeing its communication qubits; it holds a storage qubit at each end until
+that end's last use.
 
 Deadlock freedom. Ebits are asked for in program order per QPU, and at most
 as many communication slots are open on a QPU as it has communication
@@ -32,7 +36,7 @@ communication qubits.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -160,6 +164,9 @@ class _Shot:
     last_left: dict[int, int] = field(default_factory=dict)
     #: data keys whose last instruction of this shot has ended
     keys_done: set[tuple[str, int]] = field(default_factory=set)
+    #: ebits whose pair is moving into storage qubits, and those that are there
+    storing: set[int] = field(default_factory=set)
+    stored: set[int] = field(default_factory=set)
 
 
 class Execution:
@@ -167,12 +174,24 @@ class Execution:
 
     ``on_shot(trace)`` is called as each shot ends and ``on_done(execution)``
     when all have (or the job failed: :attr:`failure` says why).
+
+    Storage: ``stored_ebits`` are the ebits (program indices) the schedule
+    moved into storage qubits, ``storage`` each QPU's dedicated storage
+    qubits. Such an ebit's pair, when it arrives before its operation is
+    ready and a storage qubit is free at both ends, moves into storage
+    (:meth:`PairLease.store <qdcnet.control.lease.PairLease.store>`): its
+    first use waits for the transfer, its communication qubits are free once
+    it is there, and each end's storage qubit is held until that end's last
+    use. A stored pair is used whatever its age: a fresh one would need
+    communication qubits that later ebits may hold by then.
     """
 
     def __init__(self, sim: Simulator, timing: ProgramTiming, supplier: EbitSupplier, *,
                  shots: int, comm_qubits: Mapping[str, int], window: int = 2,
                  name: str = "job", on_shot: Callable[[ShotTrace], None] | None = None,
-                 on_done: Callable[[Execution], None] | None = None) -> None:
+                 on_done: Callable[[Execution], None] | None = None,
+                 stored_ebits: Collection[int] = (),
+                 storage: Mapping[str, int] | None = None) -> None:
         if shots < 1:
             raise QdcnetError(f"{name}: shots = {shots}: at least one shot is needed")
         self.sim = sim
@@ -194,6 +213,15 @@ class Execution:
         self._open = dict.fromkeys(self._order, 0)
         #: the most communication slots open at once on each QPU (never above its qubits)
         self.peak_open = dict.fromkeys(self._order, 0)
+        self._store_ebits = frozenset(stored_ebits)
+        self._storage_capacity = {q: int((storage or {}).get(q, 0)) for q in self._order}
+        #: storage qubits holding (or being filled with) this job's pairs, per QPU
+        self.storage_open = dict.fromkeys(self._order, 0)
+        #: the most storage qubits held at once on each QPU (never above its pool)
+        self.peak_storage = dict.fromkeys(self._order, 0)
+        #: pairs moved into storage, and moves refused by the network (no free slot)
+        self.stored = 0
+        self.store_refused = 0
         self._live: dict[int, _Shot] = {}
         self._next_shot = 0
         # Ebits in the order they may be asked for: (shot, ebit), per QPU.
@@ -344,15 +372,59 @@ class Execution:
             got.release()
             return
         shot.leases[e] = got
+        if self._should_store(shot, e, got):
+            self._store(shot, e, got)
+            return
+        self._held(shot, e, got)
+
+    def _held(self, shot: _Shot, e: int, lease: Any) -> None:
+        """The pair waits in its communication qubits: its age limit runs, its use may begin."""
         limit = self.supplier.max_age_ps(self.timing.ebits[e].qpus)
         if limit is not None:
-            self.sim.schedule(limit, self._expire, shot, e, got)
+            self.sim.schedule(limit, self._expire, shot, e, lease)
         for i in self.timing.ebits[e].first:
             self._ready(shot, i)
 
+    def _should_store(self, shot: _Shot, e: int, lease: Any) -> bool:
+        """The schedule stored this ebit, its operation is not ready, and storage is free."""
+        if e not in self._store_ebits or not hasattr(lease, "store"):
+            return False
+        if e in shot.needed:  # the operation's data side is ready: use the pair now
+            return False
+        return all(self.storage_open[q] < self._storage_capacity[q]
+                   for q in self.timing.ebits[e].qpus)
+
+    def _store(self, shot: _Shot, e: int, lease: Any) -> None:
+        for q in self.timing.ebits[e].qpus:
+            self.storage_open[q] += 1
+            self.peak_storage[q] = max(self.peak_storage[q], self.storage_open[q])
+        shot.storing.add(e)
+        lease.store(lambda ok: self._stored(shot, e, lease, ok))
+
+    def _stored(self, shot: _Shot, e: int, lease: Any, ok: bool) -> None:
+        """The move into storage ended (``ok``) or was refused: the first use may begin."""
+        if e not in shot.storing or shot.leases.get(e) is not lease or self.failure is not None:
+            return
+        shot.storing.discard(e)
+        qpus = self.timing.ebits[e].qpus
+        if not ok:
+            self.store_refused += 1
+            for q in qpus:
+                self.storage_open[q] -= 1
+            self._held(shot, e, lease)
+            return
+        self.stored += 1
+        shot.stored.add(e)
+        for q in qpus:
+            self._open[q] -= 1  # the communication qubits are free: the next ebit may come
+        for i in self.timing.ebits[e].first:
+            self._ready(shot, i)
+        self._ask_eligible()
+
     def _expire(self, shot: _Shot, e: int, lease: Any) -> None:
         """A pair past its age limit and still unused: give it back, ask for a fresh one."""
-        if self.failure is not None or e in shot.uses or shot.leases.get(e) is not lease:
+        if (self.failure is not None or e in shot.uses or shot.leases.get(e) is not lease
+                or e in shot.stored or e in shot.storing):
             return
         self.expired += 1
         self._reissue(shot, e)
@@ -375,8 +447,8 @@ class Execution:
         taken: list[tuple[int, int]] = []
         for shot in self._live.values():
             for e in list(shot.requested):
-                if e in shot.uses:
-                    continue
+                if e in shot.uses or e in shot.stored or e in shot.storing:
+                    continue  # stored pairs hold no network resource and need no more
                 lease = shot.leases.pop(e, None)
                 if lease is not None:
                     lease.release()
@@ -415,7 +487,7 @@ class Execution:
                     state=tuple(float(c) for c in coefficients),  # type: ignore[arg-type]
                     pair_id=None if pair is None else pair.id,
                     born_ps=None if pair is None else pair.state_time_ps,
-                    needed_ps=shot.needed.get(e))
+                    needed_ps=shot.needed.get(e), stored=e in shot.stored)
         self.sim.schedule(self.timing.duration_ps[i], self._end, shot, i)
 
     def _end(self, shot: _Shot, i: int) -> None:
@@ -467,12 +539,16 @@ class Execution:
         """Instruction ``i`` was the last on one of ebit ``e``'s logical slots: free that end."""
         ebit = self.timing.ebits[e]
         end = 0 if ebit.last[0] == i else 1
-        self._open[ebit.qpus[end]] -= 1
+        if e in shot.stored:
+            self.storage_open[ebit.qpus[end]] -= 1
+        else:
+            self._open[ebit.qpus[end]] -= 1
         shot.last_left[e] -= 1
         if shot.last_left[e] == 1:
             shot.halves[e] = self.supplier.release_first_end(shot.leases.pop(e),
                                                              ebit.qpus[1 - end])
         else:
+            shot.stored.discard(e)
             self.supplier.release_last_end(shot.halves.pop(e))
         self._ask_eligible()
 

@@ -14,12 +14,12 @@ discarding a pair held so long that its expected fidelity would fall below
 its target. Where standing streams cannot fit the communication qubits the
 job runs just in time, and the result says so (:attr:`JobResult.supplier_note`).
 
-Storage: the analytic ``prefetch`` moves a waiting pair into dedicated
-storage qubits (:meth:`qdcnet.schedule.policies.Prefetch.place`); the runtime
-does not yet (a leased pair cannot be moved into storage: the network's path
-service stores pairs only before delivery). A job is therefore scheduled and
-run with its pairs in communication qubits (``Prefetch(storage=False)``),
-and where the storage schedule would have stored pairs the result says so.
+Storage: where both QPUs of a pair have dedicated storage qubits, ``prefetch``
+moves a pair that would wait into storage (:meth:`qdcnet.schedule.policies.Prefetch.place`),
+and the runtime follows: the ebits the schedule stored are moved into storage
+when they arrive before their operation is ready and a storage qubit is free
+at both ends (:meth:`qdcnet.control.lease.PairLease.store`), freeing their
+communication qubits for the next pairs.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ from qdcnet.runtime.suppliers import JitSupplier, StreamSupplier, stream_widths
 from qdcnet.runtime.trace import EbitUse, ShotTrace, idle_intervals
 from qdcnet.schedule import Schedule, schedule_program
 from qdcnet.schedule.policies import POLICIES, EbitPolicy, Prefetch
-from qdcnet.schedule.scheduler import schedule_timing
 from qdcnet.schedule.supply import PairSupply, ScheduleRefused
 from qdcnet.schedule.timing import ProgramTiming
 from qdcnet.sim.statistics import standard_error
@@ -98,10 +97,9 @@ def supplier_policy(job: Job, timing: ProgramTiming, *,
 
     ``prefetch`` and ``lookahead`` need standing streams; where they do not
     fit the communication qubits (:func:`~qdcnet.runtime.suppliers.stream_widths`)
-    the job runs just in time, and is scheduled so. The runtime holds every
-    pair in communication qubits (:func:`runtime_policy`); given the job's
-    ``supplies``, the note also says when the analytic prefetch would have
-    moved pairs into storage qubits (storage planned but not used at runtime).
+    the job runs just in time, and is scheduled so. The runtime stores pairs
+    where the schedule does (:func:`runtime_policy`), so storage needs no note;
+    ``supplies`` is accepted for callers that pass the schedule's.
     """
     if job.policy == "jit" or not timing.ebits:
         return job.policy, ""
@@ -115,27 +113,17 @@ def supplier_policy(job: Job, timing: ProgramTiming, *,
         notes.append("lookahead runs as prefetch: standing streams make each pair as "
                      "soon as their qubits are free (the schedule's lookahead timing "
                      "is an analysis, see qdcnet.schedule.policies)")
-    if supplies is not None and any(s.hold_max_storage_ps is not None
-                                    for s in supplies.values()):
-        shots = min(job.shots, 2)  # as admitted: two shots show the pipeline
-        stored = schedule_timing(timing, supplies, policy=Prefetch(), shots=shots).stored
-        if stored:
-            notes.append(
-                f"storage planned but not used at runtime: prefetch would hold {stored} of "
-                f"the {shots * len(timing.ebits)} ebits of the first {shots} shot(s) in "
-                "dedicated storage qubits, but the runtime cannot move a leased pair into "
-                "storage, so the job is scheduled and run with its pairs in communication "
-                "qubits")
     return "prefetch", "; ".join(notes)
 
 
 def runtime_policy(policy: str) -> str | EbitPolicy:
     """The schedule policy matching what the runtime does under ``policy``.
 
-    The runtime keeps pairs in communication qubits, so ``prefetch`` is
-    scheduled without storage (``Prefetch(storage=False)``).
+    The runtime moves pairs into dedicated storage where the schedule does
+    (:class:`~qdcnet.runtime.executor.Execution`), so ``prefetch`` is
+    scheduled with storage (``Prefetch()``).
     """
-    return Prefetch(storage=False) if policy == "prefetch" else policy
+    return Prefetch() if policy == "prefetch" else policy
 
 
 def admit_job(dc: DataCenter, job: Job, *, timing: ProgramTiming | None = None) -> Schedule:
@@ -356,12 +344,24 @@ def start_job(dc: DataCenter, orchestrator: Orchestrator, job: Job, schedule: Sc
             result.supplier_note = "; ".join(x for x in (result.supplier_note, degraded) if x)
         if execution.expired:
             result.extra["expired_pairs"] = execution.expired
+        if execution.stored or execution.store_refused:
+            result.extra["stored_pairs"] = execution.stored
+            result.extra["store_refused"] = execution.store_refused
         if on_done is not None:
             on_done(result)
 
+    # The schedule's per-ebit storage decision, followed every shot within each QPU's
+    # dedicated storage qubits. Any scheduled shot's: the first shot's pairs seldom come
+    # early (nothing runs before them), the pipelined shots' do; the executor stores a
+    # pair only when it arrives before its operation is ready.
+    stored = {p.index for p in schedule.ebits if p.stored}
+    storage: dict[str, int] = {}
+    for s in schedule.supplies.values():
+        for q, slots in zip(s.qpus, s.storage_slots, strict=True):
+            storage[q] = slots
     execution = Execution(dc.sim, timing, supplier, shots=job.shots, comm_qubits=comm,
                           name=job.name, on_shot=lambda trace: _keep(result, trace),
-                          on_done=finished)
+                          on_done=finished, stored_ebits=stored, storage=storage)
     result.extra["execution"] = execution
     execution.start()
     return result

@@ -16,7 +16,9 @@ simulated: each remote operation becomes its logical effect plus a channel
   in :class:`qdcnet.qec.surface.CircuitNoise`).
 * **idle** (needs a trace): between the end of one instruction on a qubit and
   the start of the next, :func:`qdcnet.quantum.pauli.memory_pauli` of the data
-  memory (data slots) or the communication memory (copies, parked qubits).
+  memory (data slots) or the communication memory (copies, parked qubits);
+  a copy of an ebit the runtime stored (``EbitUse.stored``) sits in a storage
+  qubit and decays with the data memory.
   A qubit is prepared just in time: no decay before its first use; a copy
   decays from the ebit's use (its state at use already holds its age).
 * **ebits**: the state at use (the trace's ``EbitUse.state``, (I, X, Y, Z)
@@ -243,13 +245,25 @@ class _Builder:
         self.ops: list[NoisyOp] = []
         #: end of the last instruction on each key (absent: prepared just in time)
         self.busy: dict[Key, int] = {}
+        #: communication slots whose ebit half waits in a storage qubit (data memory)
+        self.in_storage: set[Key] = set()
 
     # -- helpers -------------------------------------------------------------------------
 
     def memory(self, key: Key):
         qpu, slot = key
         record = self.qpus[qpu]
-        return record.data_memory if slot < self.data_size[qpu] else record.memory
+        if slot < self.data_size[qpu] or key in self.in_storage:
+            return record.data_memory
+        return record.memory
+
+    def hold(self, key: Key, number: int) -> None:
+        """Ebit ``number``'s half in ``key``: in storage (data memory) if it was stored."""
+        use = self.uses.get(number)
+        if use is not None and use.stored:
+            self.in_storage.add(key)
+        else:
+            self.in_storage.discard(key)
 
     def idle(self, key: Key, until_ps: int) -> None:
         since = self.busy.get(key)
@@ -399,6 +413,7 @@ class _Builder:
         self.channel((h, c), channel, "remote", t0)
         self.busy[h] = max(self.end[k] for k, ins in side_a if home in ins.slots)
         self.busy[c] = self.born(number, t0)
+        self.hold(c, number)
         for k, _ in side_b:
             self.idle(c, self.start[k])
             self.busy[c] = self.end[k]
@@ -470,6 +485,7 @@ class _Builder:
         channel = compose_channels(moved, ebit, {"I": r[0], "X": r[1], "Y": r[2], "Z": r[3]})
         self.channel((t,), channel, "remote", t0)
         self.busy[t] = self.born(number, t0)
+        self.hold(t, number)
         for k, _ in side_b:
             self.idle(t, self.start[k])
             self.busy[t] = self.end[k]

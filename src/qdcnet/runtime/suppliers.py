@@ -13,6 +13,11 @@ could deadlock (an ebit waiting for its stream's slot, held by a copy whose
 last use waits for an ebit queued behind it), so if the widths at a QPU add
 up to more than its communication qubits, streams do not fit and the job
 runs just in time.
+
+A pair the executor moved into storage qubits (``lease.stored_ps`` set) no
+longer holds its stream's communication qubits, so both suppliers free it end
+by end: the finished end's storage slot goes back with the pair, the other
+end's is kept (:meth:`~qdcnet.control.orchestrator.Orchestrator.hold_storage`).
 """
 
 from __future__ import annotations
@@ -50,9 +55,14 @@ class _FromOrchestrator:
 
     def release_first_end(self, lease: Any, still_held: str) -> Any:
         # The pair goes back to the network (its circuit, the finished end's qubit); the
-        # other end's qubit stays booked for the copy or qubit that still lives in it.
+        # other end's qubit stays booked for the copy or qubit that still lives in it:
+        # its storage slot if the pair was stored, else its communication qubit.
+        stored = getattr(lease, "stored_ps", None) is not None
         lease.release()
-        booking = self.orchestrator.hold_communication(still_held)
+        if stored:
+            booking = self.orchestrator.hold_storage(still_held)
+        else:
+            booking = self.orchestrator.hold_communication(still_held)
         if booking is None:
             self.overlaps += 1  # cannot happen while dispatch is deferred; counted if it does
         return booking
@@ -152,7 +162,9 @@ class StreamSupplier(_FromOrchestrator):
         signal.add_callback(arrived)
 
     def release_first_end(self, lease: Any, still_held: str) -> Any:
-        if self._jit is not None:
+        if self._jit is not None or getattr(lease, "stored_ps", None) is not None:
+            # A stored pair gave its communication qubits (the stream's width) back when
+            # it moved: it is freed end by end, its other end's storage slot kept.
             return ["jit", super().release_first_end(lease, still_held), still_held]
         # A stream's width counts whole pairs: it holds both ends until both are done.
         token = ["stream", lease, still_held]

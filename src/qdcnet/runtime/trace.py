@@ -53,6 +53,8 @@ class EbitUse:
     born_ps: int | None = None
     #: time the consuming operation was ready for the ebit (its data side done)
     needed_ps: int | None = None
+    #: the pair waited in storage qubits (data memories), not communication qubits
+    stored: bool = False
 
     @property
     def wait_ps(self) -> int:
@@ -76,7 +78,8 @@ class EbitUse:
         return {"ebit": self.ebit, "qpus": list(self.qpus), "slots": list(self.slots),
                 "requested_ps": self.requested_ps, "ready_ps": self.ready_ps,
                 "used_ps": self.used_ps, "wait_ps": self.wait_ps, "age_ps": self.age_ps,
-                "fidelity": self.fidelity, "state": list(self.state), "pair_id": self.pair_id}
+                "fidelity": self.fidelity, "state": list(self.state), "pair_id": self.pair_id,
+                "stored": self.stored}
 
 
 @dataclass(frozen=True, slots=True)
