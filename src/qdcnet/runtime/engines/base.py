@@ -10,7 +10,7 @@ import numpy as np
 
 from qdcnet.errors import QdcnetError
 
-__all__ = ["EngineLimit", "EngineResult", "sample_counts", "total_variation"]
+__all__ = ["EngineLimit", "EngineResult", "add_outcomes", "sample_counts", "total_variation"]
 
 
 class EngineLimit(QdcnetError):
@@ -69,3 +69,21 @@ def sample_counts(distribution: Mapping[str, float], shots: int,
     p = np.array([max(distribution[x], 0.0) for x in outcomes])
     drawn = rng.multinomial(shots, p / p.sum())
     return {x: int(n) for x, n in zip(outcomes, drawn, strict=True) if n}
+
+
+def add_outcomes(out: dict[str, float], probabilities: Any, bits: Mapping[str, int],
+                 deferred: Any, circuit: Any) -> None:
+    """Add a branch's outcome probabilities to ``out``, by the circuit's bitstring.
+
+    ``probabilities[index]`` is the chance of the deferred measurements giving
+    the bits of ``index`` (bit ``j`` for ``deferred[j]``); ``bits`` holds the
+    branch's bits measured before.
+    """
+    for index, weight in enumerate(probabilities):
+        if weight <= 1e-16:
+            continue
+        record = dict(bits)
+        for j, op in enumerate(deferred):
+            record[op.bit] = (index >> j) & 1
+        label = circuit.bitstring(record)
+        out[label] = out.get(label, 0.0) + float(weight)

@@ -30,7 +30,13 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 
 from qdcnet.errors import ParameterError
-from qdcnet.runtime.engines.base import EngineLimit, EngineResult, sample_counts, total_variation
+from qdcnet.runtime.engines.base import (
+    EngineLimit,
+    EngineResult,
+    add_outcomes,
+    sample_counts,
+    total_variation,
+)
 from qdcnet.runtime.noisy import NoisyCircuit, NoisyOp
 
 __all__ = ["DENSITY_MAX_LIVE", "DensityEngine", "DensityState"]
@@ -406,15 +412,7 @@ class DensityEngine:
                     if op.flip:
                         p = (1.0 - op.flip) * p + op.flip * np.flip(p, axis=axis)
                 p = p.reshape(-1)
-            for index, weight in enumerate(p):
-                if weight <= 1e-16:
-                    continue
-                record = dict(bits)
-                for j, op in enumerate(deferred):
-                    assert op.bit is not None
-                    record[op.bit] = (index >> j) & 1
-                label = circuit.bitstring(record)
-                out[label] = out.get(label, 0.0) + float(weight)
+            add_outcomes(out, p, bits, deferred, circuit)
         return out
 
     def run(self, circuit: NoisyCircuit, *, shots: int = 0,

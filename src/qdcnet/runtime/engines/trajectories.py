@@ -25,7 +25,7 @@ import numpy as np
 
 from qdcnet.compiler.statevector import StateVector
 from qdcnet.errors import ParameterError
-from qdcnet.runtime.engines.base import EngineLimit, EngineResult, sample_counts
+from qdcnet.runtime.engines.base import EngineLimit, EngineResult, add_outcomes, sample_counts
 from qdcnet.runtime.noisy import NoisyCircuit, NoisyOp
 from qdcnet.sim.statistics import standard_error
 
@@ -165,13 +165,5 @@ def _distribution(sv: StateVector, bits: dict[str, int], deferred: list[NoisyOp]
     extra = len(everyone) - len(keys)
     p = p.reshape((2,) * len(everyone)).sum(axis=tuple(range(extra))).reshape(-1)
     out: dict[str, float] = {}
-    for index, weight in enumerate(p):
-        if weight <= 1e-16:
-            continue
-        record = dict(bits)
-        for j, op in enumerate(deferred):
-            assert op.bit is not None
-            record[op.bit] = (index >> j) & 1
-        label = circuit.bitstring(record)
-        out[label] = out.get(label, 0.0) + float(weight)
+    add_outcomes(out, p, bits, deferred, circuit)
     return out
