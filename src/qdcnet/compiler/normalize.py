@@ -32,7 +32,7 @@ from qdcnet.compiler.ir import Circuit, Gate, gate_matrix, is_diagonal
 if TYPE_CHECKING:
     from qdcnet.compiler.passes import CompileState
 
-__all__ = ["Normalize", "u_angles"]
+__all__ = ["Normalize", "consolidate_pairs", "u_angles"]
 
 _H = gate_matrix("h")
 _S = gate_matrix("s")
@@ -80,6 +80,7 @@ class Normalize:
 
     def rewrite(self, circuit: Circuit) -> Circuit:
         """``circuit`` in ``u``, ``cz``, ``cp``, ``measure`` and ``reset``."""
+        circuit = consolidate_pairs(circuit, self.atol)
         out: list[Gate] = []
         pending: list[np.ndarray | None] = [None] * circuit.num_qubits
 
@@ -176,6 +177,98 @@ class Normalize:
             Circuit(max(gate.qubits) + 1, 0, (Gate(gate.name, gate.qubits, gate.params),)))
         for piece in inner.gates:
             out.append(Gate(piece.name, piece.qubits, piece.params, condition=gate.condition))
+
+
+_SWAP = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]], dtype=complex)
+_LOCAL_FRAMES = ((_I, _I), (_I, _H), (_H, _I), (_H, _H))
+
+
+def consolidate_pairs(circuit: Circuit, atol: float = 1e-9) -> Circuit:
+    """Runs of gates on one pair of qubits, rewritten as one controlled phase where they are one.
+
+    A run from the first to the last two-qubit gate on a pair (one-qubit gates
+    on the pair inside it included; nothing else touches the two qubits in
+    between) whose unitary is diagonal, possibly between Hadamards on either
+    qubit, becomes those Hadamards around one diagonal gate: so ``cu1`` spelled
+    as its ``qelib1`` definition (two ``cx`` around phases), ``crz`` unrolled,
+    ``cx a,b; rz b; cx a,b`` cost one two-qubit gate, and ``cz a,b; cz a,b``
+    or ``cx a,b; cx a,b`` none. Other runs are left as they are.
+
+    >>> from qdcnet.compiler.ir import Circuit, Gate
+    >>> cu1 = Circuit(2, 0, (Gate("p", (0,), (0.3,)), Gate("cx", (0, 1)),
+    ...                      Gate("p", (1,), (-0.3,)), Gate("cx", (0, 1)), Gate("p", (1,), (0.3,))))
+    >>> [g.name for g in consolidate_pairs(cu1).gates].count("cx")
+    0
+    """
+    out: list[Gate] = []
+    open_runs: dict[int, list[Gate]] = {}  # qubit -> its open run (shared by the pair)
+    pair_of: dict[int, tuple[int, int]] = {}
+
+    def close(q: int) -> None:
+        run = open_runs.get(q)
+        if run is None:
+            return
+        a, b = pair_of[q]
+        for x in (a, b):
+            open_runs.pop(x, None)
+            pair_of.pop(x, None)
+        out.extend(_rewrite_run(run, (a, b), atol))
+
+    for gate in circuit.gates:
+        qubits = gate.qubits
+        plain = gate.condition is None and gate.name not in ("measure", "reset", "barrier")
+        if plain and len(qubits) == 2:
+            a, b = qubits
+            pair = (min(a, b), max(a, b))
+            if pair_of.get(a) == pair and pair_of.get(b) == pair:
+                open_runs[a].append(gate)
+                continue
+            close(a)
+            close(b)
+            run = [gate]
+            for x in pair:
+                open_runs[x] = run
+                pair_of[x] = pair
+            continue
+        if plain and len(qubits) == 1 and qubits[0] in open_runs:
+            open_runs[qubits[0]].append(gate)
+            continue
+        for q in qubits:
+            close(q)
+        out.append(gate)
+    for q in list(open_runs):
+        close(q)
+    return Circuit(circuit.num_qubits, circuit.num_clbits, tuple(out), circuit.name,
+                   dict(circuit.metadata))
+
+
+def _rewrite_run(run: list[Gate], pair: tuple[int, int], atol: float) -> list[Gate]:
+    """A run on ``pair`` (first gate two-qubit), as one diagonal core if it is one."""
+    last = max(i for i, g in enumerate(run) if len(g.qubits) == 2)
+    core, tail = run[:last + 1], run[last + 1:]
+    if sum(1 for g in core if len(g.qubits) == 2) < 2:
+        return run
+    a, b = pair
+    unitary = np.eye(4, dtype=complex)
+    for gate in core:
+        if len(gate.qubits) == 1:
+            m = gate.matrix()
+            step = np.kron(_I, m) if gate.qubits[0] == a else np.kron(m, _I)
+        else:
+            step = gate.matrix() if gate.qubits == (a, b) else _SWAP @ gate.matrix() @ _SWAP
+        unitary = step @ unitary
+    for frame_a, frame_b in _LOCAL_FRAMES:
+        frame = np.kron(frame_b, frame_a)
+        inner = frame @ unitary @ frame  # H is its own inverse
+        if is_diagonal(inner, atol):
+            d = np.diagonal(inner)
+            lam = float(np.angle(d[3] * d[0] / (d[1] * d[2])))
+            pa = float(np.angle(d[1] / d[0]))
+            pb = float(np.angle(d[2] / d[0]))
+            hs = [Gate("h", (q,)) for q, f in ((a, frame_a), (b, frame_b)) if f is not _I]
+            return [*hs, Gate("cp", (a, b), (lam,)), Gate("p", (a,), (pa,)),
+                    Gate("p", (b,), (pb,)), *hs, *tail]
+    return run
 
 
 @lru_cache(maxsize=1024)
