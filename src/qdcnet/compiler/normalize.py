@@ -200,54 +200,67 @@ def consolidate_pairs(circuit: Circuit, atol: float = 1e-9) -> Circuit:
     >>> [g.name for g in consolidate_pairs(cu1).gates].count("cx")
     0
     """
-    out: list[Gate] = []
-    open_runs: dict[int, list[Gate]] = {}  # qubit -> its open run (shared by the pair)
+    gates = circuit.gates
+    replaced: dict[int, list[Gate]] = {}  # first index of a rewritten run -> its gates
+    skipped: set[int] = set()
+    open_runs: dict[int, list[int]] = {}  # qubit -> indices of its open run (shared by the pair)
     pair_of: dict[int, tuple[int, int]] = {}
 
     def close(q: int) -> None:
         run = open_runs.get(q)
         if run is None:
             return
-        a, b = pair_of[q]
-        for x in (a, b):
+        pair = pair_of[q]
+        for x in pair:
             open_runs.pop(x, None)
             pair_of.pop(x, None)
-        out.extend(_rewrite_run(run, (a, b), atol))
+        rewritten = _rewrite_run([gates[i] for i in run], pair, atol)
+        if rewritten is not None:
+            # In place of the run's first gate: the rest only commute past gates elsewhere.
+            replaced[run[0]] = rewritten
+            skipped.update(run[1:])
 
-    for gate in circuit.gates:
+    for index, gate in enumerate(gates):
         qubits = gate.qubits
         plain = gate.condition is None and gate.name not in ("measure", "reset", "barrier")
         if plain and len(qubits) == 2:
             a, b = qubits
             pair = (min(a, b), max(a, b))
             if pair_of.get(a) == pair and pair_of.get(b) == pair:
-                open_runs[a].append(gate)
+                open_runs[a].append(index)
                 continue
             close(a)
             close(b)
-            run = [gate]
+            run = [index]
             for x in pair:
                 open_runs[x] = run
                 pair_of[x] = pair
             continue
         if plain and len(qubits) == 1 and qubits[0] in open_runs:
-            open_runs[qubits[0]].append(gate)
+            open_runs[qubits[0]].append(index)
             continue
         for q in qubits:
             close(q)
-        out.append(gate)
     for q in list(open_runs):
         close(q)
+    if not replaced:
+        return circuit
+    out: list[Gate] = []
+    for index, gate in enumerate(gates):
+        if index in replaced:
+            out.extend(replaced[index])
+        elif index not in skipped:
+            out.append(gate)
     return Circuit(circuit.num_qubits, circuit.num_clbits, tuple(out), circuit.name,
                    dict(circuit.metadata))
 
 
-def _rewrite_run(run: list[Gate], pair: tuple[int, int], atol: float) -> list[Gate]:
-    """A run on ``pair`` (first gate two-qubit), as one diagonal core if it is one."""
+def _rewrite_run(run: list[Gate], pair: tuple[int, int], atol: float) -> list[Gate] | None:
+    """A run on ``pair`` (first gate two-qubit) as one diagonal core, or None if it is not one."""
     last = max(i for i, g in enumerate(run) if len(g.qubits) == 2)
     core, tail = run[:last + 1], run[last + 1:]
     if sum(1 for g in core if len(g.qubits) == 2) < 2:
-        return run
+        return None
     a, b = pair
     unitary = np.eye(4, dtype=complex)
     for gate in core:
@@ -268,7 +281,7 @@ def _rewrite_run(run: list[Gate], pair: tuple[int, int], atol: float) -> list[Ga
             hs = [Gate("h", (q,)) for q, f in ((a, frame_a), (b, frame_b)) if f is not _I]
             return [*hs, Gate("cp", (a, b), (lam,)), Gate("p", (a,), (pa,)),
                     Gate("p", (b,), (pb,)), *hs, *tail]
-    return run
+    return None
 
 
 @lru_cache(maxsize=1024)
