@@ -39,6 +39,7 @@ under just-in-time (the scheduler's times are a max-plus function of these).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from qdcnet.errors import ParameterError
@@ -48,13 +49,14 @@ __all__ = ["POLICIES", "EbitPolicy", "JustInTime", "Lookahead", "Prefetch", "get
 
 
 @dataclass(frozen=True)
-class EbitPolicy:
+class EbitPolicy(ABC):
     """The interface: ``times(earliest_ps, need_ps, supply) -> (gen_ps, ready_ps)``."""
 
     name = "policy"
 
+    @abstractmethod
     def times(self, earliest_ps: int, need_ps: int, supply: PairSupply) -> tuple[int, int]:
-        raise NotImplementedError
+        """When generation starts and when the pair is there."""
 
     def place(self, earliest_ps: int, need_ps: int, supply: PairSupply,
               storage_free_ps: int | None = None) -> tuple[int, int, bool]:
