@@ -64,6 +64,7 @@ from qdcnet.compiler.ir import gate_matrix
 from qdcnet.compiler.program import BitCondition, DistributedProgram, Instruction, Operation
 from qdcnet.compiler.translate import instruction_duration_s
 from qdcnet.errors import ParameterError, QdcnetError
+from qdcnet.quantum.bell import BellDiagonal
 from qdcnet.quantum.pauli import (
     compose_channels,
     depolarizing_pauli,
@@ -298,6 +299,11 @@ class _Builder:
             return (1.0, 0.0, 0.0, 0.0)
         return tuple(float(c) for c in use.state)  # type: ignore[return-value]
 
+    def pair_channel(self, number: int) -> dict[str, float]:
+        """Ebit ``number``'s Pauli error on its second half (I, X, Y, Z), from its state at use."""
+        state = BellDiagonal.from_coefficients(self.ebit_state(number))
+        return dict(teleportation_channel(state).probabilities)
+
     def born(self, number: int, fallback: int) -> int:
         use = self.uses.get(number)
         return use.used_ps if use is not None and self.timed else fallback
@@ -406,10 +412,11 @@ class _Builder:
         # An ancilla error with an X part flips the measured bit, hence the copy.
         channel = self._pushed_errors(gates, home, {"I": "I", "X": "X", "Y": "X", "Z": "I"},
                                       {p: p for p in "IXYZ"})
-        c0, c1, c2, c3 = self.ebit_state(number)
+        # The pair's error on its second half (quantum.remote's mapping, as for a teleport)
+        # is the same error on the copy.
+        on_copy = {f"I{p}": w for p, w in self.pair_channel(number).items()}
         f = self.flip(a)
-        channel = compose_channels(channel, {"II": c0, "IX": c1, "IY": c2, "IZ": c3},
-                                   {"II": 1.0 - f, "IX": f})
+        channel = compose_channels(channel, on_copy, {"II": 1.0 - f, "IX": f})
         self.channel((h, c), channel, "remote", t0)
         self.busy[h] = max(self.end[k] for k, ins in side_a if home in ins.slots)
         self.busy[c] = self.born(number, t0)
@@ -478,8 +485,7 @@ class _Builder:
         for label, w in pushed.items():
             letter = _product(label[0], label[1])
             moved[letter] = moved.get(letter, 0.0) + w
-        c0, c1, c2, c3 = self.ebit_state(number)
-        ebit = dict(_teleportation_channel(c0, c1, c2, c3))
+        ebit = self.pair_channel(number)
         f = self.flip(a)
         r = readout_pauli(f)
         channel = compose_channels(moved, ebit, {"I": r[0], "X": r[1], "Y": r[2], "Z": r[3]})
@@ -489,15 +495,6 @@ class _Builder:
         for k, _ in side_b:
             self.idle(t, self.start[k])
             self.busy[t] = self.end[k]
-
-
-def _teleportation_channel(c0: float, c1: float, c2: float, c3: float
-                               ) -> dict[str, float]:
-    """The one-qubit channel of :func:`teleportation_channel` for Bell coefficients."""
-    from qdcnet.quantum.bell import BellDiagonal
-
-    pair = BellDiagonal.from_coefficients([c0, c1, c2, c3])
-    return dict(teleportation_channel(pair).probabilities)
 
 
 def _product(p: str, q: str) -> str:
