@@ -8,24 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from qdcnet.cli.main import main_entry
 from qdcnet.report import RESULT_FILE
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 RING = EXAMPLES / "ion_ring_of_four.yaml"
 GHZ = ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[24];\ncreg c[24];\nh q[0];\n'
        + "".join(f"cx q[{i}],q[{i + 1}];\n" for i in range(23)) + "measure q -> c;\n")
-
-
-def _qdcnet(argv, monkeypatch, capsys):
-    monkeypatch.setattr(sys, "argv", ["qdcnet", *argv])
-    code = 0
-    try:
-        main_entry()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture
@@ -37,10 +25,10 @@ def circuit(tmp_path):
 
 @pytest.mark.parametrize("policy", ["jit", "prefetch"])
 def test_execute_writes_the_report_and_both_gantt_charts(policy, circuit, tmp_path, monkeypatch,
-                                                         capsys):
+                                                         qdcnet_cli):
     monkeypatch.setenv("COLUMNS", "200")
-    code, out, err = _qdcnet(["execute", str(circuit), "--scenario", str(RING), "--shots", "6",
-                              "--policy", policy, "--seed", "3"], monkeypatch, capsys)
+    code, out, err = qdcnet_cli(["execute", str(circuit), "--scenario", str(RING), "--shots", "6",
+                              "--policy", policy, "--seed", "3"])
     assert code == 0, err
     assert "Predicted against measured" in out
     folder = tmp_path / "qdcnet-output" / "execute"
@@ -57,11 +45,11 @@ def test_execute_writes_the_report_and_both_gantt_charts(policy, circuit, tmp_pa
     assert len(document["results"]["shots"]) == 6
 
 
-def test_the_same_seed_writes_the_same_result(circuit, tmp_path, monkeypatch, capsys):
+def test_the_same_seed_writes_the_same_result(circuit, tmp_path, monkeypatch, qdcnet_cli):
     files = []
     for out in ("a", "b"):
-        code, _, err = _qdcnet(["execute", str(circuit), "--scenario", str(RING), "--shots",
-                                "4", "--seed", "5", "--out", out], monkeypatch, capsys)
+        code, _, err = qdcnet_cli(["execute", str(circuit), "--scenario", str(RING), "--shots",
+                                "4", "--seed", "5", "--out", out])
         assert code == 0, err
         files.append((tmp_path / out / RESULT_FILE).read_bytes())
     assert files[0] == files[1]
@@ -75,9 +63,8 @@ def test_the_same_seed_writes_the_same_result(circuit, tmp_path, monkeypatch, ca
     (["--deadline", "1 us"], None, "beyond its deadline"),
 ])
 def test_bad_options_and_refusals_are_one_line_before_the_run(extra, field, fragment, circuit,
-                                                              tmp_path, monkeypatch, capsys):
-    code, _, err = _qdcnet(["execute", str(circuit), "--scenario", str(RING), *extra],
-                             monkeypatch, capsys)
+                                                              tmp_path, monkeypatch, qdcnet_cli):
+    code, _, err = qdcnet_cli(["execute", str(circuit), "--scenario", str(RING), *extra])
     assert code == 2
     assert len(err.strip().splitlines()) == 1, err
     assert err.startswith("error: ")
@@ -87,9 +74,9 @@ def test_bad_options_and_refusals_are_one_line_before_the_run(extra, field, frag
     assert not (tmp_path / "qdcnet-output").exists()
 
 
-def test_json_gives_the_execution_report_on_stdout(circuit, monkeypatch, capsys):
-    code, out, err = _qdcnet(["execute", str(circuit), "--scenario", str(RING), "--shots", "3",
-                              "--policy", "jit", "--json"], monkeypatch, capsys)
+def test_json_gives_the_execution_report_on_stdout(circuit, monkeypatch, qdcnet_cli):
+    code, out, err = qdcnet_cli(["execute", str(circuit), "--scenario", str(RING), "--shots", "3",
+                              "--policy", "jit", "--json"])
     assert code == 0, err
     document = json.loads(out)
     assert document["kind"] == "execute"

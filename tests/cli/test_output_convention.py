@@ -8,12 +8,10 @@ code, field, value and allowed range.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from qdcnet.cli.main import main_entry
 from qdcnet.report import MARKER, RESULT_FILE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,17 +33,6 @@ COMMANDS = {
 }
 
 
-def _qdcnet(argv: list[str], monkeypatch, capsys) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["qdcnet", *argv])
-    code = 0
-    try:
-        main_entry()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 @pytest.fixture
 def workdir(tmp_path, monkeypatch):
     (tmp_path / "small.qasm").write_text(SMALL_QASM)
@@ -56,12 +43,12 @@ def workdir(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_each_command_writes_its_default_folder_and_a_rerun_replaces_it(command, workdir,
-                                                                         monkeypatch, capsys):
+                                                                         monkeypatch, qdcnet_cli):
     argv, folder_name, kind = COMMANDS[command]
     folder = workdir / "qdcnet-output" / folder_name
     seeds = []
     for seed in ("1", "2"):
-        code, _, err = _qdcnet([*argv, "--seed", seed], monkeypatch, capsys)
+        code, _, err = qdcnet_cli([*argv, "--seed", seed])
         assert code == 0, err
         document = json.loads((folder / RESULT_FILE).read_text())
         assert document["kind"] == kind
@@ -73,27 +60,26 @@ def test_each_command_writes_its_default_folder_and_a_rerun_replaces_it(command,
 
 
 @pytest.mark.parametrize("command", ["link", "compile", "qec decoder"])
-def test_an_explicit_out_that_exists_needs_force(command, workdir, monkeypatch, capsys):
+def test_an_explicit_out_that_exists_needs_force(command, workdir, monkeypatch, qdcnet_cli):
     argv = COMMANDS[command][0]
-    code, _, err = _qdcnet([*argv, "--out", "mine"], monkeypatch, capsys)
+    code, _, err = qdcnet_cli([*argv, "--out", "mine"])
     assert code == 0, err
     written = (workdir / "mine" / RESULT_FILE).read_bytes()
-    code, out, err = _qdcnet([*argv, "--out", "mine", "--seed", "5"], monkeypatch, capsys)
+    code, out, err = qdcnet_cli([*argv, "--out", "mine", "--seed", "5"])
     assert code == 2
     assert err.startswith("error: --out = 'mine'")
     assert "add --force" in err
     assert out == ""  # refused before any work
     assert (workdir / "mine" / RESULT_FILE).read_bytes() == written
-    code, _, err = _qdcnet([*argv, "--out", "mine", "--seed", "5", "--force"], monkeypatch,
-                           capsys)
+    code, _, err = qdcnet_cli([*argv, "--out", "mine", "--seed", "5", "--force"])
     assert code == 0, err
     assert json.loads((workdir / "mine" / RESULT_FILE).read_text())["seed"] == 5
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_json_makes_stdout_one_document_the_result(command, workdir, monkeypatch, capsys):
+def test_json_makes_stdout_one_document_the_result(command, workdir, monkeypatch, qdcnet_cli):
     argv, folder_name, kind = COMMANDS[command]
-    code, out, err = _qdcnet([*argv, "--json"], monkeypatch, capsys)
+    code, out, err = qdcnet_cli([*argv, "--json"])
     assert code == 0, err
     document = json.loads(out)  # all of stdout is one document: no tables around it
     assert document["kind"] == kind
@@ -112,8 +98,8 @@ def test_json_makes_stdout_one_document_the_result(command, workdir, monkeypatch
     (["qec", "decoder", "--shots", "many"], "--shots", "many", "usage"),
 ])
 def test_json_errors_are_objects_naming_the_field(argv, field, value, code, workdir, monkeypatch,
-                                                  capsys):
-    status, out, err = _qdcnet([*argv, "--json"], monkeypatch, capsys)
+                                                  qdcnet_cli):
+    status, out, err = qdcnet_cli([*argv, "--json"])
     assert status == 2
     assert err == ""
     document = json.loads(out)
@@ -128,34 +114,33 @@ def test_json_errors_are_objects_naming_the_field(argv, field, value, code, work
     assert not (workdir / "qdcnet-output").exists()
 
 
-def test_json_errors_for_files_carry_a_code_and_the_message(workdir, monkeypatch, capsys):
+def test_json_errors_for_files_carry_a_code_and_the_message(workdir, monkeypatch, qdcnet_cli):
     (workdir / "broken.yaml").write_text("kind: datacenter\nname: [\n")
-    status, out, _ = _qdcnet(["run", "broken.yaml", "--json"], monkeypatch, capsys)
+    status, out, _ = qdcnet_cli(["run", "broken.yaml", "--json"])
     assert status == 2
     error = json.loads(out)["error"]
     assert error["code"] == "bad_scenario"
     assert "broken.yaml" in error["message"]
     (workdir / "bad.qasm").write_text("OPENQASM 2.0;\nqreg q[2];\ncx q[0] q[1];\n")
-    status, out, _ = _qdcnet(["compile", "bad.qasm", "--scenario",
-                              str(EXAMPLES / "ion_ring_of_four.yaml"), "--json"],
-                             monkeypatch, capsys)
+    status, out, _ = qdcnet_cli(["compile", "bad.qasm", "--scenario",
+                              str(EXAMPLES / "ion_ring_of_four.yaml"), "--json"])
     assert status == 2
     assert json.loads(out)["error"]["code"] == "bad_circuit"
 
 
 @pytest.mark.parametrize("command", [["link"], ["compile"], ["qec", "seam"]])
-def test_help_shows_no_type_beside_plain_flags(command, monkeypatch, capsys):
-    code, out, _ = _qdcnet([*command, "--help"], monkeypatch, capsys)
+def test_help_shows_no_type_beside_plain_flags(command, monkeypatch, qdcnet_cli):
+    code, out, _ = qdcnet_cli([*command, "--help"])
     assert code == 0
     assert "<bool>" not in out
     assert "--force" in out
     assert "<int>" in out  # options that take a value keep their type
 
 
-def test_a_buffer_study_at_fifty_percent_says_it_is_noise(workdir, monkeypatch, capsys):
-    code, out, err = _qdcnet(["qec", "supply", str(EXAMPLES / "qec_ion_modules.yaml"),
+def test_a_buffer_study_at_fifty_percent_says_it_is_noise(workdir, monkeypatch, qdcnet_cli):
+    code, out, err = qdcnet_cli(["qec", "supply", str(EXAMPLES / "qec_ion_modules.yaml"),
                               "--distance", "3", "--depths", "0,4", "--max-shots", "300",
-                              "--simulate", "0", "--bulk", "0.3"], monkeypatch, capsys)
+                              "--simulate", "0", "--bulk", "0.3"])
     assert code == 0, err
     assert "saturated (≈50%: noise)" in out
     assert "sampling noise, not a trend" in " ".join(out.split())
@@ -165,8 +150,8 @@ def test_a_buffer_study_at_fifty_percent_says_it_is_noise(workdir, monkeypatch, 
     assert all(0.0 <= p["per_round_low"] <= p["per_round_high"] for p in points)
 
 
-def test_rare_false_heralds_are_quoted_with_an_exact_interval(workdir, monkeypatch, capsys):
-    code, out, err = _qdcnet(["link", "--duration", "0.3 s"], monkeypatch, capsys)
+def test_rare_false_heralds_are_quoted_with_an_exact_interval(workdir, monkeypatch, qdcnet_cli):
+    code, out, err = qdcnet_cli(["link", "--duration", "0.3 s"])
     assert code == 0, err
     row = next(line for line in out.splitlines() if "false heralds" in line)
     assert "(95% CI 0 to" in row

@@ -10,7 +10,8 @@ import numpy as np
 
 from qdcnet.errors import QdcnetError
 
-__all__ = ["EngineLimit", "EngineResult", "add_outcomes", "sample_counts", "total_variation"]
+__all__ = ["EngineLimit", "EngineResult", "add_outcomes", "relabel_key", "sample_counts",
+           "total_variation"]
 
 
 class EngineLimit(QdcnetError):
@@ -87,3 +88,17 @@ def add_outcomes(out: dict[str, float], probabilities: Any, bits: Mapping[str, i
             record[op.bit] = (index >> j) & 1
         label = circuit.bitstring(record)
         out[label] = out.get(label, 0.0) + float(weight)
+
+
+def relabel_key(state: Any, old: Any, new: Any) -> None:
+    """Rename a qubit of a keyed state (``axes`` for live qubits, ``known`` for classical ones).
+
+    A teleported qubit continues under its new key; a key still in use is refused.
+    """
+    if new in state.axes:
+        raise EngineLimit(f"relabel onto {new!r}, which is in use")
+    state.known.pop(new, None)
+    if old in state.axes:
+        state.axes[new] = state.axes.pop(old)
+    elif old in state.known:
+        state.known[new] = state.known.pop(old)

@@ -34,6 +34,7 @@ from qdcnet.runtime.engines.base import (
     EngineLimit,
     EngineResult,
     add_outcomes,
+    relabel_key,
     sample_counts,
     total_variation,
 )
@@ -210,13 +211,7 @@ class DensityState:
             self._remove(key, np.trace(self.rho, axis1=i, axis2=n + i))
 
     def relabel(self, old: Hashable, new: Hashable) -> None:
-        if new in self.axes:
-            raise EngineLimit(f"relabel onto {new!r}, which is in use")
-        self.known.pop(new, None)
-        if old in self.axes:
-            self.axes[new] = self.axes.pop(old)
-        elif old in self.known:
-            self.known[new] = self.known.pop(old)
+        relabel_key(self, old, new)
 
     def reduced(self, keys: Sequence[Hashable]) -> np.ndarray:
         """The (2^k, 2^k) matrix of ``keys`` (``keys[0]`` the low bit), others traced out."""

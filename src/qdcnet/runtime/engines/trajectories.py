@@ -19,13 +19,18 @@ live qubits (2^24 amplitudes, 256 MiB).
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable
 
 import numpy as np
 
 from qdcnet.compiler.statevector import StateVector
 from qdcnet.errors import ParameterError
-from qdcnet.runtime.engines.base import EngineLimit, EngineResult, add_outcomes, sample_counts
+from qdcnet.runtime.engines.base import (
+    EngineLimit,
+    EngineResult,
+    add_outcomes,
+    relabel_key,
+    sample_counts,
+)
 from qdcnet.runtime.noisy import NoisyCircuit, NoisyOp
 from qdcnet.sim.statistics import standard_error
 
@@ -37,16 +42,6 @@ TRAJECTORY_MAX_LIVE = 24
 _PAULI = {"X": np.array([[0, 1], [1, 0]], dtype=complex),
           "Y": np.array([[0, -1j], [1j, 0]], dtype=complex),
           "Z": np.array([[1, 0], [0, -1]], dtype=complex)}
-
-
-def _relabel(sv: StateVector, old: Hashable, new: Hashable) -> None:
-    if new in sv.axes:
-        raise EngineLimit(f"relabel onto {new!r}, which is in use")
-    sv.known.pop(new, None)
-    if old in sv.axes:
-        sv.axes[new] = sv.axes.pop(old)
-    elif old in sv.known:
-        sv.known[new] = sv.known.pop(old)
 
 
 def _draw(op: NoisyOp, rng: np.random.Generator) -> str:
@@ -90,7 +85,7 @@ def run_trajectory(circuit: NoisyCircuit, rng: np.random.Generator
                 sv.measure(op.keys[0])
             sv.known.pop(op.keys[0], None)
         elif kind == "relabel":
-            _relabel(sv, *op.keys)
+            relabel_key(sv, *op.keys)
     return sv, bits, deferred
 
 
