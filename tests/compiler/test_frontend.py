@@ -180,3 +180,26 @@ def test_errors_after_parsing_name_the_file_and_infinite_angles_are_refused(tmp_
     with pytest.raises(CircuitError, match=r"huge\.qasm: gate 'rx' has a parameter that is not "
                                            r"a finite number"):
         load_circuit(path)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('OPENQASM 2.0; include "qelib1.inc"; qreg q[2]; cu1 q[0],q[1];',
+     "gate 'cu1' takes 1 parameter(s), 0 given"),
+    ('OPENQASM 2.0; include "qelib1.inc"; qreg q[2]; cu3(0.1,0.2) q[0],q[1];',
+     "line 1, column 48: 'cu3' takes 3 parameters, but got 2"),  # Qiskit's own words
+    ('OPENQASM 3.0; include "stdgates.inc"; qubit[2] q; cu(0.1, 0.2, 0.3) q[0], q[1];',
+     "line 1, column 51: gate 'cu' takes 4 parameter(s) and 2 qubit(s), 3 and 2 given"),
+    ('OPENQASM 3.0; include "stdgates.inc"; qubit[2] q; bit c;\nif (c) { cx q[0]; }',
+     "line 2, column 10: gate 'cx' takes 0 parameter(s) and 2 qubit(s), 0 and 1 given"),
+])
+def test_a_standard_gate_with_the_wrong_arguments_is_named(text, message):
+    with pytest.raises(CircuitError, match=re.escape(message)):
+        load_circuit(text)
+
+
+def test_u0_is_the_identity_its_definition_says_and_controlled_gates_stay_whole():
+    # Qiskit reads u0's angle as a count of idle steps; qelib1.inc defines it as U(0,0,0).
+    circuit = load_circuit('OPENQASM 2.0; include "qelib1.inc"; qreg q[2]; u0(0.5) q[0]; '
+                           "cu1(0.3) q[0],q[1]; cu3(0.1,0.2,0.3) q[1],q[0]; "
+                           "cu(0.1,0.2,0.3,0.4) q[0],q[1];")
+    assert circuit.count_ops() == {"id": 1, "cu1": 1, "cu3": 1, "cu": 1}

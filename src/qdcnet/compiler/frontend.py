@@ -30,6 +30,7 @@ import dataclasses
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,12 +44,14 @@ if TYPE_CHECKING:
 
 __all__ = ["CircuitError", "Load", "from_qiskit", "load_circuit", "read_circuit_file"]
 
-#: Gates kept by name; anything else is unrolled by Qiskit into these.
+#: Gates kept by name; anything else is unrolled by Qiskit into these. Every one- and
+#: two-qubit gate of ``qelib1.inc`` and ``stdgates.inc`` is here, so that ``normalize``
+#: sees it whole (``cu1`` unrolled is two ``cx``; kept, it is one controlled phase).
 VOCABULARY = (
     "id", "x", "y", "z", "h", "s", "sdg", "t", "tdg", "sx", "sxdg",
     "rx", "ry", "rz", "p", "u", "u1", "u2", "u3", "r",
-    "cx", "cy", "cz", "ch", "cp", "crx", "cry", "crz", "cs", "csdg", "csx",
-    "swap", "iswap", "ecr", "rzz", "rxx", "ryy", "rzx", "dcx",
+    "cx", "cy", "cz", "ch", "cp", "cu1", "crx", "cry", "crz", "cs", "csdg", "csx", "cu",
+    "cu3", "swap", "iswap", "ecr", "rzz", "rxx", "ryy", "rzx", "dcx",
 )
 _CONTROL_FLOW = ("if_else", "for_loop", "while_loop", "switch_case", "box", "break_loop",
                  "continue_loop")
@@ -152,7 +155,7 @@ def _from_text(text: str, *, where: str, name: str) -> Circuit:
         import qiskit.qasm2 as qasm2
 
         try:
-            circuit = qasm2.loads(text, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+            circuit = qasm2.loads(text, custom_instructions=_qasm2_gates())
         except qasm2.QASM2ParseError as exc:
             raise CircuitError(_qasm2_message(str(exc), where)) from None
     elif version == 3:
@@ -166,6 +169,42 @@ def _from_text(text: str, *, where: str, name: str) -> Circuit:
         return from_qiskit(circuit, name=name)
     except CircuitError as exc:
         raise CircuitError(f"{where}: {exc}") from None
+
+
+def _identity(_gamma: float) -> Any:
+    from qiskit.circuit.library import IGate
+
+    return IGate()
+
+
+def _make_gate(name: str, num_params: int, constructor: Any, *params: float) -> Any:
+    # Qiskit's parser hands a built-in gate whatever parameters it was written with; a
+    # wrong count would surface as a TypeError from the gate's constructor.
+    if len(params) != num_params:
+        import qiskit.qasm2 as qasm2
+
+        raise qasm2.QASM2ParseError(
+            f"gate '{name}' takes {num_params} parameter(s), {len(params)} given")
+    return constructor(*params)
+
+
+@lru_cache(maxsize=1)
+def _qasm2_gates() -> tuple[Any, ...]:
+    """``qelib1.inc`` as Qiskit reads it, with two fixes.
+
+    ``u0(gamma)`` is the identity its definition says (Qiskit reads the angle
+    as a count of idle steps and refuses one that is not an integer), and a
+    gate given the wrong number of parameters is a parse error naming it.
+    """
+    import qiskit.qasm2 as qasm2
+
+    gates = []
+    for c in qasm2.LEGACY_CUSTOM_INSTRUCTIONS:
+        constructor = _identity if c.name == "u0" else c.constructor
+        gates.append(qasm2.CustomInstruction(
+            c.name, c.num_params, c.num_qubits,
+            partial(_make_gate, c.name, c.num_params, constructor), builtin=c.builtin))
+    return tuple(gates)
 
 
 _NO_QUBITS = ("{where}: the circuit declares no qubits: a circuit needs at least one "
@@ -248,32 +287,86 @@ def _load_qasm3(text: str, where: str) -> QuantumCircuit:
 
     try:
         return qasm3.loads(text)
-    except qasm3.QASM3ImporterError as exc:
+    except Exception as exc:
+        # The importer's own words for a misused standard gate do not name it.
+        misuse = _qasm3_gate_misuse(text)
+        if misuse is not None:
+            raise CircuitError(f"{where}: {misuse}") from None
+        raise _qasm3_error(exc, where) from None
+
+
+#: ``stdgates.inc`` and the built-ins: name -> (parameters, qubits).
+_QASM3_GATES = {
+    **dict.fromkeys(("x", "y", "z", "h", "s", "sdg", "t", "tdg", "sx", "id"), (0, 1)),
+    **dict.fromkeys(("p", "phase", "rx", "ry", "rz", "u1"), (1, 1)),
+    "u2": (2, 1), "u3": (3, 1), "U": (3, 1), "gphase": (1, 0),
+    **dict.fromkeys(("cx", "CX", "cy", "cz", "ch", "swap"), (0, 2)),
+    **dict.fromkeys(("cp", "cphase", "crx", "cry", "crz"), (1, 2)),
+    "cu": (4, 2), "ccx": (0, 3), "cswap": (0, 3),
+}
+
+
+def _qasm3_gate_misuse(text: str) -> str | None:
+    """The first standard gate called with the wrong number of parameters or qubits."""
+    import openqasm3
+    from openqasm3 import ast
+
+    try:
+        program = openqasm3.parse(text)
+    except Exception:
+        return None
+    defined = {s.name.name for s in program.statements
+               if isinstance(s, ast.QuantumGateDefinition)}
+    pending: list[Any] = list(reversed(program.statements))
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.QuantumGate) and not node.modifiers:
+            name = node.name.name
+            shape = _QASM3_GATES.get(name) if name not in defined else None
+            if shape is not None and (len(node.arguments), len(node.qubits)) != shape:
+                span = node.span
+                place = (f"line {span.start_line}, column {span.start_column + 1}: "
+                         if span is not None else "")
+                return (f"{place}gate '{name}' takes {shape[0]} parameter(s) and {shape[1]} "
+                        f"qubit(s), {len(node.arguments)} and {len(node.qubits)} given")
+            continue
+        children: list[Any] = []
+        for item in dataclasses.fields(node):
+            value = getattr(node, item.name)
+            for child in value if isinstance(value, list) else [value]:
+                if isinstance(child, ast.Statement):
+                    children.append(child)
+        pending.extend(reversed(children))
+    return None
+
+
+def _qasm3_error(exc: Exception, where: str) -> CircuitError:
+    """What the importer raised, said in one line with the place where it can be found."""
+    import qiskit.qasm3 as qasm3
+
+    if isinstance(exc, qasm3.QASM3ImporterError):
         message = str(exc).strip().strip("'\"")
         found = re.match(r"(\d+),(\d+):\s*(.*)", message, re.DOTALL)
         if found:
             line, column, rest = found.groups()
-            raise CircuitError(f"{where}: line {line}, column {int(column) + 1}: {rest}") from None
-        raise CircuitError(f"{where}: {message}") from None
-    except Exception as exc:
-        # openqasm3's parser raises a bare error whose cause carries "L<line>:C<col>: ...".
-        chain: BaseException | None = exc
-        while chain is not None:
-            found = re.match(r"L(\d+):C(\d+):\s*(.*)", str(chain), re.DOTALL)
-            if found:
-                line, column, rest = found.groups()
-                raise CircuitError(
-                    f"{where}: line {line}, column {int(column) + 1}: {rest}") from None
-            # ANTLR's bail-out strategy wraps the error; its token knows the place.
-            token = getattr(chain.args[0], "offendingToken", None) if chain.args else None
-            if token is not None and getattr(token, "line", None) is not None:
-                raise CircuitError(f"{where}: line {token.line}, column {token.column + 1}: "
-                                   f"syntax error at {token.text!r}") from None
-            chain = chain.__cause__ or chain.__context__
-        # Whatever else the importer raises, it raised on this text: say so in one line.
-        detail = str(exc).strip() or type(exc).__name__
-        raise CircuitError(f"{where}: cannot import this OpenQASM 3 circuit: {detail}"
-                           ) from None
+            return CircuitError(f"{where}: line {line}, column {int(column) + 1}: {rest}")
+        return CircuitError(f"{where}: {message}")
+    # openqasm3's parser raises a bare error whose cause carries "L<line>:C<col>: ...".
+    chain: BaseException | None = exc
+    while chain is not None:
+        found = re.match(r"L(\d+):C(\d+):\s*(.*)", str(chain), re.DOTALL)
+        if found:
+            line, column, rest = found.groups()
+            return CircuitError(f"{where}: line {line}, column {int(column) + 1}: {rest}")
+        # ANTLR's bail-out strategy wraps the error; its token knows the place.
+        token = getattr(chain.args[0], "offendingToken", None) if chain.args else None
+        if token is not None and getattr(token, "line", None) is not None:
+            return CircuitError(f"{where}: line {token.line}, column {token.column + 1}: "
+                                f"syntax error at {token.text!r}")
+        chain = chain.__cause__ or chain.__context__
+    # Whatever else the importer raises, it raised on this text: say so in one line.
+    detail = str(exc).strip() or type(exc).__name__
+    return CircuitError(f"{where}: cannot import this OpenQASM 3 circuit: {detail}")
 
 
 def from_qiskit(circuit: QuantumCircuit, *, name: str | None = None) -> Circuit:
