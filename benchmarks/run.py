@@ -39,6 +39,7 @@ SUITES = {
     "orchestrator": "benchmarks.bench_orchestrator",
     "cli": "benchmarks.bench_cli",
     "compiler": "benchmarks.bench_compiler",
+    "compile_scale": "benchmarks.bench_compile_scale",
     "qec": "benchmarks.bench_qec",
     "schedule": "benchmarks.bench_schedule",
     "runtime": "benchmarks.bench_runtime",

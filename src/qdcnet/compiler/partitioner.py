@@ -23,9 +23,10 @@ coarsening only inside blocks so the partition survives the trip down.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,20 +97,49 @@ class _State:
                 off = self.profiles.offset[v]
                 self.counts[part[v], off:off + len(arr)] += arr
         self.overflow = int(np.maximum(self.counts - self.cap[:, None], 0).sum())
+        if self.uniform:
+            self._track_gains()
+
+    def _track_gains(self) -> None:
+        """Gain caches for uniform distances, so a gain costs O(1) instead of O(degree).
+
+        With every distance 1, ``gain(u, x) = own[u] - total[u] + conn[u][x]``:
+        ``total[u]`` weighs all of ``u``'s edges, ``own[u]`` those where ``u`` is
+        the only pin in its block, ``conn[u][x]`` those with a pin in block ``x``
+        (``x`` is a candidate block for ``u`` exactly when it is a key: the dicts
+        hold the few blocks a vertex's edges reach, not all ``k``). A move
+        changes them only on edges whose counts cross 0, 1 or 2, the classic FM
+        critical edges, and reports which gains it changed.
+        """
+        hg, part, k = self.hg, self.part, self.k
+        n = hg.num_vertices
+        self.total = [0.0] * n
+        self.own = [0.0] * n
+        self.conn: list[dict[int, float]] = [{} for _ in range(n)]
+        total, own, conn = self.total, self.own, self.conn
+        for pins, we, counts in zip(hg.pins, hg.weights, self.pc, strict=True):
+            present = [x for x in range(k) if counts[x]]
+            for u in pins:
+                total[u] += we
+                if counts[part[u]] == 1:
+                    own[u] += we
+                row = conn[u]
+                for x in present:
+                    row[x] = row.get(x, 0.0) + we
 
     def cost(self) -> float:
+        if self.uniform:  # connectivity minus one, straight from the pin counts
+            k = self.k
+            return float(sum(w * (k - 1 - counts.count(0))
+                             for w, counts in zip(self.hg.weights, self.pc, strict=True)))
         return self.hg.cost(self.part, self.distance)
 
     def gain(self, v: int, b: int) -> float:
+        if self.uniform:
+            return self.own[v] - self.total[v] + self.conn[v].get(b, 0.0)
         part, distance, k = self.part, self.distance, self.k
         a = part[v]
         pins_of, pc_of, weights = self.hg.pins, self.pc, self.hg.weights
-        if self.uniform:
-            total = 0.0
-            for e in self.hg.vertex_edges[v]:
-                pc = pc_of[e]
-                total += weights[e] * ((pc[a] == 1) - (pc[b] == 0))
-            return total
         delta = 0.0
         for e in self.hg.vertex_edges[v]:
             pc = pc_of[e]
@@ -134,12 +164,54 @@ class _State:
         return -delta
 
     def candidates(self, v: int) -> set[int]:
+        if self.uniform:
+            own_block = self.part[v]
+            return {x for x in self.conn[v] if x != own_block}
         pc_of = self.pc
         blocks: set[int] = set()
         for e in self.hg.vertex_edges[v]:
             blocks.update(x for x, c in enumerate(pc_of[e]) if c)
         blocks.discard(self.part[v])
         return blocks
+
+    def _move_gains(self, v: int, a: int, b: int,
+                    changed: tuple[set[int], set[int], set[int]] | None) -> None:
+        part, own, conn = self.part, self.own, self.conn
+        pins_of, weights, pc_of = self.hg.pins, self.hg.weights, self.pc
+        every, toward_a, toward_b = changed if changed is not None else (set(), set(), set())
+        for e in self.hg.vertex_edges[v]:
+            counts, we, pins = pc_of[e], weights[e], pins_of[e]
+            ca, cb = counts[a], counts[b]
+            counts[a] = ca - 1
+            counts[b] = cb + 1
+            if ca == 1:
+                own[v] -= we
+                for u in pins:  # block a left the edge
+                    row = conn[u]
+                    left = row[a] - we
+                    if left > _EPS:
+                        row[a] = left
+                    else:
+                        del row[a]
+                toward_a.update(pins)
+            elif ca == 2:
+                for u in pins:  # the last pin left in a is now alone there
+                    if part[u] == a:
+                        own[u] += we
+                        every.add(u)
+                        break
+            if cb == 0:
+                own[v] += we
+                for u in pins:  # block b joined the edge
+                    row = conn[u]
+                    row[b] = row.get(b, 0.0) + we
+                toward_b.update(pins)
+            elif cb == 1:
+                for u in pins:  # b's pin is no longer alone
+                    if part[u] == b and u != v:
+                        own[u] -= we
+                        every.add(u)
+                        break
 
     def fits(self, v: int, b: int, slack: int) -> bool:
         arr = self.profiles.arrays[v]
@@ -149,13 +221,22 @@ class _State:
         window = self.counts[b, off:off + len(arr)]
         return bool(((window + arr) <= self.cap[b] + slack).all())
 
-    def move(self, v: int, b: int) -> None:
+    def move(self, v: int, b: int,
+             changed: tuple[set[int], set[int], set[int]] | None = None) -> None:
+        """Move ``v`` to block ``b``; with uniform distances, note changed gains in ``changed``.
+
+        ``changed`` is three sets the move adds to: the vertices all of whose gains
+        changed, those whose gain toward ``v``'s old block changed, and toward its new one.
+        """
         a = self.part[v]
         self.part[v] = b
-        for e in self.hg.vertex_edges[v]:
-            pc = self.pc[e]
-            pc[a] -= 1
-            pc[b] += 1
+        if self.uniform:
+            self._move_gains(v, a, b, changed)
+        else:
+            for e in self.hg.vertex_edges[v]:
+                pc = self.pc[e]
+                pc[a] -= 1
+                pc[b] += 1
         arr = self.profiles.arrays[v]
         if arr is not None:
             off = self.profiles.offset[v]
@@ -184,22 +265,39 @@ def fm_refine(hg: Hypergraph, part: list[int], capacity: Sequence[int],
     return state.cost()
 
 
+def _noise(rng: np.random.Generator) -> Iterator[float]:
+    """Tie-breaking noise for heap entries, drawn in batches (one draw each is slow)."""
+    while True:
+        yield from rng.random(4096).tolist()
+
+
 def _fm_pass(state: _State, rng: np.random.Generator, slack: int, current: float) -> float:
     """One FM pass; return the (non-negative) improvement it kept."""
     hg = state.hg
     part = state.part
     heap: list[tuple[float, float, int, int]] = []
-    noise = rng.random
+    noise = functools.partial(next, _noise(rng))
     pins_of, pc_of = hg.pins, state.pc
-    boundary = set()
-    for e, pins in enumerate(pins_of):
-        pc = pc_of[e]
-        if sum(1 for c in pc if c) > 1:
-            boundary.update(pins)
+    uniform = state.uniform
+    if uniform:
+        # A vertex is on the boundary exactly when it has a candidate block.
+        own, weight_of, conn = state.own, state.total, state.conn
+        for v in range(hg.num_vertices):
+            home, base = part[v], weight_of[v] - own[v]
+            for b, reach in conn[v].items():
+                if b != home:
+                    heap.append((base - reach, noise(), v, b))
+        heapq.heapify(heap)
+    else:
+        boundary = set()
+        for e, pins in enumerate(pins_of):
+            pc = pc_of[e]
+            if sum(1 for c in pc if c) > 1:
+                boundary.update(pins)
+        for v in boundary:
+            for b in state.candidates(v):
+                heapq.heappush(heap, (-state.gain(v, b), noise(), v, b))
     start_feasible = state.overflow == 0
-    for v in boundary:
-        for b in state.candidates(v):
-            heapq.heappush(heap, (-state.gain(v, b), noise(), v, b))
     locked = bytearray(hg.num_vertices)
     moves: list[tuple[int, int]] = []
     total = 0.0
@@ -217,7 +315,8 @@ def _fm_pass(state: _State, rng: np.random.Generator, slack: int, current: float
         if not state.fits(v, b, slack):
             continue
         a = part[v]
-        state.move(v, b)
+        changed: tuple[set[int], set[int], set[int]] = (set(), set(), set())
+        state.move(v, b, changed)
         locked[v] = 1
         moves.append((v, a))
         total += g
@@ -226,6 +325,21 @@ def _fm_pass(state: _State, rng: np.random.Generator, slack: int, current: float
             best_index = len(moves)
         elif len(moves) - best_index > stall_limit:
             break
+        if uniform:
+            every, toward_a, toward_b = changed
+            for u in every:
+                if not locked[u]:
+                    home, base = part[u], weight_of[u] - own[u]
+                    for x, reach in conn[u].items():
+                        if x != home:
+                            heapq.heappush(heap, (base - reach, noise(), u, x))
+            for x, group in ((a, toward_a), (b, toward_b)):
+                for u in group:
+                    if not locked[u] and u not in every and part[u] != x:
+                        reach = conn[u].get(x)
+                        if reach is not None:
+                            heapq.heappush(heap, (weight_of[u] - own[u] - reach, noise(), u, x))
+            continue
         touched: dict[int, bool] = {}
         for e in hg.vertex_edges[v]:
             pins = pins_of[e]

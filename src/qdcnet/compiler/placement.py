@@ -223,6 +223,10 @@ def _min_cut(left_w: list[float], right_w: list[float], rows: list[int], cols: l
     n_left, n_right = len(left_w), len(right_w)
     source, sink = n_left + n_right, n_left + n_right + 1
     big = int(sum(left_w) + sum(right_w)) + 1
+    # Gates between the same two segments must give one edge: duplicates would add up
+    # their capacities, and several times ``big`` can overflow 32 bits.
+    unique = sorted(set(zip(rows, cols, strict=True)))
+    rows, cols = [i for i, _ in unique], [j for _, j in unique]
     src = [source] * n_left + [n_left + j for j in range(n_right)] + rows
     dst = list(range(n_left)) + [sink] * n_right + [n_left + c for c in cols]
     cap = [round(w) for w in left_w] + [round(w) for w in right_w] + [big] * len(rows)
@@ -269,7 +273,52 @@ class IncrementalPlacement:
         self.members: list[set[int]] = [set() for _ in range(k)]
         for owner in owners:
             self.members[part[owner]].add(owner)
-        self.pair_cost = self._pairs(part, set(range(k)), {})
+        self._fast = _matching_costs(structure, distance, k)
+        if self._fast:
+            # Every cover is one of equal-weight shares, so (König) its cost is a maximum
+            # matching's size: one vectorised matching over all changed pairs at once.
+            edge1 = np.fromiter((e for e, _ in structure.edge_pairs), np.int64,
+                                len(structure.edge_pairs))
+            edge2 = np.fromiter((e for _, e in structure.edge_pairs), np.int64,
+                                len(structure.edge_pairs))
+            roots_of = np.asarray(roots, dtype=np.int64)
+            self._edges = (edge1, edge2)
+            self._roots = (roots_of[edge1], roots_of[edge2]) if len(edge1) else (edge1, edge2)
+            self._block = np.asarray(part, dtype=np.int64)
+            self._weight = float(structure.hg.weights[0]) if structure.hg.weights else 1.0
+            self.pair_cost = self._matched(self._block, set(range(k)))
+        else:
+            self.pair_cost = self._pairs(part, set(range(k)), {})
+
+    def _matched(self, block: np.ndarray, blocks: set[int]) -> dict[tuple[int, int], float]:
+        """Cover cost of every QPU pair that involves ``blocks``, by maximum matching."""
+        k = self.k
+        a = block[self._roots[0]]
+        b = block[self._roots[1]]
+        involved = np.zeros(k, dtype=bool)
+        involved[list(blocks)] = True
+        keep = (a != b) & (involved[a] | involved[b])
+        if not keep.any():
+            return {}
+        a, b = a[keep], b[keep]
+        e1, e2 = self._edges[0][keep], self._edges[1][keep]
+        forward = a < b
+        low, high = np.where(forward, a, b), np.where(forward, b, a)
+        # A share is (edge, QPU it is copied to): left shares are rooted in the lower block.
+        left_nodes = np.where(forward, e1, e2) * k + high
+        right_nodes = np.where(forward, e2, e1) * k + low
+        left, rows = np.unique(left_nodes, return_inverse=True)
+        right, cols = np.unique(right_nodes, return_inverse=True)
+        graph = csr_array((np.ones(len(rows), dtype=np.int8), (rows, cols)),
+                          shape=(len(left), len(right)))
+        match = maximum_bipartite_matching(graph, perm_type="column")
+        pair_of_left = np.zeros(len(left), dtype=np.int64)
+        pair_of_left[rows] = low * k + high
+        sizes = np.bincount(pair_of_left[match >= 0], minlength=k * k)
+        present = np.unique(low * k + high).tolist()
+        weight, distance = self._weight, self.distance
+        return {(p // k, p % k): float(sizes[p]) * weight * distance[p // k][p % k]
+                for p in present}
 
     def _pairs(self, part: list[int], blocks: set[int],
                moved: dict[int, int]) -> dict[tuple[int, int], float]:
@@ -303,7 +352,13 @@ class IncrementalPlacement:
     def evaluate(self, part: list[int], moved: dict[int, int]) -> tuple[float, dict]:
         """Cost of ``part`` (which already holds the moves ``owner -> block``) and pair costs."""
         blocks = {part[o] for o in moved} | {self._block_of(o) for o in moved}
-        fresh = self._pairs(part, blocks, moved)
+        if self._fast:
+            trial = self._block.copy()
+            for owner, dst in moved.items():
+                trial[owner] = dst
+            fresh = self._matched(trial, blocks)
+        else:
+            fresh = self._pairs(part, blocks, moved)
         total = sum(c for pair, c in self.pair_cost.items()
                     if pair[0] not in blocks and pair[1] not in blocks)
         return total + sum(fresh.values()), fresh
@@ -321,6 +376,23 @@ class IncrementalPlacement:
             blocks.add(src)
             self.members[src].discard(owner)
             self.members[dst].add(owner)
+            if self._fast:
+                self._block[owner] = dst
         self.pair_cost = {pair: c for pair, c in self.pair_cost.items()
                           if pair[0] not in blocks and pair[1] not in blocks}
         self.pair_cost.update(fresh)
+
+
+def _matching_costs(structure: GateStructure, distance: Sequence[Sequence[float]],
+                    k: int) -> bool:
+    """Whether every QPU pair's cover has equal integer share weights (costs by matching).
+
+    That holds when all edges weigh the same and the distances are symmetric
+    integers (hop counts), as :func:`_cover`'s own test for König's construction.
+    """
+    weights = structure.hg.weights
+    if weights and any(w != weights[0] for w in weights):
+        return False
+    w0 = float(weights[0]) if weights else 1.0
+    return all(distance[a][b] == distance[b][a] and float(w0 * distance[a][b]).is_integer()
+               for a in range(k) for b in range(a + 1, k))
