@@ -19,6 +19,7 @@ from qdcnet.compiler import (
     CompileTarget,
     Condition,
     Gate,
+    RemoteOps,
     check,
     compile_circuit,
 )
@@ -193,9 +194,19 @@ def test_few_communication_qubits_cost_extra_ebits_but_stay_correct(circuits_dir
     from qdcnet.compiler import load_circuit
 
     qaoa = load_circuit(circuits_dir / "qaoa_32.qasm")
-    roomy = compile_circuit(qaoa, CompileTarget.equal_modules(4, 8, comm_qubits=32))
-    tight = compile_circuit(qaoa, CompileTarget.equal_modules(4, 8, comm_qubits=1))
+    roomy = compile_circuit(qaoa, CompileTarget.equal_modules(4, 8, comm_qubits=32), starts=1)
+    narrow = CompileTarget.equal_modules(4, 8, comm_qubits=1)
+    tight = compile_circuit(qaoa, narrow, starts=1)
     assert tight.program.num_ebits >= tight.assignment.planned_ebits
     assert roomy.program.num_ebits == roomy.assignment.planned_ebits
     _check_dag(tight.program)
-    assert tight.program.metadata.get("evictions", 0) > 0
+    # In program order one communication qubit thrashes (copies evicted and re-made);
+    # the scheduled order (the default) uses each copy up before the next: no more
+    # evictions and fewer ebits (qaoa_32 here: none at all, where this once asserted some).
+    in_order = RemoteOps(reorder=False).build(tight.normalized, tight.segments,
+                                              tight.assignment, narrow)
+    _check_dag(in_order)
+    assert in_order.metadata.get("evictions", 0) > 0
+    assert (tight.program.metadata.get("evictions", 0)
+            < in_order.metadata.get("evictions", 0))
+    assert tight.untranslated.num_ebits < in_order.num_ebits

@@ -58,7 +58,10 @@ def test_ghz_by_hand_under_jit_and_prefetch():
     cat = prefetch.ops[2]
     assert cat.ebits == (0,)
     assert set(cat.slots) == {("m0", 0), ("m0", 2), ("m1", 2)}
-    assert prefetch.instr_start_ps[0][15] == 160 * US
+    # The copy closes right after its last use (before m1's closing u): the Z correction
+    # on m0 (instruction 14) is the last to start.
+    assert prefetch.instr_start_ps[0][14] == 160 * US
+    assert prefetch.instr_start_ps[0][15] == 151 * US
 
 
 def test_instant_supply_gives_the_critical_path():

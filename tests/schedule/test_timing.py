@@ -23,19 +23,21 @@ def _ghz(target, latency_us=3):
 
 def test_ghz_instruction_table(ghz2_target):
     timing = _ghz(ghz2_target)
-    # op 2 (cat_entangle) is instructions 2..9; op 5 (disentangle) 12..15.
+    # op 2 (cat_entangle) is instructions 2..9; op 4 (disentangle, right after the copy's
+    # last use) 11..14; op 5 is m1's closing one-qubit gate.
     assert timing.op_span[2] == (2, 10)
-    assert timing.op_span[5] == (12, 16)
+    assert timing.op_span[4] == (11, 15)
+    assert timing.op_span[5] == (15, 16)
     assert timing.duration_ps[4] == 10 * US  # cz
     assert timing.duration_ps[7] == 5 * US  # measure
     (ebit,) = timing.ebits
     assert ebit.qpus == ("m0", "m1")
     assert ebit.first == (3, 9)
-    assert ebit.last == (8, 14)
+    assert ebit.last == (8, 13)
     assert ebit.need_deps == ((0, 0),)  # the data side: the Hadamard on m0
     assert timing.ebit_first == {3: (0,), 9: (0,)}
     assert timing.bit_deps[9] == ((7, 3 * US),)  # x on m1 waits for m0's readout + latency
-    assert timing.bit_deps[15] == ((13, 3 * US),)
+    assert timing.bit_deps[14] == ((12, 3 * US),)  # z on m0 waits for m1's readout
 
 
 def test_ghz_critical_path_by_hand(ghz2_target):
