@@ -107,7 +107,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
 def test_the_same_compile_writes_identical_result_files(tmp_path):
     circuit = _small(tmp_path)
     for name in ("a", "b"):
-        run_compile(circuit, scenario=RING, model="fixed", seeds=2, seed=7,
+        run_compile(circuit, scenario=RING, model="fixed", starts=2, seed=7,
                     out=tmp_path / name, verify=False)
     first, second = _tree(tmp_path / "a"), _tree(tmp_path / "b")
     assert set(first) == set(second)
@@ -174,7 +174,7 @@ def test_an_existing_out_is_kept_unless_forced_and_only_compile_output_is_replac
         tmp_path, monkeypatch, capsys):
     circuit = _small(tmp_path)
     out = tmp_path / "out"
-    run_compile(circuit, scenario=RING, model="fixed", seeds=1, seed=1, out=out, verify=False)
+    run_compile(circuit, scenario=RING, model="fixed", starts=1, seed=1, out=out, verify=False)
     written = _tree(out)
     # An explicit --out that exists is not overwritten without --force.
     code, err = _compile_entry([str(circuit), "--scenario", str(RING), "--out", str(out)],
@@ -183,7 +183,7 @@ def test_an_existing_out_is_kept_unless_forced_and_only_compile_output_is_replac
     assert "it exists and is not empty; add --force to replace it" in err
     assert _tree(out) == written
     # With force, a folder qdcnet wrote is replaced as a whole.
-    run_compile(circuit, scenario=RING, model="fixed", seeds=1, seed=2, out=out, verify=False,
+    run_compile(circuit, scenario=RING, model="fixed", starts=1, seed=2, out=out, verify=False,
                 force=True)
     assert json.loads((out / "result.json").read_text())["seed"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "small.qasm"]
@@ -192,13 +192,13 @@ def test_an_existing_out_is_kept_unless_forced_and_only_compile_output_is_replac
         (out / "notes.txt").write_text("mine")
         before = _tree(tmp_path)
         with pytest.raises(ParameterError, match="did not write"):
-            run_compile(circuit, scenario=RING, model="fixed", seeds=1, seed=3, out=folder,
+            run_compile(circuit, scenario=RING, model="fixed", starts=1, seed=3, out=folder,
                         verify=False, force=True)
         assert _tree(tmp_path) == before
     # An empty folder is fine without force.
     empty = tmp_path / "empty"
     empty.mkdir()
-    run_compile(circuit, scenario=RING, model="fixed", seeds=1, seed=1, out=empty,
+    run_compile(circuit, scenario=RING, model="fixed", starts=1, seed=1, out=empty,
                 verify=False)
     assert (empty / "result.json").is_file()
     assert stat.S_IMODE((empty / "result.json").stat().st_mode) & 0o044  # not 0600
@@ -208,7 +208,7 @@ def test_the_default_folder_is_replaced_on_a_rerun(tmp_path, monkeypatch):
     circuit = _small(tmp_path)
     monkeypatch.chdir(tmp_path)
     for seed in (1, 2):
-        run_compile(circuit, scenario=RING, model="fixed", seeds=1, seed=seed, out=None,
+        run_compile(circuit, scenario=RING, model="fixed", starts=1, seed=seed, out=None,
                     verify=False)
         document = json.loads((tmp_path / "qdcnet-output" / "compile" / "result.json")
                               .read_text())
@@ -222,7 +222,7 @@ def test_a_failure_while_writing_leaves_no_half_written_folder(tmp_path, monkeyp
 
     circuit = _small(tmp_path)
     out = tmp_path / "out"
-    run_compile(circuit, scenario=RING, model="fixed", seeds=1, seed=1, out=out, verify=False)
+    run_compile(circuit, scenario=RING, model="fixed", starts=1, seed=1, out=out, verify=False)
     written = _tree(out)
     real_write_json = compile_module.write_json
     calls: list[Path] = []
@@ -237,7 +237,7 @@ def test_a_failure_while_writing_leaves_no_half_written_folder(tmp_path, monkeyp
     for target in (out, tmp_path / "new"):
         calls.clear()
         with pytest.raises(ParameterError, match="writing failed: No space left on device"):
-            run_compile(circuit, scenario=RING, model="fixed", seeds=1, seed=2, out=target,
+            run_compile(circuit, scenario=RING, model="fixed", starts=1, seed=2, out=target,
                         verify=False, force=True)
         assert len(calls) == 2
         assert _tree(out) == written

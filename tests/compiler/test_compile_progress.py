@@ -20,7 +20,7 @@ STANDARD = ["load", "normalize", "partition", "remote_ops", "translate"]
 def test_compile_progress_names_each_pass_and_leaves_the_result_alone(circuits_dir):
     source = circuits_dir / "cz_frac_0.5_seed0.qasm"
     target = CompileTarget.equal_modules(4, 8)
-    options = {"seeds": 2, "seed": 1, "model": "fixed", "search_evaluations": 200}
+    options = {"starts": 2, "seed": 1, "model": "fixed", "search_evaluations": 200}
     plain = compile_circuit(source, target, **options)
     calls: list[tuple[int, int, str]] = []
     watched = compile_circuit(source, target, **options,

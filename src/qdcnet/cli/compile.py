@@ -39,7 +39,7 @@ from qdcnet.report.tables import format_number, make_console
 VERIFY_LIMIT = 14
 
 
-def run(circuit: Path, *, scenario: Path, model: str, seeds: int, seed: int | None,
+def run(circuit: Path, *, scenario: Path, model: str, starts: int | None, seed: int | None,
         out: Path | None, verify: bool, force: bool = False, quiet: bool = False) -> None:
     from qdcnet.compiler import (
         CircuitError,
@@ -70,7 +70,8 @@ def run(circuit: Path, *, scenario: Path, model: str, seeds: int, seed: int | No
     label = f"compiling {source.name}"
     with progress(label, 1, quiet=quiet) as update:
         result = compile_circuit(
-            source, target, model=model, seeds=seeds, seed=root_seed,
+            source, target, model=model, seed=root_seed,
+            **({} if starts is None else {"starts": starts}),
             on_progress=None if update is None else
             lambda done, total, name: update(done / total, description=f"{label}: {name}"))
     report = check(result.circuit, result.program, result.normalized) if verify else None
@@ -84,7 +85,8 @@ def run(circuit: Path, *, scenario: Path, model: str, seeds: int, seed: int | No
         f"[bold]{result.circuit.name}[/bold]: {result.circuit.num_qubits} qubits, "
         f"{summary['circuit_two_qubit_gates']} two-qubit gates after normalize, "
         f"over {len(summary['qpus_used'])} of {len(target.qpus)} QPUs "
-        f"({model} model, seed {summary['seed']})")
+        f"({model} model, seed {summary['seed']}, the cheapest of "
+        f"{summary['partition_starts'].get('starts_run', 1)} partition start(s))")
     console.print(
         f"ebits: {summary['ebits']} (partition planned {summary['planned_ebits']}; "
         f"one per non-local gate would need {summary['baseline_ebits']})")

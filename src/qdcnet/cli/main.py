@@ -241,8 +241,11 @@ def compile_(
     model: Annotated[CompileModel, typer.Option(
         help="fixed (qubits stay put, shared by cat-entanglement) or teleport "
              "(qubits may also move).")] = "fixed",  # type: ignore[assignment]
-    seeds: Annotated[int, typer.Option(help="Partition with this many seeds; keep the best.")]
-    = 1,
+    starts: Annotated[int | None, typer.Option(
+        help="At most this many partition starts (seeds SEED, SEED+1, ...), keeping the "
+             "cheapest; the search stops early after a few starts without a cheaper result "
+             "and big circuits get fewer. Default 16; 1 runs SEED alone.",
+        show_default=False)] = None,
     seed: SeedOption = None,
     verify: Annotated[bool, typer.Option(
         help="Check the result against the circuit by state-vector simulation (<= 14 qubits)."
@@ -257,7 +260,7 @@ def compile_(
     from qdcnet.report import machine_output
 
     with machine_output(json_output):
-        run_compile(circuit, scenario=scenario, model=CompileModel(model).value, seeds=seeds,
+        run_compile(circuit, scenario=scenario, model=CompileModel(model).value, starts=starts,
                     seed=seed, out=out, verify=verify, force=force, quiet=quiet)
 
 

@@ -12,7 +12,20 @@ Search: multilevel FM on the hypergraph (:mod:`.partitioner`), then a search
 over qubit positions with gates placed exactly (:mod:`.placement`), FM again
 for gates that gain from a third QPU, then a network-aware relabelling of
 blocks onto QPUs of equal size, and for ``teleport`` a temporal refinement.
-Several seeds may run; the cheapest result wins and its seed is recorded.
+By default the search is a multi-start: starts with seeds ``seed``,
+``seed + 1``, ... run until ``patience`` starts in a row found nothing
+cheaper, ``starts`` have run, or the gate budget (starts times two-qubit
+gates) is spent. The cheapest result wins (fewest ebits that ``remote_ops``
+really needs, then the plan) and its seed is recorded. Every stopping rule
+counts work, never wall time, so the result is a pure function of the seed.
+
+The hypergraph prices a shared segment once however long its copy lives;
+with few communication qubits some copies must be closed and made again. When
+the best start's schedule needs more ebits than its plan, a last search
+(fixed model) moves and swaps the qubits with the most extra copies, scored
+by the communication-limited schedule itself; the assignment's
+``details["comm_planned_ebits"]`` is that figure, ``planned_ebits`` the
+unlimited plan.
 """
 
 from __future__ import annotations
@@ -41,6 +54,7 @@ from qdcnet.compiler.partitioner import (
     partition,
     v_cycle,
 )
+from qdcnet.compiler.program import DistributedProgram
 from qdcnet.compiler.remote import Assignment
 from qdcnet.compiler.target import CompileTarget
 from qdcnet.errors import ParameterError
@@ -55,6 +69,18 @@ MODELS = ("fixed", "teleport")
 _NO_LINK = 10 ** 6
 #: prices (in ebits, for the longest copy) tried for long-lived copies; 0 breaks ties only
 _LIFETIME_PENALTIES = (0.0, 0.5, 1.0, 2.0)
+#: above this many two-qubit gates, one short-copy candidate instead of one per penalty
+_FEW_CANDIDATES_ABOVE = 10_000
+#: evaluations (one ``remote_ops`` walk each) of the communication-limit search: at most
+#: this many, and at most this many two-qubit gates x evaluations; fewer than
+#: _LIMIT_SEARCH_MIN and the search is skipped (a walk of a huge circuit takes seconds)
+_LIMIT_SEARCH_MAX, _LIMIT_SEARCH_GATES, _LIMIT_SEARCH_MIN = 60, 100_000, 10
+#: default search effort: at most this many starts ...
+DEFAULT_STARTS = 16
+#: ... stopping after this many in a row that found nothing cheaper ...
+DEFAULT_PATIENCE = 4
+#: ... or once starts x two-qubit gates reaches this (big circuits get one or a few starts)
+DEFAULT_GATE_BUDGET = 30_000
 
 
 @dataclass(frozen=True)
@@ -62,19 +88,31 @@ class Partition:
     """Assign qubits and gates to QPUs, minimising (network-weighted) ebits."""
 
     model: str = "fixed"
-    seeds: int = 1
     seed: int = 0
+    starts: int = DEFAULT_STARTS
+    patience: int = DEFAULT_PATIENCE
+    gate_budget: int = DEFAULT_GATE_BUDGET
     embed: bool = True
     search_evaluations: int = 3000
 
     name = "partition"
-    reports_steps = True  # one step per seed (see PassManager.run)
+    reports_steps = True  # one step per start (see PassManager.run)
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ParameterError("model", self.model, " or ".join(MODELS))
-        if self.seeds < 1:
-            raise ParameterError("seeds", self.seeds, ">= 1")
+        for field_name in ("starts", "patience", "gate_budget"):
+            value = getattr(self, field_name)
+            if value < 1:
+                raise ParameterError(field_name, value, ">= 1")
+
+    def planned_starts(self, two_qubit_gates: int) -> int:
+        """The most starts this effort allows a circuit of ``two_qubit_gates``.
+
+        >>> Partition().planned_starts(400), Partition().planned_starts(20_000)
+        (16, 1)
+        """
+        return max(1, min(self.starts, self.gate_budget // max(1, two_qubit_gates)))
 
     def run(self, state: CompileState, *,
             on_step: Callable[[int, int], None] | None = None) -> CompileState:
@@ -88,7 +126,8 @@ class Partition:
                ) -> tuple[CircuitSegments, Assignment]:
         """Segments of a normalized ``circuit`` and the cheapest assignment found.
 
-        ``on_step(done, seeds)`` is called after each seed's search.
+        ``on_step(done, most)`` is called after each start (``most``: the
+        starts the budget allows; the search may stop earlier).
         """
         if circuit.num_qubits > target.capacity:
             raise CircuitError(
@@ -111,22 +150,131 @@ class Partition:
         fixed = build_hypergraph(segs, movable=False)
         moving = build_hypergraph(segs, movable=True) if self.model == "teleport" else None
         best: tuple[int, float, int, Assignment] | None = None
-        for seed in range(self.seed, self.seed + self.seeds):
+        most = self.planned_starts(circuit.num_two_qubit_gates)
+        since_better = 0
+        for seed in range(self.seed, self.seed + most):
             part = self._fixed(fixed, capacity, distance, seed, target)
+            stay: list[int] | None = None
             if moving is None:
                 hg, final = fixed, part
             else:
+                # The fixed solution, no qubit moving, stays a candidate: the walk can
+                # always run it, and teleporting is then never worse than staying.
+                stay = self._project(segs, fixed, moving, part)
                 hg, final = moving, self._temporal(segs, fixed, moving, part, capacity,
                                                     distance, seed)
-            realized, assignment = self._choose(circuit, segs, hg, final, distance, seed,
-                                                target, movable=moving is not None)
+            realized, assignment, placed = self._choose(circuit, segs, hg, final, distance,
+                                                        seed, target,
+                                                        movable=moving is not None,
+                                                        fallback=stay)
             key = (realized, assignment.planned_cost)
             if best is None or key < best[:2]:
                 best = (realized, assignment.planned_cost, seed, assignment)
+                best_hg, best_placed = hg, placed
+                since_better = 0
+            else:
+                since_better += 1
             if on_step is not None:
-                on_step(seed - self.seed + 1, self.seeds)
+                on_step(seed - self.seed + 1, most)
+            if since_better >= self.patience:
+                break
         assert best is not None
-        return segs, best[3]
+        realized, assignment = best[0], best[3]
+        if moving is None and realized > assignment.planned_ebits:
+            realized, assignment = self._within_limits(circuit, segs, best_hg, best_placed,
+                                                       realized, assignment, capacity,
+                                                       distance, target)
+        details = {**assignment.details, "starts_run": seed - self.seed + 1,
+                   "starts_allowed": most, "comm_planned_ebits": realized}
+        return segs, dataclasses.replace(assignment, details=details)
+
+    def _within_limits(self, circuit: Circuit, segs: CircuitSegments, hg: Hypergraph,
+                       part: list[int], realized: int, assignment: Assignment,
+                       capacity: list[int], distance: list[list[float]],
+                       target: CompileTarget) -> tuple[int, Assignment]:
+        """Move and swap the qubits whose copies the communication qubits could not hold.
+
+        The hypergraph prices a segment's copy once, however long it must
+        live; with few communication qubits some copies are closed early and
+        made again. Here the objective is the ebits of the communication-limited
+        schedule itself (``remote_ops`` with its commutation-aware order), and
+        the qubits with the most copies made beyond the plan are moved or swapped
+        first (first improvement, a bounded number of evaluations). Fixed model.
+        """
+        from qdcnet.compiler.placement import GateStructure, place_gates
+        from qdcnet.compiler.remote import RemoteOps
+
+        structure = GateStructure(hg)
+        owners = [v for v, (kind, _) in enumerate(hg.labels) if kind == "qubit"]
+        qubit_of = {v: hg.labels[v][1] for v in owners}
+        gates = max(1, circuit.num_two_qubit_gates)
+        budget = min(_LIMIT_SEARCH_MAX, _LIMIT_SEARCH_GATES // gates)
+        if budget < _LIMIT_SEARCH_MIN:
+            return realized, assignment
+        neighbours: dict[int, set[int]] = {v: set() for v in owners}
+        for pins in hg.pins:
+            root = pins[0]
+            for gate in pins[1:]:
+                for e in hg.vertex_edges[gate]:
+                    other = hg.pins[e][0]
+                    if other != root and other in neighbours:
+                        neighbours[root].add(other)
+
+        def evaluate(trial: list[int]) -> tuple[int, Assignment, list[int], DistributedProgram]:
+            placed = list(trial)
+            place_gates(structure, placed, distance, short_copies=True)
+            option = self._assignment(segs, hg, placed, distance, assignment.seed,
+                                      movable=False)
+            program = RemoteOps().build(circuit, segs, option, target)
+            return program.num_ebits, option, placed, program
+
+        def excess(program: DistributedProgram, placed: list[int]) -> list[int]:
+            """Owner vertices by copies made beyond one per shared segment and QPU."""
+            made: dict[int, int] = {}
+            for op in program.operations:
+                if op.kind == "cat_entangle":
+                    made[op.qubits[0]] = made.get(op.qubits[0], 0) + 1
+            planned: dict[int, int] = {}
+            for pins in hg.pins:
+                q = qubit_of.get(pins[0])
+                if q is not None:
+                    home = placed[pins[0]]
+                    planned[q] = planned.get(q, 0) + len({placed[g] for g in pins[1:]} - {home})
+            over = [(made.get(qubit_of[v], 0) - planned.get(qubit_of[v], 0), -v) for v in owners]
+            return [-negative for extra, negative in sorted(over, reverse=True) if extra > 0]
+
+        load = [0] * len(capacity)
+        for v in owners:
+            load[part[v]] += 1
+        program = RemoteOps().build(circuit, segs, assignment, target)
+        evaluations = 0
+        improved = True
+        while improved and evaluations < budget:
+            improved = False
+            for v in excess(program, part):
+                a = part[v]
+                trials: list[dict[int, int]] = [{v: b} for b in range(len(capacity))
+                                                if b != a and load[b] < capacity[b]]
+                trials += [{v: part[u], u: a} for u in sorted(neighbours[v])
+                           if part[u] != a]
+                for moved in trials:
+                    if evaluations >= budget:
+                        break
+                    trial = list(part)
+                    for u, b in moved.items():
+                        trial[u] = b
+                    cost, option, placed, built = evaluate(trial)
+                    evaluations += 1
+                    if cost < realized:
+                        for u, b in moved.items():
+                            load[part[u]] -= 1
+                            load[b] += 1
+                        realized, assignment, part, program = cost, option, placed, built
+                        improved = True
+                        break
+                if improved or evaluations >= budget:
+                    break
+        return realized, assignment
 
     def _temporal(self, segs: CircuitSegments, fixed: Hypergraph, moving: Hypergraph,
                   part: list[int], capacity: list[int], distance: list[list[float]],
@@ -141,7 +289,8 @@ class Partition:
 
     def _choose(self, circuit: Circuit, segs: CircuitSegments, hg: Hypergraph,
                 part: list[int], distance: list[list[float]], seed: int,
-                target: CompileTarget, *, movable: bool) -> tuple[int, Assignment]:
+                target: CompileTarget, *, movable: bool,
+                fallback: list[int] | None = None) -> tuple[int, Assignment, list[int]]:
         """The searched placement, or the same owners with shorter-lived copies: fewer ebits wins.
 
         The partition counts one ebit per shared segment as if a copy could live
@@ -150,26 +299,41 @@ class Partition:
         gates placed to favour short copies (first among equal-cost placements,
         then at a growing price in ebits); every candidate goes through
         ``remote_ops`` and the one that really needs fewest ebits is kept.
+        A candidate the walk cannot run (teleported qubits parked in every
+        communication qubit a copy needs) is dropped; ``fallback`` (a placement
+        the walk can always run) is tried last.
         """
         from qdcnet.compiler.placement import GateStructure, place_gates
         from qdcnet.compiler.remote import RemoteOps
 
         structure = GateStructure(hg)
         options = [part]
-        for penalty in _LIFETIME_PENALTIES:
+        # Each candidate costs a remote_ops walk: big circuits try the plain short-copy one.
+        big = circuit.num_two_qubit_gates > _FEW_CANDIDATES_ABOVE
+        for penalty in _LIFETIME_PENALTIES[:1] if big else _LIFETIME_PENALTIES:
             option = list(part)
             place_gates(structure, option, distance, short_copies=True,
                         lifetime_penalty=penalty)
             if option not in options:
                 options.append(option)
+        if fallback is not None and fallback not in options:
+            options.append(fallback)
         candidates = []
+        refusal: CircuitError | None = None
         for option in options:
             assignment = self._assignment(segs, hg, option, distance, seed, movable=movable)
-            program = RemoteOps().build(circuit, segs, assignment, target)
+            try:
+                program = RemoteOps().build(circuit, segs, assignment, target)
+            except CircuitError as exc:
+                refusal = exc
+                continue
             candidates.append((program.num_ebits, assignment.planned_cost, len(candidates),
-                               assignment))
+                               assignment, option))
+        if not candidates:
+            assert refusal is not None
+            raise refusal
         chosen = min(candidates, key=lambda c: c[:3])
-        return chosen[0], chosen[3]
+        return chosen[0], chosen[3], chosen[4]
 
     def _fixed(self, hg: Hypergraph, capacity: list[int], distance: list[list[float]],
                seed: int, target: CompileTarget) -> list[int]:
@@ -250,6 +414,8 @@ def _relabel(hg: Hypergraph, part: list[int], target: CompileTarget,
              distance: list[list[float]]) -> list[int]:
     """Permute blocks among interchangeable QPUs to put heavy traffic on short distances."""
     k = len(target.qpus)
+    if len({distance[i][j] for i in range(k) for j in range(k) if i != j}) <= 1:
+        return part  # equally distant QPUs: every relabelling costs the same
     traffic = np.zeros((k, k))
     for pins, w in zip(hg.pins, hg.weights, strict=True):
         root = part[pins[0]]

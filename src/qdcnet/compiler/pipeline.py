@@ -17,7 +17,12 @@ from qdcnet.compiler.frontend import Load
 from qdcnet.compiler.hypergraph import CircuitSegments
 from qdcnet.compiler.ir import Circuit
 from qdcnet.compiler.normalize import Normalize
-from qdcnet.compiler.partition import Partition
+from qdcnet.compiler.partition import (
+    DEFAULT_GATE_BUDGET,
+    DEFAULT_PATIENCE,
+    DEFAULT_STARTS,
+    Partition,
+)
 from qdcnet.compiler.passes import CompilerPass, CompileState, PassManager
 from qdcnet.compiler.program import DistributedProgram
 from qdcnet.compiler.remote import Assignment, RemoteOps
@@ -56,6 +61,8 @@ class CompileResult:
             "circuit_two_qubit_gates": self.normalized.num_two_qubit_gates,
             "baseline_ebits": baseline_ebits(self),
             "seed": self.assignment.seed,
+            "partition_starts": {k: int(v) for k, v in self.assignment.details.items()
+                                 if k.startswith("starts_")},
             "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
         })
         return out
@@ -69,24 +76,29 @@ def baseline_ebits(result: CompileResult) -> int:
 
 
 def compile_circuit(source: Any, target: CompileTarget, *, model: str = "fixed",
-                    seeds: int = 1, seed: int = 0, embed: bool = True,
-                    search_evaluations: int = 3000, translate: bool = True,
+                    seed: int = 0, starts: int = DEFAULT_STARTS,
+                    patience: int = DEFAULT_PATIENCE, gate_budget: int = DEFAULT_GATE_BUDGET,
+                    embed: bool = True, search_evaluations: int = 3000,
+                    translate: bool = True,
                     on_progress: Callable[[int, int, str], None] | None = None
                     ) -> CompileResult:
     """Compile a circuit (QASM text or path, QuantumCircuit or Circuit) for ``target``.
 
-    ``on_progress(done, total, name)`` hears which pass is about to run (see
-    :meth:`PassManager.run`); the result is the same with or without it.
+    The partition is a multi-start search from ``seed`` (see
+    :class:`~qdcnet.compiler.partition.Partition`): ``starts=1`` runs the one
+    seed ``seed``. ``on_progress(done, total, name)`` hears which pass is
+    about to run (see :meth:`PassManager.run`); the result is the same with or
+    without it.
     """
-    passes: list[CompilerPass] = [
-        Load(), Normalize(),
-        Partition(model=model, seeds=seeds, seed=seed, embed=embed,
-                  search_evaluations=search_evaluations),
-        RemoteOps()]
+    partition = Partition(model=model, seed=seed, starts=starts, patience=patience,
+                          gate_budget=gate_budget, embed=embed,
+                          search_evaluations=search_evaluations)
+    passes: list[CompilerPass] = [Load(), Normalize(), partition, RemoteOps()]
     if translate:
         passes.append(Translate())
     state = PassManager(tuple(passes)).run(CompileState(source, target),
                                            on_progress=on_progress)
-    settings = {"model": model, "seeds": seeds, "seed": seed, "embed": embed,
+    settings = {"model": model, "seed": seed, "starts": starts, "patience": patience,
+                "gate_budget": gate_budget, "embed": embed,
                 "search_evaluations": search_evaluations}
     return CompileResult.from_state(state, settings)
