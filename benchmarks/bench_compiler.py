@@ -92,16 +92,12 @@ def compile_with(circuit, target, *, model: str = "fixed", seed: int | None = No
     ``seed`` None: the default settings (whatever effort the compiler spends
     by default); an int: one single-seed compile with that seed.
     """
-    import inspect
-
     from qdcnet.compiler import compile_circuit
 
     if seed is None:
         return compile_circuit(circuit, target, model=model, translate=translate)
-    # ``starts`` since issue 14's multi-start default; ``seeds`` before it.
-    one = "starts" if "starts" in inspect.signature(compile_circuit).parameters else "seeds"
-    return compile_circuit(circuit, target, model=model, seed=seed, translate=translate,
-                           **{one: 1})
+    return compile_circuit(circuit, target, model=model, seed=seed, starts=1,
+                           translate=translate)
 
 
 def compile_row(name: str, modules: int, seeds: int) -> dict:
