@@ -74,13 +74,13 @@ _FEW_CANDIDATES_ABOVE = 10_000
 #: evaluations (one ``remote_ops`` walk each) of the communication-limit search: at most
 #: this many, and at most this many two-qubit gates x evaluations; fewer than
 #: _LIMIT_SEARCH_MIN and the search is skipped (a walk of a huge circuit takes seconds)
-_LIMIT_SEARCH_MAX, _LIMIT_SEARCH_GATES, _LIMIT_SEARCH_MIN = 60, 100_000, 10
+_LIMIT_SEARCH_MAX, _LIMIT_SEARCH_GATES, _LIMIT_SEARCH_MIN = 60, 50_000, 10
 #: default search effort: at most this many starts ...
 DEFAULT_STARTS = 16
 #: ... stopping after this many in a row that found nothing cheaper ...
 DEFAULT_PATIENCE = 4
 #: ... or once starts x two-qubit gates reaches this (big circuits get one or a few starts)
-DEFAULT_GATE_BUDGET = 30_000
+DEFAULT_GATE_BUDGET = 12_000
 
 
 @dataclass(frozen=True)
@@ -109,8 +109,8 @@ class Partition:
     def planned_starts(self, two_qubit_gates: int) -> int:
         """The most starts this effort allows a circuit of ``two_qubit_gates``.
 
-        >>> Partition().planned_starts(400), Partition().planned_starts(20_000)
-        (16, 1)
+        >>> Partition().planned_starts(400), Partition().planned_starts(5_000)
+        (16, 2)
         """
         return max(1, min(self.starts, self.gate_budget // max(1, two_qubit_gates)))
 
