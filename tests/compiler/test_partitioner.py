@@ -6,9 +6,9 @@ import itertools
 
 import numpy as np
 import pytest
+from _hypergraphs import random_hypergraph
 
 from qdcnet.compiler import CircuitError, CompileTarget, Normalize, Partition, load_circuit
-from qdcnet.compiler.hypergraph import analyse_segments, build_hypergraph
 from qdcnet.compiler.partitioner import fm_refine, partition
 from qdcnet.compiler.placement import GateStructure, IncrementalPlacement, place_gates
 
@@ -17,16 +17,7 @@ LINE3 = [[0.0, 1.0, 2.0], [1.0, 0.0, 1.0], [2.0, 1.0, 0.0]]
 
 
 def _random_hypergraph(seed: int, n: int = 6, gates: int = 10):
-    from qdcnet.compiler import Circuit, Gate
-
-    rng = np.random.default_rng(seed)
-    body = []
-    for _ in range(gates):
-        if rng.random() < 0.3:
-            body.append(Gate("h", (int(rng.integers(n)),)))
-        a, b = rng.choice(n, 2, replace=False)
-        body.append(Gate("cz", (int(a), int(b))))
-    return build_hypergraph(analyse_segments(Circuit(n, 0, tuple(body))), movable=False)
+    return random_hypergraph(seed, n, gates)
 
 
 @pytest.mark.parametrize("seed", range(8))

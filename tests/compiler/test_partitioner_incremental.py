@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _hypergraphs import random_hypergraph
 
-from qdcnet.compiler import Circuit, Gate
-from qdcnet.compiler.hypergraph import Hypergraph, analyse_segments, build_hypergraph
+from qdcnet.compiler.hypergraph import Hypergraph
 from qdcnet.compiler.partitioner import _coarsen, _State, fm_refine, partition
 from qdcnet.compiler.placement import (
     GateStructure,
@@ -26,14 +26,7 @@ LINE4 = [[float(abs(i - j)) for j in range(4)] for i in range(4)]
 
 
 def _hypergraph(seed: int, n: int = 10, gates: int = 60) -> Hypergraph:
-    rng = np.random.default_rng(seed)
-    body = []
-    for _ in range(gates):
-        if rng.random() < 0.3:
-            body.append(Gate("h", (int(rng.integers(n)),)))
-        a, b = rng.choice(n, 2, replace=False)
-        body.append(Gate("cz", (int(a), int(b))))
-    return build_hypergraph(analyse_segments(Circuit(n, 0, tuple(body))), movable=False)
+    return random_hypergraph(seed, n, gates)
 
 
 def _coarse(seed: int) -> Hypergraph:
