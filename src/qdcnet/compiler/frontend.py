@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -253,24 +254,34 @@ def _refuse_unsupported_qasm3(text: str, where: str) -> None:
     except Exception:
         return
     kinds = _unsupported_constructs()
-    pending: list[Any] = list(reversed(program.statements))
-    while pending:
-        node = pending.pop()
+    for node in _qasm3_nodes(program, ast.QASMNode):
         found = next((v for k, v in kinds.items() if isinstance(node, k)), None)
         if found is not None:
             what, advice = found
-            span = node.span
-            place = (f"line {span.start_line}, column {span.start_column + 1}: "
-                     if span is not None else "")
-            raise CircuitError(f"{where}: {place}{what} is not supported (qdcnet compiles "
-                               f"straight-line circuits with if/else blocks of gates); {advice}")
+            raise CircuitError(f"{where}: {_qasm3_place(node)}{what} is not supported (qdcnet "
+                               "compiles straight-line circuits with if/else blocks of gates); "
+                               f"{advice}")
+
+
+def _qasm3_nodes(program: Any, kind: type) -> Iterator[Any]:
+    """Every node of a parsed OpenQASM 3 program in source order, descending into ``kind``."""
+    pending: list[Any] = list(reversed(program.statements))
+    while pending:
+        node = pending.pop()
+        yield node
         children: list[Any] = []
         for item in dataclasses.fields(node):
             value = getattr(node, item.name)
             for child in value if isinstance(value, list) else [value]:
-                if isinstance(child, ast.QASMNode):
+                if isinstance(child, kind):
                     children.append(child)
         pending.extend(reversed(children))
+
+
+def _qasm3_place(node: Any) -> str:
+    """``line L, column C: `` of a parsed node, or nothing when it has no span."""
+    span = node.span
+    return f"line {span.start_line}, column {span.start_column + 1}: " if span else ""
 
 
 def _qasm2_message(message: str, where: str) -> str:
@@ -317,26 +328,14 @@ def _qasm3_gate_misuse(text: str) -> str | None:
         return None
     defined = {s.name.name for s in program.statements
                if isinstance(s, ast.QuantumGateDefinition)}
-    pending: list[Any] = list(reversed(program.statements))
-    while pending:
-        node = pending.pop()
+    for node in _qasm3_nodes(program, ast.Statement):
         if isinstance(node, ast.QuantumGate) and not node.modifiers:
             name = node.name.name
             shape = _QASM3_GATES.get(name) if name not in defined else None
             if shape is not None and (len(node.arguments), len(node.qubits)) != shape:
-                span = node.span
-                place = (f"line {span.start_line}, column {span.start_column + 1}: "
-                         if span is not None else "")
-                return (f"{place}gate '{name}' takes {shape[0]} parameter(s) and {shape[1]} "
-                        f"qubit(s), {len(node.arguments)} and {len(node.qubits)} given")
-            continue
-        children: list[Any] = []
-        for item in dataclasses.fields(node):
-            value = getattr(node, item.name)
-            for child in value if isinstance(value, list) else [value]:
-                if isinstance(child, ast.Statement):
-                    children.append(child)
-        pending.extend(reversed(children))
+                return (f"{_qasm3_place(node)}gate '{name}' takes {shape[0]} parameter(s) and "
+                        f"{shape[1]} qubit(s), {len(node.arguments)} and {len(node.qubits)} "
+                        "given")
     return None
 
 
