@@ -66,7 +66,7 @@ def test_the_communication_limit_search_cuts_the_ebits_the_plan_could_not_keep(
     # The partition pass's plan under the limits is the schedule remote_ops then runs.
     assert details["comm_planned_ebits"] == result.program.num_ebits
     monkeypatch.setattr(Partition, "_within_limits",
-                        lambda self, c, s, hg, part, realized, a, *rest: (realized, a))
+                        lambda self, c, s, hg, part, program, a, *rest: (program.num_ebits, a))
     unsearched = compile_circuit(dense_circuit, target, starts=1, translate=False)
     # Without the search the same start keeps a partition whose copies do not fit.
     assert result.program.num_ebits < unsearched.program.num_ebits

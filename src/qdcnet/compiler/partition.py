@@ -163,14 +163,13 @@ class Partition:
                 stay = self._project(segs, fixed, moving, part)
                 hg, final = moving, self._temporal(segs, fixed, moving, part, capacity,
                                                     distance, seed)
-            realized, assignment, placed = self._choose(circuit, segs, hg, final, distance,
-                                                        seed, target,
-                                                        movable=moving is not None,
-                                                        fallback=stay)
+            realized, assignment, placed, program = self._choose(
+                circuit, segs, hg, final, distance, seed, target, movable=moving is not None,
+                fallback=stay)
             key = (realized, assignment.planned_cost)
             if best is None or key < best[:2]:
                 best = (realized, assignment.planned_cost, seed, assignment)
-                best_hg, best_placed = hg, placed
+                best_hg, best_placed, best_program = hg, placed, program
                 since_better = 0
             else:
                 since_better += 1
@@ -182,14 +181,14 @@ class Partition:
         realized, assignment = best[0], best[3]
         if moving is None and realized > assignment.planned_ebits:
             realized, assignment = self._within_limits(circuit, segs, best_hg, best_placed,
-                                                       realized, assignment, capacity,
+                                                       best_program, assignment, capacity,
                                                        distance, target)
         details = {**assignment.details, "starts_run": seed - self.seed + 1,
                    "starts_allowed": most, "comm_planned_ebits": realized}
         return segs, dataclasses.replace(assignment, details=details)
 
     def _within_limits(self, circuit: Circuit, segs: CircuitSegments, hg: Hypergraph,
-                       part: list[int], realized: int, assignment: Assignment,
+                       part: list[int], program: DistributedProgram, assignment: Assignment,
                        capacity: list[int], distance: list[list[float]],
                        target: CompileTarget) -> tuple[int, Assignment]:
         """Move and swap the qubits whose copies the communication qubits could not hold.
@@ -204,6 +203,7 @@ class Partition:
         from qdcnet.compiler.placement import GateStructure, place_gates
         from qdcnet.compiler.remote import RemoteOps
 
+        realized = program.num_ebits
         structure = GateStructure(hg)
         owners = [v for v, (kind, _) in enumerate(hg.labels) if kind == "qubit"]
         qubit_of = {v: hg.labels[v][1] for v in owners}
@@ -246,7 +246,6 @@ class Partition:
         load = [0] * len(capacity)
         for v in owners:
             load[part[v]] += 1
-        program = RemoteOps().build(circuit, segs, assignment, target)
         evaluations = 0
         improved = True
         while improved and evaluations < budget:
@@ -290,7 +289,8 @@ class Partition:
     def _choose(self, circuit: Circuit, segs: CircuitSegments, hg: Hypergraph,
                 part: list[int], distance: list[list[float]], seed: int,
                 target: CompileTarget, *, movable: bool,
-                fallback: list[int] | None = None) -> tuple[int, Assignment, list[int]]:
+                fallback: list[int] | None = None
+                ) -> tuple[int, Assignment, list[int], DistributedProgram]:
         """The searched placement, or the same owners with shorter-lived copies: fewer ebits wins.
 
         The partition counts one ebit per shared segment as if a copy could live
@@ -328,12 +328,12 @@ class Partition:
                 refusal = exc
                 continue
             candidates.append((program.num_ebits, assignment.planned_cost, len(candidates),
-                               assignment, option))
+                               assignment, option, program))
         if not candidates:
             assert refusal is not None
             raise refusal
         chosen = min(candidates, key=lambda c: c[:3])
-        return chosen[0], chosen[3], chosen[4]
+        return chosen[0], chosen[3], chosen[4], chosen[5]
 
     def _fixed(self, hg: Hypergraph, capacity: list[int], distance: list[list[float]],
                seed: int, target: CompileTarget) -> list[int]:
