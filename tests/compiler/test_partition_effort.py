@@ -94,3 +94,64 @@ def test_teleport_with_two_communication_qubits_falls_back_to_a_runnable_placeme
     moving = compile_circuit(circuit, target, model="teleport", starts=1, translate=False)
     fixed = compile_circuit(circuit, target, model="fixed", starts=1, translate=False)
     assert moving.program.num_ebits <= fixed.program.num_ebits
+
+
+def _shuffled_chain(n: int, rounds: int, seed: int):
+    """A Trotter-like chain whose qubit labels are shuffled: line order is not index order."""
+    import numpy as np
+
+    from qdcnet.compiler import Circuit, Gate
+
+    label = np.random.default_rng(seed).permutation(n)
+    body = []
+    for _ in range(rounds):
+        for i in range(n - 1):
+            body.append(Gate("cz", (int(label[i]), int(label[i + 1]))))
+            body.append(Gate("h", (int(label[i]),)))
+    return Circuit(n, 0, tuple(body), name="shuffled_chain"), label
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_spectral_start_cuts_a_shuffled_chain_into_contiguous_runs(seed):
+    from qdcnet.compiler.hypergraph import analyse_segments, build_hypergraph
+    from qdcnet.compiler.partition import _spectral_start
+
+    circuit, label = _shuffled_chain(16, 1, seed)
+    hg = build_hypergraph(analyse_segments(circuit), movable=False)
+    distance = [[0.0 if i == j else 1.0 for j in range(4)] for i in range(4)]
+    part = _spectral_start(hg, [4, 4, 4, 4], distance)
+    owner = {hg.labels[v][1]: part[v] for v in range(hg.num_vertices)
+             if hg.labels[v][0] == "qubit"}
+    along_line = [owner[int(q)] for q in label]
+    # Four runs of four along the line (in one direction or the other): three cuts.
+    assert sum(a != b for a, b in zip(along_line, along_line[1:], strict=False)) == 3
+    assert sorted(along_line.count(b) for b in range(4)) == [4, 4, 4, 4]
+    assert hg.cost(part, None) == 3
+
+
+def test_one_start_finds_the_three_cuts_of_a_chain_on_four_modules():
+    circuit, _ = _shuffled_chain(24, 3, seed=5)
+    target = CompileTarget.equal_modules(4, 6, comm_qubits=24)
+    result = compile_circuit(circuit, target, starts=1)
+    # Three cuts, each crossed by one CZ per round: a copy per crossing gate at most,
+    # and no fewer than one ebit per cut and round (each round's CZ is separated by H).
+    assert result.program.num_ebits == 9
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_v_cycles_never_raise_the_cost_and_repeat_with_the_seed(seed):
+    from _hypergraphs import random_hypergraph
+
+    from qdcnet.compiler.partition import _v_cycles
+    from qdcnet.compiler.partitioner import partition
+
+    hg = random_hypergraph(seed, 20, 80)
+    capacity = [5, 5, 5, 5]
+    distance = [[0.0 if i == j else 1.0 + abs(i - j) for j in range(4)] for i in range(4)]
+    start = list(partition(hg, capacity, distance, seed=seed).part)
+    cycled = _v_cycles(hg, list(start), capacity, distance, seed, 16)
+    assert hg.cost(cycled, distance) <= hg.cost(start, distance) + 1e-9
+    assert cycled == _v_cycles(hg, list(start), capacity, distance, seed, 16)
+    loads = [sum(1 for v, b in enumerate(cycled) if hg.labels[v][0] == "qubit" and b == x)
+             for x in range(4)]
+    assert all(load <= 5 for load in loads)
