@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from qdcnet.compiler import CompileTarget, compile_circuit, load_circuit
@@ -124,7 +126,7 @@ def test_the_spectral_start_cuts_a_shuffled_chain_into_contiguous_runs(seed):
              if hg.labels[v][0] == "qubit"}
     along_line = [owner[int(q)] for q in label]
     # Four runs of four along the line (in one direction or the other): three cuts.
-    assert sum(a != b for a, b in zip(along_line, along_line[1:], strict=False)) == 3
+    assert sum(a != b for a, b in itertools.pairwise(along_line)) == 3
     assert sorted(along_line.count(b) for b in range(4)) == [4, 4, 4, 4]
     assert hg.cost(part, None) == 3
 

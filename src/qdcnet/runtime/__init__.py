@@ -14,7 +14,7 @@
 from qdcnet.runtime.engines import EngineResult, choose_engine, run_engine
 from qdcnet.runtime.jobs import Job, JobManager, JobRefused, JobResult, execute, run_job
 from qdcnet.runtime.noisy import NoiseOptions, build_noisy_circuit
-from qdcnet.runtime.trace import EbitUse, ShotTrace
+from qdcnet.runtime.trace import EbitUse, ShotTrace, TimeBreakdown, time_breakdown
 from qdcnet.runtime.workload import (
     TimedJob,
     TimedRequest,
@@ -32,6 +32,7 @@ __all__ = [
     "JobResult",
     "NoiseOptions",
     "ShotTrace",
+    "TimeBreakdown",
     "TimedJob",
     "TimedRequest",
     "Workload",
@@ -42,4 +43,5 @@ __all__ = [
     "run_engine",
     "run_job",
     "run_workload",
+    "time_breakdown",
 ]

@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from qdcnet.compiler.program import DistributedProgram, Instruction
+    from qdcnet.schedule.timing import ProgramTiming
 
-__all__ = ["EbitUse", "ShotTrace", "idle_intervals", "instruction_index"]
+__all__ = ["EbitUse", "ShotTrace", "TimeBreakdown", "idle_intervals", "instruction_index",
+           "time_breakdown"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,3 +136,101 @@ def idle_intervals(program: DistributedProgram, trace: ShotTrace, durations_ps: 
                 out.setdefault(key, []).append((previous, start))
             last_end[key] = max(previous or 0, start + int(durations_ps[i]))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class TimeBreakdown:
+    """Where one shot's makespan went, along its critical path (ps; the parts sum to it).
+
+    * ``compute_ps``: instructions (gates, measurements, the local halves of
+      remote operations) on the path;
+    * ``ebit_wait_ps``: the path stood still until an ebit arrived;
+    * ``classical_ps``: measurement results in flight to another QPU
+      (feed-forward latency on a condition or on an operation's input);
+    * ``other_ps``: the path stood still for something else: a communication
+      qubit or data qubit still held by the previous shot when shots overlap.
+    """
+
+    makespan_ps: int
+    compute_ps: int
+    ebit_wait_ps: int
+    classical_ps: int
+    other_ps: int
+
+    def fractions(self) -> dict[str, float]:
+        """Each part as a share of the makespan (zeros for an empty shot)."""
+        total = self.makespan_ps or 1
+        return {"compute": self.compute_ps / total, "ebit_wait": self.ebit_wait_ps / total,
+                "classical": self.classical_ps / total, "other": self.other_ps / total}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"makespan_ps": self.makespan_ps, "compute_ps": self.compute_ps,
+                "ebit_wait_ps": self.ebit_wait_ps, "classical_ps": self.classical_ps,
+                "other_ps": self.other_ps, "fractions": self.fractions()}
+
+
+def time_breakdown(timing: ProgramTiming, trace: ShotTrace) -> TimeBreakdown:
+    """Split ``trace``'s makespan into compute, ebit wait, classical latency and other.
+
+    The walk starts at the instruction that ends last and steps back, each
+    time to the dependency that released the current instruction latest
+    (its slot predecessors, the measurements of its condition plus their
+    latency, and for an ebit's first touch the operation's outside inputs).
+    The instruction's own duration is compute; a latency on the releasing
+    edge is classical; a gap after the latest release is ebit wait when one
+    of the ebits the instruction first touches arrived at its start, other
+    wait otherwise. Ties go to the edge with the longest latency, then the
+    lowest index, so the split is a function of the trace alone.
+
+    >>> from qdcnet.compiler import CompileTarget, compile_circuit
+    >>> from qdcnet.network.qpu import QPU
+    >>> from qdcnet.schedule.timing import ProgramTiming
+    >>> qpus = {n: QPU(n, 1e-6, 1e-5, 1e-5, data_qubits=1, comm_qubits=1) for n in ("m0", "m1")}
+    >>> program = compile_circuit('''OPENQASM 2.0; include "qelib1.inc"; qreg q[2];
+    ... cx q[0],q[1];''', CompileTarget(tuple(qpus.values()), ((0, 1), (1, 0)))).program
+    >>> timing = ProgramTiming.build(program, qpus, lambda a, b: 0.0)
+    >>> trace = ShotTrace(0, 0, 0, (0,) * timing.num_instructions, ())
+    >>> time_breakdown(timing, trace).makespan_ps
+    0
+    """
+    starts = trace.instr_start_ps
+    durations = timing.duration_ps
+    n = len(durations)
+    if n == 0 or trace.end_ps <= trace.start_ps:
+        return TimeBreakdown(max(0, trace.makespan_ps), 0, 0, 0, max(0, trace.makespan_ps))
+    ready = {use.ebit: use.ready_ps for use in trace.ebits}
+    need: dict[int, list[tuple[int, int]]] = {}
+    for i, ebits in timing.ebit_first.items():
+        for e in ebits:
+            need.setdefault(i, []).extend(timing.ebits[e].need_deps)
+    current = max(range(n), key=lambda i: (starts[i] + durations[i], -i))
+    compute = ebit_wait = classical = other = 0
+    tail = trace.end_ps - (starts[current] + durations[current])
+    other += max(0, tail)
+    while True:
+        compute += durations[current]
+        start = starts[current]
+        edges = [(j, 0) for j in timing.slot_deps[current]]
+        edges += list(timing.bit_deps[current]) + need.get(current, [])
+        releaser: tuple[int, int] | None = None
+        released = trace.start_ps
+        for j, lag in edges:
+            at = starts[j] + durations[j] + lag
+            if at > start:
+                continue  # not a dependency of this shot's run (or a later instruction)
+            if (releaser is None or at > released
+                    or (at == released and (lag, -j) > (releaser[1], -releaser[0]))):
+                releaser, released = (j, lag), at
+        gap = start - released
+        if gap > 0:
+            arrived = any(ready.get(e, -1) == start
+                          for e in timing.ebit_first.get(current, ()))
+            if arrived:
+                ebit_wait += gap
+            else:
+                other += gap
+        if releaser is None:
+            break
+        classical += releaser[1]
+        current = releaser[0]
+    return TimeBreakdown(trace.makespan_ps, compute, ebit_wait, classical, other)
