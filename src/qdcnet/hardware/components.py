@@ -444,20 +444,50 @@ class FrequencyConverter:
     output_wavelength_m: float
     efficiency: float
     noise_photons_per_s: float = 0.0
+    #: an encoding stage after the conversion (e.g. polarization to time bins), or None
+    output_encoding: Encoding | None = None
+    #: transmission of that stage (a passive polarization-to-time-bin interface that
+    #: erases the bins' polarization with a polarizer keeps half the photons)
+    encoding_efficiency: float = 1.0
 
     def __post_init__(self) -> None:
         _wavelength("input_wavelength_m", self.input_wavelength_m)
         _wavelength("output_wavelength_m", self.output_wavelength_m)
         _prob("efficiency", self.efficiency)
         _nonneg("noise_photons_per_s", self.noise_photons_per_s)
+        if self.output_encoding is not None:
+            try:
+                object.__setattr__(self, "output_encoding", Encoding(self.output_encoding))
+            except ValueError:
+                raise ParameterError("output_encoding", self.output_encoding,
+                                     ", ".join(e.value for e in Encoding)) from None
+        _prob("encoding_efficiency", self.encoding_efficiency)
+        if self.output_encoding is None and self.encoding_efficiency != 1.0:
+            raise ParameterError("encoding_efficiency", self.encoding_efficiency, "1",
+                                 "there is no encoding stage (output_encoding is not set)")
+
+    @property
+    def throughput(self) -> float:
+        """A photon in, a photon out at the new wavelength (and encoding)."""
+        return self.efficiency * self.encoding_efficiency
 
     def convert(self, photon: PhotonicInterface) -> PhotonicInterface:
-        """The interface after conversion (linewidth and encoding kept)."""
+        """The interface after conversion (linewidth kept; encoding kept unless converted).
+
+        >>> atom = PhotonicInterface("polarization", 780e-9, 6e6)
+        >>> stage = FrequencyConverter(780e-9, 1550e-9, 0.57, output_encoding="time_bin",
+        ...                            encoding_efficiency=0.5)
+        >>> stage.convert(atom).encoding.value, round(stage.throughput, 3)
+        ('time_bin', 0.285)
+        """
         if abs(photon.wavelength_m - self.input_wavelength_m) > WAVELENGTH_TOLERANCE_M:
             raise CompatibilityError(
                 f"cannot convert {photon.describe()}: the converter takes "
                 f"{self.input_wavelength_m * 1e9:.6g} nm"
             )
+        if self.output_encoding is not None:
+            return replace(photon, wavelength_m=self.output_wavelength_m,
+                           encoding=self.output_encoding)
         return replace(photon, wavelength_m=self.output_wavelength_m)
 
 
@@ -474,6 +504,9 @@ class Transducer:
     bandwidth_hz: float
     input_frequency_hz: float
     output_wavelength_m: float
+    #: optical pump pulses per second (one per emission), or None if not limited: a
+    #: pulsed pump must leave the dilution refrigerator time to carry its heat away
+    repetition_rate_hz: float | None = None
 
     def __post_init__(self) -> None:
         _prob("efficiency", self.efficiency)
@@ -481,6 +514,8 @@ class Transducer:
         _pos("bandwidth_hz", self.bandwidth_hz)
         check_range("input_frequency_hz", self.input_frequency_hz, 1e8, 1e12)
         _wavelength("output_wavelength_m", self.output_wavelength_m)
+        if self.repetition_rate_hz is not None:
+            _pos("repetition_rate_hz", self.repetition_rate_hz)
 
     @property
     def input_wavelength_m(self) -> float:

@@ -253,11 +253,14 @@ _FIELDS: dict[str, _Field] = {
     "communication.converter.output_wavelength": _wavelength(),
     "communication.converter.efficiency": _prob(),
     "communication.converter.noise_rate": _frequency(positive=False),
+    "communication.converter.output_encoding": _Field("choice", tuple(e.value for e in Encoding)),
+    "communication.converter.encoding_efficiency": _prob(),
     "communication.transducer.efficiency": _prob(),
     "communication.transducer.added_noise": _Field("number"),
     "communication.transducer.bandwidth": _frequency(),
     "communication.transducer.input_frequency": _frequency(1e8, 1e12),
     "communication.transducer.output_wavelength": _wavelength(),
+    "communication.transducer.repetition_rate": _frequency(),
     "control.feed_forward_latency": _time(required=True, positive=False),
     "control.qec_cycle_time": _time(required=True),
     "photonic.wavelength": _wavelength(),
@@ -600,18 +603,25 @@ def _build(document: dict[str, Any], values: dict[str, Any], provenance: dict[st
             keys = ["input_wavelength", "output_wavelength", "efficiency"]
             _require(values, [f"communication.converter.{k}" for k in keys], where,
                      "a converter")
-            converter = FrequencyConverter(
-                values["communication.converter.input_wavelength"],
-                values["communication.converter.output_wavelength"],
-                values["communication.converter.efficiency"],
-                values.get("communication.converter.noise_rate", 0.0),
-            )
+            try:
+                converter = FrequencyConverter(
+                    values["communication.converter.input_wavelength"],
+                    values["communication.converter.output_wavelength"],
+                    values["communication.converter.efficiency"],
+                    values.get("communication.converter.noise_rate", 0.0),
+                    values.get("communication.converter.output_encoding"),
+                    values.get("communication.converter.encoding_efficiency", 1.0),
+                )
+            except ParameterError as exc:
+                raise ProfileError(f"{where}: communication.converter: {exc}") from None
         if any(p.startswith("communication.transducer.") for p in values):
             keys = ["efficiency", "added_noise", "bandwidth", "input_frequency",
                     "output_wavelength"]
             _require(values, [f"communication.transducer.{k}" for k in keys], where,
                      "a transducer")
-            transducer = Transducer(*(values[f"communication.transducer.{k}"] for k in keys))
+            transducer = Transducer(*(values[f"communication.transducer.{k}"] for k in keys),
+                                    repetition_rate_hz=values.get(
+                                        "communication.transducer.repetition_rate"))
         try:
             emitter = Emitter(
                 values["communication.emission_probability"],

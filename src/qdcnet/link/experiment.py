@@ -328,12 +328,17 @@ def run_link(
 def _perfect_path(path: OpticalPath, part: str) -> OpticalPath:
     if part == "conversion":
         if path.converter is not None:
-            return dataclasses.replace(path, converter=dataclasses.replace(path.converter,
-                                                                           efficiency=1.0))
+            return dataclasses.replace(path, converter=dataclasses.replace(
+                path.converter, efficiency=1.0,
+                encoding_efficiency=1.0))
         if path.transducer is not None:
             return dataclasses.replace(path, transducer=dataclasses.replace(path.transducer,
                                                                             efficiency=1.0))
         return path
+    if part == "transducer pump rate":
+        assert path.transducer is not None
+        return dataclasses.replace(path, transducer=dataclasses.replace(
+            path.transducer, repetition_rate_hz=None))
     fiber = dataclasses.replace(path.fiber, attenuation_db_per_km=0.0)
     return dataclasses.replace(path, fiber=fiber, switches=(), wdm=None, extra_loss_db=0.0)
 
@@ -357,7 +362,7 @@ def bottlenecks(spec: LinkSpec) -> list[dict[str, Any]]:
     rows = []
     for label, end_attr in (("A", "end_a"), ("B", "end_b")):
         end: EmitterEnd = getattr(spec, end_attr)
-        conversion = (end.path.converter.efficiency if end.path.converter is not None
+        conversion = (end.path.converter.throughput if end.path.converter is not None
                       else end.path.transducer.efficiency if end.path.transducer is not None
                       else None)
         factors = {
@@ -365,6 +370,9 @@ def bottlenecks(spec: LinkSpec) -> list[dict[str, Any]]:
             "conversion": conversion,
             "fibre and switching": end.path.downstream_transmission,
         }
+        transducer = end.path.transducer
+        pump_limited = (transducer is not None and transducer.repetition_rate_hz is not None
+                        and spec.min_attempt_period_s > 0.0)
         for part, value in factors.items():
             if value is None or value >= 1.0:
                 continue
@@ -372,6 +380,17 @@ def bottlenecks(spec: LinkSpec) -> list[dict[str, Any]]:
             rate = LinkModel.from_spec(improved).rate_hz
             rows.append({"end": f"{label} ({end.name})", "factor": part, "value": value,
                          "rate_if_perfect_hz": rate, "gain": rate / base if base else math.inf})
+        if pump_limited:
+            # The pump's repetition rate, if it did not limit the attempt period.
+            assert transducer is not None
+            improved = dataclasses.replace(
+                spec, **{end_attr: _improve_end(end, "transducer pump rate")})
+            rate = LinkModel.from_spec(improved).rate_hz
+            if rate > base:
+                rows.append({"end": f"{label} ({end.name})", "factor": "transducer pump rate",
+                             "value": transducer.repetition_rate_hz,
+                             "rate_if_perfect_hz": rate,
+                             "gain": rate / base if base else math.inf})
     detector = spec.station.detector
     if detector.efficiency < 1.0:
         station = dataclasses.replace(spec.station,

@@ -339,6 +339,9 @@ class LinkModel:
             arms = (spec.arm_efficiency(spec.end_a),  # type: ignore[attr-defined]
                     spec.arm_efficiency(spec.end_b))  # type: ignore[attr-defined]
         period = max(learn) + spec.reset_time_s  # type: ignore[attr-defined]
+        if not isinstance(spec, MidpointSourceLink):
+            # A transducer's pump pulses may come slower than the protocol could go.
+            period = max(period, spec.min_attempt_period_s)  # type: ignore[attr-defined]
         _check_dead_time(spec, period)
         if pre_age != (0.0, 0.0):
             outcomes = HeraldOutcomes(

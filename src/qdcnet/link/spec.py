@@ -91,7 +91,7 @@ class OpticalPath:
         """Photon in at the node, photon out at the far end (before detection)."""
         conversion = 1.0
         if self.converter is not None:
-            conversion = self.converter.efficiency
+            conversion = self.converter.throughput
         elif self.transducer is not None:
             conversion = self.transducer.efficiency
         return conversion * self.downstream_transmission
@@ -112,7 +112,9 @@ class OpticalPath:
         """Mean noise photons leaving the path within one detection window."""
         noise = 0.0
         if self.converter is not None:
-            noise += self.converter.noise_photons_per_s * window_s
+            # Converter noise passes the encoding stage, if any, like the signal.
+            noise += (self.converter.noise_photons_per_s * window_s
+                      * self.converter.encoding_efficiency)
         if self.transducer is not None:
             noise += self.transducer.noise_photons_per_attempt
         return noise * self.downstream_transmission
@@ -304,6 +306,18 @@ class _EmitterLink(LinkSpec):
         return self.emissions_per_attempt * max(e.emitter.emission_time_s for e in self.ends)
 
     @property
+    def min_attempt_period_s(self) -> float:
+        """The shortest attempt period the ends' hardware allows (0: no limit).
+
+        A transducer whose optical pump is pulsed at most ``repetition_rate_hz``
+        times per second allows one emission per pulse.
+        """
+        periods = [self.emissions_per_attempt / e.path.transducer.repetition_rate_hz
+                   for e in self.ends if e.path.transducer is not None
+                   and e.path.transducer.repetition_rate_hz is not None]
+        return max(periods, default=0.0)
+
+    @property
     def reset_time_s(self) -> float:
         return max(e.emitter.reset_time_s for e in self.ends)
 
@@ -397,7 +411,9 @@ class TwoClickLink(_EmitterLink):
 
     @property
     def emissions_per_attempt(self) -> int:
-        return 2 if self.end_a.emitter.encoding is Encoding.TIME_BIN else 1
+        # An end that emits time bins needs two emissions; an end whose photon was
+        # converted to time bins after emission needs one (the attempt lasts for both).
+        return 2 if any(e.emitter.encoding is Encoding.TIME_BIN for e in self.ends) else 1
 
 
 @dataclass(frozen=True)
