@@ -4,8 +4,9 @@ A :class:`CompileTarget` holds :class:`~qdcnet.network.qpu.QPU` records (the
 one QPU model, shared with the network) and the distances between them. It
 comes from a data-center scenario (each QPU's profile gives its data qubits,
 communication qubits, native gates and durations; the network gives the
-distance between two QPUs, counted in elementary links, so an ebit between
-far QPUs costs more than one between neighbours) or is made directly, as the
+distance between two QPUs, counted in elementary links weighted by how much slower
+each is than the fastest, so an ebit between far QPUs, or over a slow link, costs more
+than one between neighbours) or is made directly, as the
 benchmarks do, with :meth:`CompileTarget.equal_modules`.
 
 >>> target = CompileTarget.equal_modules(2, 16)
@@ -18,13 +19,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qdcnet.errors import ParameterError
+from qdcnet.errors import ParameterError, QdcnetError
 from qdcnet.network.qpu import QPU
 
 if TYPE_CHECKING:
     from qdcnet.network.datacenter import DataCenter
 
-__all__ = ["CompileTarget"]
+__all__ = ["SLOW_LINK_WEIGHT", "CompileTarget"]
+
+#: the most an elementary link weighs in ebit distance, however slow it is
+SLOW_LINK_WEIGHT = 100
+#: links are weighed by their rates up to this many elementary links (about 35 QPUs that
+#: all reach each other); above, every link weighs 1 (hops)
+WEIGHED_LINKS_MAX = 600
 
 
 @dataclass(frozen=True)
@@ -70,18 +77,41 @@ class CompileTarget:
 
     @classmethod
     def from_datacenter(cls, datacenter: DataCenter) -> CompileTarget:
-        """The scenario's QPUs (memory banks excluded), distances from the link graph."""
+        """The scenario's QPUs (memory banks excluded), distances from the link graph.
+
+        Each elementary link weighs its ebit time against the fastest link's
+        (rate of the fastest over its own, rounded, at least 1 and at most
+        :data:`SLOW_LINK_WEIGHT`), and the distance between two QPUs is the
+        lightest path: in a network of alike links that is the number of hops,
+        and a link thousands of times slower than the rest (a transducer whose
+        pump is pulsed at a few hertz) is used only where nothing else fits.
+        Fabrics of more than :data:`WEIGHED_LINKS_MAX` elementary links are
+        measured in hops (a link's model takes milliseconds to build).
+        """
         import networkx as nx
 
         qpus = tuple(datacenter.ops[q.name] for q in datacenter.layout.qpus)
-        graph = datacenter.segment_graph
+        graph = datacenter.segment_graph.copy()
+        rates = {}
+        # Each link's model takes milliseconds: a big fabric is measured in hops alone.
+        for a, b in graph.edges if graph.number_of_edges() <= WEIGHED_LINKS_MAX else ():
+            try:
+                rates[(a, b)] = datacenter.fabric.model(a, b).rate_hz
+            except QdcnetError:
+                rates[(a, b)] = 0.0
+        fastest = max(rates.values(), default=0.0)
+        for (a, b), rate in rates.items() if fastest > 0.0 else ():
+            graph.edges[a, b]["weight"] = (
+                SLOW_LINK_WEIGHT if rate <= 0.0 else
+                min(SLOW_LINK_WEIGHT, max(1, round(fastest / rate))))
         names = [q.name for q in qpus]
-        hops = {}
+        lengths = {}
         for name in names:
             if name in graph:
-                hops[name] = nx.single_source_shortest_path_length(graph, name)
+                lengths[name] = nx.single_source_dijkstra_path_length(graph, name)
             else:
-                hops[name] = {name: 0}
+                lengths[name] = {name: 0}
         unreachable = 10 ** 6
-        distance = tuple(tuple(hops[a].get(b, unreachable) for b in names) for a in names)
+        distance = tuple(tuple(int(lengths[a].get(b, unreachable)) for b in names)
+                         for a in names)
         return cls(qpus, distance)
