@@ -92,9 +92,10 @@ def test_link_option_messages_name_the_option(argv, option, fragments, tmp_path,
     assert_refused(argv, option, fragments, tmp_path, monkeypatch, capsys)
 
 
-def test_demo_refuses_a_duration_it_cannot_simulate(tmp_path, monkeypatch, capsys):
-    assert_refused(["demo", "--duration", "0 s", "--out", "demo"], "--duration",
-                   ["'0 s'"], tmp_path, monkeypatch, capsys)
+@pytest.mark.parametrize("shots", ["0", "2001"])
+def test_demo_refuses_shots_out_of_range(shots, tmp_path, monkeypatch, capsys):
+    assert_refused(["demo", "--shots", shots, "--out", "demo"], "--shots",
+                   [shots, "from 1 to 2000"], tmp_path, monkeypatch, capsys)
 
 
 # -- qdcnet qec: every option checked before the study ------------------------------------

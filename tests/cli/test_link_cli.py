@@ -51,20 +51,6 @@ def test_link_from_options():
     assert "seed 4" in result.output
 
 
-def test_demo_runs_and_reports_its_three_designs(tmp_path):
-    out = tmp_path / "demo.json"
-    result = runner.invoke(app, ["demo", "--duration", "1 s", "--out", str(out)],
-                           env={"COLUMNS": "200"})
-    assert result.exit_code == 0, result.output
-    assert "Two ion QPUs in one hall" in result.output
-    assert "both photons converted to 1522 nm" in result.output
-    assert "emitters sat in cavities" in result.output
-    assert "single-relay bound" in result.output
-    document = json.loads((out / "result.json").read_text())
-    assert list(document["results"]) == ["demo-ion-hall", "demo-ion-atom",
-                                         "demo-ion-atom-with-cavities"]
-
-
 def _cli(*args):
     return subprocess.run([sys.executable, "-m", "qdcnet", *args], capture_output=True,
                           text=True, check=False)

@@ -23,7 +23,7 @@ SMALL_QASM = ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[6];\ncreg c[6];\nh q
 COMMANDS = {
     "link": (["link", "--duration", "0.05 s"], "link", "link"),
     "run": (["run", str(EXAMPLES / "two_racks.yaml"), "--duration", "0.02 s"], "run", "run"),
-    "demo": (["demo", "--duration", "0.05 s"], "demo", "demo"),
+    "demo": (["demo", "--shots", "3"], "demo", "demo"),
     "compile": (["compile", "small.qasm", "--scenario", str(EXAMPLES / "ion_ring_of_four.yaml")],
                 "compile", "compile"),
     "qec seam": (["qec", "seam", "--distances", "3", "--bulk", "0.001", "--seams", "0.01",

@@ -316,20 +316,21 @@ def execute(
 
 @app.command()
 def demo(
-    duration: Annotated[str | None, typer.Option(help="Simulated time (default 10 s).")] = None,
+    shots: Annotated[int | None, typer.Option(
+        help="Shots of each circuit (default 200).")] = None,
     seed: SeedOption = None,
     out: OutOption = None,
     force: ForceOption = False,
     json_output: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Run the built-in default data center: two ion QPUs in one hall, then an ion and an
-    atom QPU over telecom."""
+    """Run the built-in default data center: four QPUs of four platforms around a switch,
+    a distributed GHZ state and a QFT, shot by shot, measured end to end."""
     from qdcnet.cli.demo import run as run_demo
     from qdcnet.report import machine_output
 
     with machine_output(json_output):
-        run_demo(duration=duration, seed=seed, out=out, force=force, quiet=quiet)
+        run_demo(shots=shots, seed=seed, out=out, force=force, quiet=quiet)
 
 
 qec_app = typer.Typer(
