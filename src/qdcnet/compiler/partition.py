@@ -94,6 +94,9 @@ _VCYCLE_PATIENCE, _VCYCLES_MAX, _VCYCLE_GATES = 3, 16, 16_000
 #: start's extra candidate, for circuits of up to _SPECTRAL_MAX_QUBITS qubits): the scale
 #: goals (40,000 gates partitioned in 10 s) leave no room for them
 _REFINE_MAX_GATES, _SPECTRAL_MAX_QUBITS = 4_000, 1_000
+#: relabellings of interchangeable QPUs tried one by one up to this many (6!); above, pairwise
+#: swaps until none helps (eight alike QPUs at unequal distances made 8! = 40,320 a start)
+_RELABEL_EXHAUSTIVE = 720
 
 
 @dataclass(frozen=True)
@@ -524,7 +527,7 @@ def _relabel(hg: Hypergraph, part: list[int], target: CompileTarget,
     count = math.prod(math.factorial(len(g)) for g in members)
     best_perm = list(range(k))
     best_cost = float((traffic * dist).sum())
-    if count <= 40320:
+    if count <= _RELABEL_EXHAUSTIVE:
         for choice in itertools.product(*(itertools.permutations(g) for g in members)):
             perm = list(range(k))
             for group, image in zip(members, choice, strict=True):
