@@ -109,13 +109,13 @@ def run(*, shots: int | None, seed: int | None, out: Path | None = None,
     document = scenario_document()
     seed_value = document.get("seed", 1) if seed is None else seed
     document["seed"] = seed_value
-    build_datacenter(document)  # a broken packaged scenario fails here, before any work
     console = make_console()
     console.print(f"[bold]qdcnet demo[/bold]: {document['description']}\n"
                   f"Seed {seed_value}; {shots} shots of each circuit. A what-if, not a "
                   "product sheet: the assumptions are listed at the end.\n")
-    links = link_rows(document)
-    console.print(_qpu_table(document))
+    dc = build_datacenter(document)  # a broken packaged scenario fails here, before any work
+    links = link_rows(document, dc)
+    console.print(_qpu_table(document, dc))
     console.print(_link_table(links))
     jobs = []
     files = []
@@ -144,12 +144,15 @@ def run(*, shots: int | None, seed: int | None, out: Path | None = None,
 # -- links ---------------------------------------------------------------------------------
 
 
-def link_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every QPU pair the fabric joins directly: rate, fidelity, visibility, weakest part."""
+def link_rows(document: dict[str, Any], dc: Any = None) -> list[dict[str, Any]]:
+    """Every QPU pair the fabric joins directly: rate, fidelity, visibility, weakest part.
+
+    ``dc``: the data center built from ``document`` (built here when not given).
+    """
     from qdcnet.config.scenario import build_datacenter
     from qdcnet.link.experiment import bottlenecks
 
-    dc = build_datacenter(document)
+    dc = dc or build_datacenter(document)
     rows = []
     names = [q["name"] for q in document["qpus"]]
     for i, a in enumerate(names):
@@ -171,10 +174,7 @@ def link_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _qpu_table(document: dict[str, Any]) -> Table:
-    from qdcnet.config.scenario import build_datacenter
-
-    dc = build_datacenter(document)
+def _qpu_table(document: dict[str, Any], dc: Any) -> Table:
     table = Table(title="QPUs", title_justify="left")
     for column in ("QPU", "profile", "data qubits", "comm qubits", "2q gate [us]",
                    "data T2 [s]"):
@@ -231,8 +231,9 @@ def run_circuit(document: dict[str, Any], name: str, qasm: str, *, shots: int,
         used[names[block]] = used.get(names[block], 0) + 1
     limiting = _limiting_pair(result.schedule)
     improvement = (None if limiting is None else
-                   _improvement(document, program, limiting, result.schedule))
+                   _improvement(document, dc, program, limiting, result.schedule))
     period = summary["measured_shot_period_s"]
+    bound_name, bound_ps = _one_shot_bound(result.schedule)
     return {
         "circuit": name, "qubits": compiled.normalized.num_qubits,
         "qpus_used": used, "ebits_per_shot": summary["ebits_per_shot"],
@@ -240,8 +241,8 @@ def run_circuit(document: dict[str, Any], name: str, qasm: str, *, shots: int,
         "status": summary["status"], "failure": summary["failure"],
         "first_makespan_s": summary["measured_first_makespan_s"],
         "predicted_makespan_s": summary["predicted_makespan_s"],
-        "lower_bound_s": _one_shot_bound(result.schedule)[1] / PS_PER_S,
-        "lower_bound_name": _one_shot_bound(result.schedule)[0],
+        "lower_bound_s": bound_ps / PS_PER_S,
+        "lower_bound_name": bound_name,
         "shot_period_s": period,
         "shots_per_s": None if not period else 1.0 / period,
         "total_s": summary["measured_total_s"],
@@ -284,7 +285,7 @@ _PERFECT = {
 }
 
 
-def _improvement(document: dict[str, Any], program: Any, pair: str,
+def _improvement(document: dict[str, Any], dc: Any, program: Any, pair: str,
                  schedule: Any) -> dict[str, Any] | None:
     """The limiting link's weakest part made perfect: the job scheduled again.
 
@@ -296,7 +297,6 @@ def _improvement(document: dict[str, Any], program: Any, pair: str,
     from qdcnet.schedule import schedule_program
 
     a, b = pair.split("-")
-    dc = build_datacenter(document)
     spec = dc.fabric.segment_spec(dc.fabric.route(a, b))
     for row in sorted(bottlenecks(spec), key=lambda r: -r["gain"]):
         overrides = _PERFECT.get(row["factor"])
@@ -309,8 +309,7 @@ def _improvement(document: dict[str, Any], program: Any, pair: str,
                 q["overrides"] = dict(q.get("overrides", {}))
                 profile_has = _profile_keys(q["profile"])
                 q["overrides"].update({k: v for k, v in overrides.items()
-                                       if k.rsplit(".", 1)[0] in profile_has
-                                       or k.count(".") == 1})
+                                       if k.rsplit(".", 1)[0] in profile_has})
         better = schedule_program(program, build_datacenter(improved), policy=schedule.policy,
                                   shots=2)
         return {"link": pair, "node": node, "part": row["factor"], "value": row["value"],
