@@ -81,12 +81,17 @@ def plan_request(
     protocol: DistillationProtocol = DistillationProtocol.DEJMPS,
     mode: DistillationMode = DistillationMode.RECURRENCE,
     samples: int = 4000,
+    search: bool = True,
 ) -> Admission | Refusal:
     """The best plan for ``request``, or why there is none.
 
     A request that pins its distillation gets exactly that (or a refusal);
     otherwise 0 to ``max_rounds`` rounds of ``protocol`` in ``mode`` are
-    considered.
+    considered. A request that pins its strategy gets that strategy; with
+    ``search`` (the default) admission also searches the strategies when
+    the default one needs distillation or falls short of the fidelity
+    (:mod:`qdcnet.control.strategy_search`), and the plan names the
+    runner-up.
     """
     if request.distillation is not None:
         choices = [request.distillation]
@@ -102,6 +107,8 @@ def plan_request(
             paths = dc.paths(request.src, request.dst, k=k_paths)
     except QdcnetError as exc:
         return Refusal(str(exc))
+    if request.strategy is not None and not request.strategy.is_default:
+        return _pinned_strategy(dc, request, paths, now_s, choices)
     decision = _best(dc, request, paths, now_s, choices, samples)
     if (isinstance(decision, Refusal) and request.path is None and len(paths) == 1
             and len(paths[0]) == 2):
@@ -110,20 +117,136 @@ def plan_request(
             wider = _best(dc, request, paths + more, now_s, choices, samples)
             if not isinstance(wider, Refusal):
                 return wider
+    if search and request.strategy is None and request.min_fidelity is not None:
+        searched = _search(dc, request, paths, now_s, choices, decision)
+        if searched is not None:
+            return searched
     return decision
+
+
+def _search(dc: DataCenter, request: EntanglementRequest, paths: list[tuple[str, ...]],
+            now_s: float, choices: list[DistillationPlan], decision: Admission | Refusal
+            ) -> Admission | Refusal | None:
+    """Admission over strategies (:mod:`.strategy_search`), or None to keep ``decision``.
+
+    Only when the default strategy needs end-to-end distillation, or cannot
+    meet the fidelity at all: a plan without distillation already serves
+    the fidelity at the rate of raw pairs, which no strategy exceeds.
+    """
+    from qdcnet.control.strategy_search import StrategySearch, to_plan
+
+    if isinstance(decision, Admission):
+        if not decision.plan.distillation.rounds:
+            return None
+        path = decision.plan.path
+    elif decision.reason.startswith("min_fidelity"):
+        path = max(paths, key=lambda p: _fidelity_or_zero(dc, p, request))
+    else:
+        return None
+    if len(path) < 3:
+        return None  # no relay: nothing for a swap order, pairing or cutoff to change
+    choices = _storable(dc, request, choices)
+    assert request.min_fidelity is not None
+    best, runner_up = StrategySearch(dc, path, request.min_fidelity, choices,
+                                     max_streams=request.streams).run()
+    if best is None or not best.meets(request.min_fidelity):
+        if isinstance(decision, Admission) or best is None:
+            return None
+        analytic = _refused_fidelity(decision)
+        if analytic is not None and analytic >= best.estimate.fidelity:
+            return None
+        return Refusal(f"min_fidelity {request.min_fidelity:g} unreachable between "
+                       f"{request.src} and {request.dst}: best plan "
+                       f"{best.estimate.fidelity:.3f} with {best.label()} on "
+                       f"{' -> '.join(path)} (strategies searched)")
+    return _checked(request, to_plan(best, runner_up), now_s)
+
+
+def _refused_fidelity(refusal: Refusal) -> float | None:
+    """The best fidelity an analytic refusal names ("best plan 0.912 ...")."""
+    words = refusal.reason.split("best plan ", 1)
+    try:
+        return float(words[1].split()[0]) if len(words) == 2 else None
+    except ValueError:
+        return None
+
+
+def _fidelity_or_zero(dc: DataCenter, path: tuple[str, ...], request: EntanglementRequest
+                      ) -> float:
+    try:
+        return dc.estimate(path, max_streams=request.streams).fidelity
+    except QdcnetError:
+        return 0.0
+
+
+def _storable(dc: DataCenter, request: EntanglementRequest,
+              choices: list[DistillationPlan]) -> list[DistillationPlan]:
+    """The distillation plans the ends' storage slots can run without locking up."""
+    slots = min(dc.ops[n].storage_slots for n in (request.src, request.dst))
+    return [c for c in choices if c.storage_slots <= slots]
+
+
+def _pinned_strategy(dc: DataCenter, request: EntanglementRequest,
+                     paths: list[tuple[str, ...]], now_s: float,
+                     choices: list[DistillationPlan]) -> Admission | Refusal:
+    """A request that pins its strategy: that strategy, rehearsed, on each path."""
+    from qdcnet.control.strategy_search import StrategySearch, better, to_plan
+    from qdcnet.network.datacenter import REHEARSAL_PAIRS
+
+    assert request.strategy is not None
+    pinned = request.distillation
+    if pinned is not None and [pinned] != _storable(dc, request, [pinned]):
+        return Refusal(f"{pinned.label()} needs {pinned.storage_slots} storage slots at "
+                       f"{request.src} and {request.dst}")
+    choices = _storable(dc, request, choices)
+    wanted = request.min_fidelity if request.min_fidelity is not None else 0.0
+    best = None
+    for path in paths:
+        try:
+            request.strategy.check_path(len(path) - 1)
+        except QdcnetError as exc:
+            return Refusal(f"strategy on {' -> '.join(path)}: {exc}")
+        option = StrategySearch(dc, path, wanted, choices, max_streams=request.streams
+                                ).evaluate(request.strategy, REHEARSAL_PAIRS)
+        if better(option, best, wanted):
+            best = option
+    if best is None:
+        return Refusal(f"no usable path between {request.src} and {request.dst}")
+    if not best.meets(wanted):
+        return Refusal(f"min_fidelity {wanted:g} unreachable between {request.src} and "
+                       f"{request.dst} with {request.strategy.label()}: best plan "
+                       f"{best.estimate.fidelity:.3f} ({best.label()})")
+    return _checked(request, to_plan(best, None), now_s)
+
+
+def _checked(request: EntanglementRequest, plan: Plan, now_s: float) -> Admission | Refusal:
+    """``plan``, unless the request's rate or deadline refuses it."""
+    if request.rate_hz is not None and plan.rate_hz < request.rate_hz:
+        return Refusal(f"rate {request.rate_hz:g} pairs/s unreachable between {request.src} "
+                       f"and {request.dst}: best plan {plan.rate_hz:.3g} pairs/s at "
+                       f"F = {plan.fidelity:.3f}")
+    if request.deadline_s is not None:
+        wanted = request.pairs_wanted or 1  # a deadline needs an amount: never open-ended
+        expected = now_s + plan.estimate.latency_s + (wanted - 1) / plan.rate_hz
+        if expected > request.deadline_s or math.isnan(expected):
+            return Refusal(f"deadline {request.deadline_s:g} s unreachable: {wanted}"
+                           f" pairs at {plan.rate_hz:.3g}/s would finish near {expected:.4g} s "
+                           "even with the fabric free")
+    return Admission(plan)
 
 
 def _best(
     dc: DataCenter, request: EntanglementRequest, paths: list[tuple[str, ...]], now_s: float,
     choices: list[DistillationPlan], samples: int,
 ) -> Admission | Refusal:
-    short = [n for n in (request.src, request.dst) if dc.ops[n].storage_slots < 2]
-    if short:
-        if request.distillation is not None and request.distillation.rounds:
-            return Refusal(f"{request.distillation.label()} needs 2 storage slots at "
-                           f"{request.src} and {request.dst}; {short[0]} has "
-                           f"{dc.ops[short[0]].storage_slots}")
-        choices = [c for c in choices if not c.rounds]
+    pinned = request.distillation
+    slots = min(dc.ops[n].storage_slots for n in (request.src, request.dst))
+    if pinned is not None and pinned.storage_slots > slots:
+        short = min((request.src, request.dst), key=lambda n: dc.ops[n].storage_slots)
+        return Refusal(f"{pinned.label()} needs {pinned.storage_slots} storage slots at "
+                       f"{request.src} and {request.dst} (one per waiting round, and one "
+                       f"free); {short} has {dc.ops[short].storage_slots}")
+    choices = _storable(dc, request, choices)
     options = []
     for path in paths:
         for choice in choices:
@@ -145,16 +268,4 @@ def _best(
                        f"{request.dst}: best plan {best.fidelity:.3f} "
                        f"{_label(best.distillation)} on "
                        f"{' -> '.join(best.path)}")
-    plan = max(good, key=lambda o: o.rate_hz)
-    if request.rate_hz is not None and plan.rate_hz < request.rate_hz:
-        return Refusal(f"rate {request.rate_hz:g} pairs/s unreachable between {request.src} "
-                       f"and {request.dst}: best plan {plan.rate_hz:.3g} pairs/s at "
-                       f"F = {plan.fidelity:.3f}")
-    if request.deadline_s is not None:
-        wanted = request.pairs_wanted or 1  # a deadline needs an amount: never open-ended
-        expected = now_s + plan.estimate.latency_s + (wanted - 1) / plan.rate_hz
-        if expected > request.deadline_s or math.isnan(expected):
-            return Refusal(f"deadline {request.deadline_s:g} s unreachable: {wanted}"
-                           f" pairs at {plan.rate_hz:.3g}/s would finish near {expected:.4g} s "
-                           "even with the fabric free")
-    return Admission(plan)
+    return _checked(request, max(good, key=lambda o: o.rate_hz), now_s)

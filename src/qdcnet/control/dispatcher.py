@@ -182,6 +182,7 @@ class Dispatcher:
             served.holds_storage = False
         service = PathService(self.dc, f"{handle.name}.{handle.slices}", plan.path,
                               pairs=handle.remaining, distillation=distillation,
+                              strategy=plan.strategy,
                               on_pair=lambda pair: self._delivered(served, pair),
                               request=handle.name,
                               store=self.orchestrator.stock.is_filler(handle))

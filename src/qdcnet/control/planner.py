@@ -40,12 +40,14 @@ class Planner:
     """Plans requests on ``dc`` (see the module docstring)."""
 
     def __init__(self, dc: DataCenter, *, max_rounds: int = DEFAULT_MAX_ROUNDS,
-                 samples: int = PLAN_SAMPLES) -> None:
+                 samples: int = PLAN_SAMPLES, search: bool = True) -> None:
         check_range("max_rounds", max_rounds, 0, MAX_ROUNDS)
         check_range("samples", samples, 1)
         self.dc = dc
         self.max_rounds = max_rounds
         self.samples = samples
+        #: search the relays' strategies (:mod:`.strategy_search`) where they can matter
+        self.search = search
         self._plans: dict[Any, Admission | Refusal] = {}
 
     def plan(self, request: EntanglementRequest) -> Admission | Refusal:
@@ -55,7 +57,8 @@ class Planner:
         decision = self._plans.get(key) if key is not None else None
         if decision is None:
             decision = plan_request(self.dc, request, now_s=self.dc.sim.now / PS_PER_S,
-                                    max_rounds=self.max_rounds, samples=self.samples)
+                                    max_rounds=self.max_rounds, samples=self.samples,
+                                    search=self.search)
             if key is not None:
                 self._plans[key] = decision
         return decision

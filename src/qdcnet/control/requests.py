@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from qdcnet.errors import ParameterError, check_range
 from qdcnet.network.distillation import DistillationPlan
+from qdcnet.network.strategies import Strategy
 from qdcnet.sim.statistics import standard_error
 from qdcnet.units import s_to_ps
 
@@ -69,6 +70,10 @@ class EntanglementRequest:
         Share of the fabric under weighted fair sharing.
     path
         Pin the path: admission then only considers this one.
+    strategy
+        Pin how the relays build the pairs (:class:`~qdcnet.network.strategies.Strategy`);
+        without it admission may choose another than the default when that
+        serves the fidelity at a higher rate.
     distillation
         Pin the distillation (protocol, mode and rounds; 0 rounds pins none).
         Without it admission chooses 0 to ``max_rounds`` DEJMPS recurrence
@@ -99,6 +104,7 @@ class EntanglementRequest:
     path: tuple[str, ...] | None = None
     distillation: DistillationPlan | None = None
     streams: int | None = None
+    strategy: Strategy | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.src, str) or not isinstance(self.dst, str) or not self.src \
@@ -134,6 +140,9 @@ class EntanglementRequest:
             object.__setattr__(self, "path", path)
             if len(path) < 2 or path[0] != self.src or path[-1] != self.dst:
                 raise ParameterError("path", path, f"nodes from {self.src} to {self.dst}")
+        if self.strategy is not None and not isinstance(self.strategy, Strategy):
+            raise ParameterError("strategy", self.strategy,
+                                 "a Strategy (swap order, pairing, cutoff, nesting) or None")
         if self.distillation is not None and not isinstance(self.distillation,
                                                             DistillationPlan):
             raise ParameterError("distillation", self.distillation,
@@ -200,6 +209,10 @@ class Plan:
     path: tuple[str, ...]
     distillation: DistillationPlan
     estimate: PathEstimate
+    #: How the relays build the pairs (swap order, pairing, cutoff, nesting).
+    strategy: Strategy = field(default_factory=Strategy)
+    #: The figure of the best other plan admission considered, when it searched.
+    runner_up: str | None = None
 
     @property
     def distillation_rounds(self) -> int:
@@ -225,12 +238,18 @@ class Plan:
         rounds = self.distillation.rounds
         pumping = " pumping" if self.mode == "pumping" else ""
         distil = f" +{rounds} {self.protocol.upper()}{pumping}" if rounds else ""
-        return f"{'>'.join(self.path)}{distil} {self.rate_hz:.3g}/s F={self.fidelity:.3f}"
+        how = "" if self.strategy.is_default else f" [{self.strategy.label()}]"
+        return (f"{'>'.join(self.path)}{how}{distil} {self.rate_hz:.3g}/s "
+                f"F={self.fidelity:.3f}")
 
     def describe(self) -> str:
+        how = "" if self.strategy.is_default else f", {self.strategy.label()}"
         distil = f", {self.distillation.label()}" if self.distillation.rounds else ""
-        return (f"{' -> '.join(self.path)}{distil}: {self.rate_hz:.4g} pairs/s at "
+        text = (f"{' -> '.join(self.path)}{how}{distil}: {self.rate_hz:.4g} pairs/s at "
                 f"F = {self.fidelity:.4f}")
+        if self.runner_up is not None:
+            text += f" (runner-up: {self.runner_up})"
+        return text
 
 
 class RequestStatus(StrEnum):

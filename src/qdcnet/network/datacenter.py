@@ -32,13 +32,27 @@ from qdcnet.network.layout import DataCenterLayout
 from qdcnet.network.paths import PathEstimate, PathModel, RawFigures, segment_graph_edges
 from qdcnet.network.qpu import QPU
 from qdcnet.network.resources import Booking, Claim
+from qdcnet.network.strategies import Strategy
 from qdcnet.sim import Simulator
+from qdcnet.units import PS_PER_S, s_to_ps
 
-__all__ = ["ESTIMATE_SEED", "DataCenter"]
+__all__ = ["ESTIMATE_SEED", "REHEARSAL_PAIRS", "DataCenter"]
 
 #: Seed of the replicas behind every path estimate (common random numbers): plans
 #: and admission decisions do not change with the seed of the run they serve.
 ESTIMATE_SEED = 0
+
+#: End-to-end pairs a rehearsal measures (after REHEARSAL_WARM_UP more):
+#: the rate's relative standard error is then about 1/sqrt(400) = 5%.
+REHEARSAL_PAIRS = 400
+REHEARSAL_WARM_UP = 40
+#: Link pairs a rehearsal may spend, as a multiple of what its pairs would
+#: cost if every round succeeded (and at most REHEARSAL_LINK_PAIRS): a
+#: strategy that delivers almost nothing (a cutoff far too short, more
+#: rounds than the storage slots can hold) is reported with what it
+#: delivered by then.
+REHEARSAL_WASTE = 10
+REHEARSAL_LINK_PAIRS = 300_000
 
 
 class DataCenter:
@@ -149,6 +163,83 @@ class DataCenter:
             cached = model.estimate(distillation=distillation, raw=raw)
             self._estimates[key] = cached
         return dataclasses.replace(cached, path=tuple(path))
+
+    def rehearse(self, path: tuple[str, ...], strategy: Strategy,
+                 distillation: DistillationPlan | None = None, *, pairs: int = REHEARSAL_PAIRS,
+                 max_streams: int | None = None, min_rate_hz: float = 0.0,
+                 max_link_pairs: int = REHEARSAL_LINK_PAIRS) -> PathEstimate:
+        """Serve ``path`` with ``strategy`` on a private copy of this data center, and measure.
+
+        The strategies the analytic model does not cover (swap orders, pairing
+        policies, cutoffs, nesting) are estimated by running the path service
+        itself: a fresh data center built from the same layout, seeded with
+        :data:`ESTIMATE_SEED`, the path alone on the fabric, ``pairs``
+        end-to-end pairs measured after a warm-up (each taken when delivered).
+        The estimate is therefore the executed rule, with its sampling error
+        (``rate_se_hz``, ``fidelity_se``). Alike paths share one rehearsal, as
+        estimates do.
+
+        ``min_rate_hz``: a search that needs at least this rate stops the
+        rehearsal once, after long enough to expect 20 pairs at that rate,
+        fewer than that have come; the figures are then those of the time
+        rehearsed (and are not kept for later calls).
+        """
+        from qdcnet.network.service import PathService  # the service builds on this module
+
+        model = self.path_model(path, max_streams=max_streams)
+        strategy.check_path(len(path) - 1)
+        key = ("rehearsal", self._signature(model), strategy,
+               None if distillation is None else
+               (distillation.protocol, distillation.rounds, distillation.mode), pairs, max_streams,
+               max_link_pairs)
+        cached = self._estimates.get(key)
+        if cached is not None:
+            return dataclasses.replace(cached, path=tuple(path))
+        stage = DataCenter(self.layout, seed=ESTIMATE_SEED)
+        routes = [stage.fabric.route(a, b) for a, b in itertools.pairwise(path)]
+        circuits = stage.try_circuits(routes, max_streams)
+        if circuits is None:
+            raise QdcnetError(f"path {' -> '.join(path)} cannot be set up on an idle fabric")
+        wanted = REHEARSAL_WARM_UP + pairs
+        states: list[tuple[float, ...]] = []
+        times: list[int] = []
+
+        def take(pair: Any) -> None:
+            now = stage.sim.now
+            states.append(pair.state_at(now).to_bell_diagonal().coefficients)
+            times.append(now)
+            pair.consume(now)
+            service.release(pair)
+
+        service = PathService(stage, "rehearsal", tuple(path), pairs=wanted,
+                              distillation=distillation, strategy=strategy, on_pair=take)
+        service.start(circuits, on_release=lambda held: [stage.fabric.release(c) for c in held])
+        # Simulated time in growing steps, from the fastest the links could ever serve.
+        bound = min(m.num_streams * m.success_probability / m.attempt_period_s
+                    for m in model.segments)
+        per_output = strategy.segment_pairs_per_output(len(path) - 1) * (
+            distillation.raw_pairs_per_output if distillation is not None else 1)
+        step = max(1, s_to_ps(wanted * per_output / bound))
+        budget = min(max_link_pairs, REHEARSAL_WASTE * wanted * per_output * (len(path) - 1))
+        patience = s_to_ps(20.0 / min_rate_hz) if min_rate_hz > 0 else None
+        truncated = False
+        while (len(times) < wanted and service.stats.raw_pairs < budget
+               and stage.sim.peek() is not None):
+            stage.sim.run(until=stage.sim.now + (step if patience is None
+                                                 else min(step, patience)))
+            step *= 2
+            if (patience is not None and stage.sim.now >= patience
+                    and len(times) / (stage.sim.now / PS_PER_S) < min_rate_hz):
+                truncated = True
+                break
+        service.stop()
+        estimate = dataclasses.replace(
+            _measured(tuple(path), strategy, distillation, states, times,
+                      service.stats.granted_ps or 0, stage.sim.now),
+            link_pairs=service.stats.raw_pairs)
+        if not truncated:
+            self._estimates[key] = estimate
+        return estimate
 
     def _signature(self, model: PathModel) -> tuple[Any, ...]:
         def segment(m: Any) -> tuple[Any, ...]:
@@ -269,3 +360,40 @@ class DataCenter:
                 return None
             taken.append(circuit)
         return taken
+
+
+def _measured(path: tuple[str, ...], strategy: Strategy, distillation: DistillationPlan | None,
+              states: list[tuple[float, ...]], times: list[int], start_ps: int, end_ps: int
+              ) -> PathEstimate:
+    """A rehearsal's figures: steady-state rate and mean state after the warm-up."""
+    import numpy as np
+
+    from qdcnet.quantum import BellDiagonal
+
+    label = strategy.label() + ("" if distillation is None else f", then {distillation.label()}")
+    if len(times) < REHEARSAL_WARM_UP + 2:
+        # Too few pairs for a steady state: the rate of what came, over all of it.
+        elapsed = max(end_ps - start_ps, 1) / PS_PER_S
+        rate = len(times) / elapsed
+        measured_states, gaps = states, np.diff(np.asarray([start_ps, *times], dtype=float))
+    else:
+        measured_states = states[REHEARSAL_WARM_UP:]
+        gaps = np.diff(np.asarray(times[REHEARSAL_WARM_UP - 1:], dtype=float))
+        rate = len(gaps) / (gaps.sum() / PS_PER_S) if gaps.sum() > 0 else float("inf")
+    if measured_states:
+        coefficients = np.asarray(measured_states).mean(axis=0)
+        fidelities = np.asarray(measured_states)[:, 0]
+        fidelity_se = (float(fidelities.std(ddof=1) / np.sqrt(len(fidelities)))
+                       if len(fidelities) > 1 else float("nan"))
+        state = BellDiagonal(*(float(c) for c in coefficients / coefficients.sum()))
+    else:
+        state, fidelity_se = BellDiagonal(0.25, 0.25, 0.25, 0.25), float("nan")
+    rate_se = (rate * float(gaps.std(ddof=1) / gaps.mean()) / np.sqrt(len(gaps))
+               if len(gaps) > 1 and gaps.mean() > 0 else float("nan"))
+    latency = (times[0] - start_ps) / PS_PER_S if times else float("inf")
+    undistilled = distillation is None and not strategy.nesting
+    return PathEstimate(path, rate, state.fidelity, latency, state,
+                        rate if undistilled else float("nan"),
+                        state.fidelity if undistilled else float("nan"), label,
+                        len(measured_states), strategy=strategy, method="rehearsal",
+                        rate_se_hz=rate_se, fidelity_se=fidelity_se)

@@ -88,6 +88,24 @@ class DistillationPlan:
             return 2 ** self.rounds
         return self.rounds + 1
 
+    @property
+    def storage_slots(self) -> int:
+        """Storage slots each end needs so that the rounds can never lock up.
+
+        Recurrence keeps at most one pair waiting per level; with as many
+        slots as rounds, one waiting pair on every level fills them all and
+        the next pair has nowhere to go, for ever. Pumping holds the kept
+        pair and the fresh one.
+
+        >>> DistillationPlan(3).storage_slots, DistillationPlan(3, mode="pumping").storage_slots
+        (4, 2)
+        """
+        if not self.rounds:
+            return 0
+        if self.mode is DistillationMode.RECURRENCE:
+            return self.rounds + 1
+        return 2
+
     def label(self) -> str:
         """``"2 DEJMPS rounds (pumping)"``, or ``"without distillation"``."""
         if not self.rounds:

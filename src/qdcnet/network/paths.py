@@ -39,7 +39,7 @@ Examples
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
@@ -48,6 +48,7 @@ import numpy as np
 from qdcnet.errors import ParameterError, QdcnetError
 from qdcnet.link.model import LinkModel
 from qdcnet.network.distillation import DistillationMode, DistillationPlan
+from qdcnet.network.strategies import Strategy
 from qdcnet.quantum import BellDiagonal, batch
 from qdcnet.units import PS_PER_S, s_to_ps
 
@@ -76,6 +77,16 @@ class PathEstimate:
     raw_fidelity: float
     distillation: str
     samples: int
+    #: How the relays build the pairs (the analytic model covers the default).
+    strategy: Strategy = field(default_factory=Strategy)
+    #: "analytic" (:class:`PathModel`) or "rehearsal" (the path service run on
+    #: a private copy of the data center, :meth:`DataCenter.rehearse`).
+    method: str = "analytic"
+    #: Standard errors of a rehearsal's figures (0 for the analytic model).
+    rate_se_hz: float = 0.0
+    fidelity_se: float = 0.0
+    #: Link pairs a rehearsal spent (its cost; 0 for the analytic model).
+    link_pairs: int = 0
 
     @property
     def num_segments(self) -> int:
@@ -85,7 +96,9 @@ class PathEstimate:
         return {"path": list(self.path), "rate_hz": self.rate_hz, "fidelity": self.fidelity,
                 "latency_s": self.latency_s, "raw_rate_hz": self.raw_rate_hz,
                 "raw_fidelity": self.raw_fidelity, "distillation": self.distillation,
-                "state": list(self.state.coefficients)}
+                "state": list(self.state.coefficients), "strategy": self.strategy.to_dict(),
+                "method": self.method, "rate_se_hz": self.rate_se_hz,
+                "fidelity_se": self.fidelity_se}
 
 
 def _state(hat: np.ndarray) -> BellDiagonal:

@@ -37,6 +37,7 @@ from qdcnet.link.process import LinkSimulation
 from qdcnet.network.distillation import DistillationMode, DistillationPlan
 from qdcnet.network.fabric import Circuit
 from qdcnet.network.protocols import distill_pairs, swap_pairs
+from qdcnet.network.strategies import Pairing, Strategy, SwapOrder, span_heights, span_tree
 from qdcnet.sim.statistics import standard_error
 from qdcnet.units import PS_PER_S, s_to_ps
 
@@ -60,6 +61,7 @@ class ServiceStats:
     distillations: int = 0
     distillation_failures: int = 0
     discarded: int = 0
+    cutoffs: int = 0
     fidelities: list[float] = field(default_factory=list)
     delivery_ps: list[int] = field(default_factory=list)
 
@@ -79,8 +81,8 @@ class _Virtual:
     per-qubit map that outlives the qubits (a long run stays in bounded memory).
     """
 
-    __slots__ = ("arrival_dst", "arrival_src", "level", "lineage", "nodes", "pair", "qubits",
-                 "stored")
+    __slots__ = ("arrival_dst", "arrival_src", "born", "busy", "level", "lineage", "nodes",
+                 "pair", "qubits", "rounds", "span", "stored")
 
     def __init__(self, pair: EntangledPair, qubits: tuple[int, int], nodes: tuple[str, str],
                  lineage: list[tuple[LinkSimulation, EntangledPair]], arrival_src: int,
@@ -93,6 +95,10 @@ class _Virtual:
         self.arrival_dst = arrival_dst
         self.level = 0
         self.stored = False  # holds a storage slot at each end
+        self.span = (0, 0)  # positions along the path of its two ends
+        self.born = 0  # creation of its oldest qubit (what a cutoff measures)
+        self.rounds = 0  # nested purification rounds at its span
+        self.busy = False  # in a purification, or waiting for its outcome
 
     def other(self, qubit: int) -> tuple[int, str]:
         """The far qubit from ``qubit``, and its node."""
@@ -128,6 +134,10 @@ class PathService:
         Move each delivered pair into storage qubits at both ends first (as
         for distillation), so it can wait without holding communication
         qubits; its storage slots are freed by :meth:`release`.
+    strategy
+        How the relays build end-to-end pairs (:class:`~qdcnet.network.strategies.Strategy`:
+        swap order, pairing, cutoff, nested purification); the default is
+        ASAP swaps, oldest first, no cutoff, no nesting.
     """
 
     def __init__(
@@ -142,6 +152,7 @@ class PathService:
         on_done: Callable[[PathService], None] | None = None,
         request: Any = None,
         store: bool = False,
+        strategy: Strategy | None = None,
     ) -> None:
         if len(path) < 2:
             raise QdcnetError(f"request {name}: a path needs two nodes at least")
@@ -153,10 +164,22 @@ class PathService:
                         f"request {name}: distillation keeps pairs in storage qubits while they "
                         f"wait for a partner, but {node} has {slots} storage slot(s); it needs "
                         "2 or more (override qubits.storage)")
+        strategy = Strategy() if strategy is None else strategy
+        strategy.check_path(len(path) - 1)
         self.dc = datacenter
         self.sim = datacenter.sim
         self.name = name
         self.path = tuple(path)
+        self.strategy = strategy
+        self._default = strategy.is_default
+        self._order = strategy.swap_order
+        self._nested = bool(strategy.nesting)
+        self._heights = span_heights(len(path) - 1)
+        self._halves = {mid: span for span, mid in span_tree(len(path) - 1).items()}
+        self._index = {node: i for i, node in enumerate(self.path)}
+        self._cutoff_ps = None if strategy.cutoff_s is None else s_to_ps(strategy.cutoff_s)
+        self._measuring: set[int] = set()
+        self._purifying: dict[tuple[int, int], list[_Virtual]] = {}
         self.pairs = pairs
         self.distillation = distillation
         self.on_pair = on_pair
@@ -236,6 +259,7 @@ class PathService:
                 self._drop(virtual, "request ended", release=False)
         self._owner.clear()
         self._levels.clear()
+        self._purifying.clear()
         self.stats.completed_ps = now
         if not self._holding_circuits():
             self._close()
@@ -283,26 +307,88 @@ class PathService:
                            [(self._links[index], pair)],
                            pair.learned_a_ps if left_node == src else 0,
                            pair.learned_b_ps if right_node == dst else 0)
+        virtual.span = (index, index + 1)
+        virtual.born = own.state_time_ps
         self._owner[q_a] = self._owner[q_b] = virtual
-        if len(self.path) == 2:
+        self._arm_cutoff(virtual)
+        self._place(virtual)
+
+    def _place(self, virtual: _Virtual) -> None:
+        """A new pair in the path: purify it, swap it further, or deliver it."""
+        span = virtual.span
+        if virtual.rounds < self._target(span):
+            self._purify_step(virtual)
+            return
+        if span == (0, len(self.path) - 1):
             self._ready(virtual)
             return
-        if right_node in self._left:
-            self._left[right_node].append(q_b)
-            self._try_swap(right_node)
-        if left_node in self._right:
-            self._right[left_node].append(q_a)
-            self._try_swap(left_node)
+        i, j = span
+        # The right end first (as the pair's two halves reach the relays in this order).
+        if j < len(self.path) - 1:
+            node = self.path[j]
+            self._left[node].append(virtual.qubits[1])
+            self._try_swap(node)
+        if i > 0 and not virtual.busy and virtual.qubits[0] in self._owner:
+            node = self.path[i]
+            self._right[node].append(virtual.qubits[0])
+            self._try_swap(node)
+
+    def _target(self, span: tuple[int, int]) -> int:
+        if not self._nested:
+            return 0
+        return self.strategy.rounds_at(self._heights[span])
+
+    def _eligible(self, node: str, qubit: int, side: int) -> bool:
+        """May ``qubit`` (held at ``node``; side 0: its pair lies to the left) swap here?"""
+        rule = self._order
+        if rule is SwapOrder.ASAP:
+            return True
+        virtual = self._owner[qubit]
+        k = self._index[node]
+        if rule is SwapOrder.SEQUENTIAL:
+            return side == 1 or virtual.span[0] == 0
+        lo, hi = self._halves[k]
+        return virtual.span == ((lo, k) if side == 0 else (k, hi))
+
+    def _pick(self, node: str, pool: deque[int], side: int) -> int | None:
+        """The qubit of ``pool`` the pairing policy takes, or None if none may swap."""
+        candidates = [q for q in pool if self._eligible(node, q, side)]
+        if not candidates:
+            return None
+        policy = self.strategy.pairing
+        if policy is Pairing.OLDEST:
+            return candidates[0]
+        if policy is Pairing.FRESHEST:
+            return candidates[-1]
+        now = self.sim.now
+        return max(candidates, key=lambda q: self._owner[q].pair.fidelity_at(now))
 
     def _try_swap(self, node: str) -> None:
         left, right = self._left[node], self._right[node]
+        if self._default:
+            while left and right:
+                q_left, q_right = left.popleft(), right.popleft()
+                self._start_swap(node, q_left, q_right)
+            return
         while left and right:
-            q_left, q_right = left.popleft(), right.popleft()
-            ops = self.dc.ops[node]
-            self.sim.schedule(s_to_ps(ops.bell_measurement_time_s), self._swap, node, q_left,
-                              q_right)
+            q_left = self._pick(node, left, 0)
+            q_right = self._pick(node, right, 1) if q_left is not None else None
+            if q_left is None or q_right is None:
+                return
+            left.remove(q_left)
+            right.remove(q_right)
+            self._start_swap(node, q_left, q_right)
+
+    def _start_swap(self, node: str, q_left: int, q_right: int) -> None:
+        self._measuring.add(q_left)
+        self._measuring.add(q_right)
+        ops = self.dc.ops[node]
+        self.sim.schedule(s_to_ps(ops.bell_measurement_time_s), self._swap, node, q_left,
+                          q_right)
 
     def _swap(self, node: str, q_left: int, q_right: int) -> None:
+        self._measuring.discard(q_left)
+        self._measuring.discard(q_right)
         if not self._active:
             return
         now = self.sim.now
@@ -322,9 +408,143 @@ class PathService:
                            v_left.lineage + v_right.lineage,
                            max(v_left.arrival_src, v_right.arrival_src, arrival_src),
                            max(v_left.arrival_dst, v_right.arrival_dst, arrival_dst))
+        virtual.span = (v_left.span[0], v_right.span[1])
+        virtual.born = min(v_left.born, v_right.born)
         self._owner[far_left] = self._owner[far_right] = virtual
-        if node_left == src and node_right == dst:
+        if self._default:
+            if node_left == src and node_right == dst:
+                self._ready(virtual)
+            return
+        # The far halves wait in their relays' pools already (unless in a swap of
+        # their own); only a pair that must be purified first leaves them.
+        if self._arm_cutoff(virtual) and virtual.rounds < self._target(virtual.span):
+            self._unpool(virtual)
+            self._purify_step(virtual)
+        elif virtual.span == (0, len(self.path) - 1):
             self._ready(virtual)
+        else:
+            for qubit, side in ((far_left, 1), (far_right, 0)):
+                pool = (self._right if side == 1 else self._left).get(
+                    self.path[virtual.span[1 - side]])
+                if pool is not None and qubit in pool:
+                    self._try_swap(self.path[virtual.span[1 - side]])
+
+    def _unpool(self, virtual: _Virtual) -> None:
+        i, j = virtual.span
+        for qubit, pools, position in ((virtual.qubits[0], self._right, i),
+                                       (virtual.qubits[1], self._left, j)):
+            pool = pools.get(self.path[position])
+            if pool is not None and qubit in pool:
+                pool.remove(qubit)
+
+    # -- cutoffs ------------------------------------------------------------------------
+
+    def _arm_cutoff(self, virtual: _Virtual) -> bool:
+        """Schedule the cutoff of ``virtual``; False if it is past it already (dropped)."""
+        cutoff = self._cutoff_ps
+        if cutoff is None:
+            return True
+        due = virtual.born + cutoff
+        if due <= self.sim.now and virtual.span != (0, len(self.path) - 1):
+            self._cut(virtual)
+            return False
+        self.sim.schedule_at(max(due, self.sim.now), self._cut, virtual)
+        return True
+
+    def _cut(self, virtual: _Virtual) -> None:
+        """The cutoff of ``virtual`` is due: discard it if it still waits in the path."""
+        if (not self._active or virtual.busy
+                or any(self._owner.get(q) is not virtual for q in virtual.qubits)
+                or any(q in self._measuring for q in virtual.qubits)):
+            return
+        self._unpool(virtual)
+        waiting = self._purifying.get(virtual.span)
+        if waiting is not None and virtual in waiting:
+            waiting.remove(virtual)
+        for qubit in virtual.qubits:
+            del self._owner[qubit]
+        self.stats.cutoffs += 1
+        self._drop(virtual, "cutoff")
+
+    # -- nested purification --------------------------------------------------------------
+
+    def _purify_step(self, virtual: _Virtual) -> None:
+        """Pair ``virtual`` with another of its span for one purification round, or wait."""
+        waiting = self._purifying.setdefault(virtual.span, [])
+        strategy = self.strategy
+        if strategy.nesting_mode is DistillationMode.RECURRENCE:
+            partners = [v for v in waiting if v.rounds == virtual.rounds]
+        elif virtual.rounds == 0:
+            # Pumping: a fresh pair purifies a kept one (one that has been pumped,
+            # or another fresh pair when none has).
+            partners = [v for v in waiting if v.rounds > 0] or list(waiting)
+        else:
+            partners = [v for v in waiting if v.rounds == 0]
+        if not partners:
+            waiting.append(virtual)
+            return
+        policy = strategy.pairing
+        if policy is Pairing.OLDEST:
+            partner = partners[0]
+        elif policy is Pairing.FRESHEST:
+            partner = partners[-1]
+        else:
+            now = self.sim.now
+            partner = max(partners, key=lambda v: v.pair.fidelity_at(now))
+        waiting.remove(partner)
+        keep, sacrifice = ((partner, virtual) if partner.rounds >= virtual.rounds
+                           else (virtual, partner))
+        keep.busy = sacrifice.busy = True
+        i, j = virtual.span
+        local = max(self.dc.ops[self.path[i]].distillation_time_s,
+                    self.dc.ops[self.path[j]].distillation_time_s)
+        self.sim.schedule(s_to_ps(local), self._purify, keep, sacrifice)
+
+    def _purify(self, keep: _Virtual, sacrifice: _Virtual) -> None:
+        if not self._active:
+            self._drop(keep, "request ended")
+            self._drop(sacrifice, "request ended")
+            return
+        now = self.sim.now
+        i, j = keep.span
+        a, b = self.path[i], self.path[j]
+        self.stats.distillations += 1
+        out, _ = distill_pairs(keep.pair, sacrifice.pair, self.dc.ops[a], self.dc.ops[b], now,
+                               self._rng, next(self.dc.pair_ids),
+                               self.strategy.nesting_protocol)
+        for qubit in sacrifice.qubits:
+            self._owner.pop(qubit, None)
+        # The sacrificed pair is measured: its qubits and links are free now.
+        self._release_lineage(sacrifice.lineage, now)
+        if out is None:
+            self.stats.distillation_failures += 1
+            for qubit in keep.qubits:
+                self._owner.pop(qubit, None)
+            self._release_lineage(keep.lineage, now)
+            return
+        # Both ends learn the outcome from the other's message.
+        out.learned_a_ps = now + self.dc.classical.delay_ps(self.sim, b, a)
+        out.learned_b_ps = now + self.dc.classical.delay_ps(self.sim, a, b)
+        out.request = self.request
+        virtual = _Virtual(out, keep.qubits, keep.nodes, keep.lineage,
+                           max(keep.arrival_src, out.learned_a_ps if i == 0 else 0),
+                           max(keep.arrival_dst, out.learned_b_ps
+                               if j == len(self.path) - 1 else 0))
+        virtual.span = keep.span
+        virtual.born = min(keep.born, sacrifice.born)
+        virtual.rounds = keep.rounds + 1
+        virtual.busy = True  # until both ends have heard the outcome
+        for qubit in virtual.qubits:
+            self._owner[qubit] = virtual
+        self.sim.schedule_at(max(out.ready_ps, now), self._purified, virtual)
+
+    def _purified(self, virtual: _Virtual) -> None:
+        if not self._active:
+            self._drop(virtual, "request ended")
+            return
+        virtual.busy = False
+        if self._arm_cutoff(virtual):
+            self._place(virtual)
 
     def _ready(self, virtual: _Virtual) -> None:
         """An end-to-end pair: deliver it when both ends have heard every outcome."""
