@@ -392,6 +392,7 @@ def _measured(path: tuple[str, ...], strategy: Strategy, distillation: Distillat
                if len(gaps) > 1 and gaps.mean() > 0 else float("nan"))
     latency = (times[0] - start_ps) / PS_PER_S if times else float("inf")
     undistilled = distillation is None and not strategy.nesting
+    rate, rate_se = float(rate), float(rate_se)
     return PathEstimate(path, rate, state.fidelity, latency, state,
                         rate if undistilled else float("nan"),
                         state.fidelity if undistilled else float("nan"), label,

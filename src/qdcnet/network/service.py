@@ -190,6 +190,7 @@ class PathService:
         self._on_release: Callable[[list[Circuit]], None] | None = None
         self.stats = ServiceStats()
         self.routes = [datacenter.fabric.route(a, b) for a, b in itertools.pairwise(path)]
+        self._check_streams(datacenter.stream_plan(self.routes))
         self._rng = self.sim.rng(f"service/{name}")
         self._circuits: list[Circuit] = []
         self._links: list[LinkSimulation] = []
@@ -217,10 +218,20 @@ class PathService:
         """
         self.stats.requested_ps = self.sim.now
         if circuits is not None:
+            self._check_streams([c.streams for c in circuits])
             self._on_release = on_release
             self._granted(circuits)
         else:
             self.dc.request_circuits(self, self.routes, self._granted)
+
+    def _check_streams(self, streams: list[int]) -> None:
+        needed = self.strategy.streams_needed(len(self.path) - 1)
+        if min(streams) < needed:
+            raise QdcnetError(
+                f"request {self.name}: {self.strategy.label()} holds up to {needed} pairs of a "
+                f"segment at once, but a segment of {' -> '.join(self.path)} has "
+                f"{min(streams)} stream(s); give the nodes more communication qubits or "
+                "purify fewer rounds")
 
     def _granted(self, circuits: list[Circuit]) -> None:
         self._circuits = circuits

@@ -210,6 +210,37 @@ class Strategy:
 
         return need(0, num_segments)
 
+    def streams_needed(self, num_segments: int) -> int:
+        """Streams every segment needs so that nested purification can never lock up.
+
+        A span purified r times by recurrence holds up to r + 1 of its pairs
+        at once (one waiting on each round, one being made), pumping two; a
+        pair holds one stream of each of its segments until it is delivered,
+        and the pair being made needs what its halves need.
+
+        >>> Strategy(swap_order="doubling", nesting=(1,)).streams_needed(2)
+        2
+        >>> Strategy(swap_order="doubling", nesting=(1, 2)).streams_needed(4)
+        4
+        """
+        if not self.nesting:
+            return 1
+        heights = span_heights(num_segments)
+
+        def held(i: int, j: int) -> int:
+            rounds = self.rounds_at(heights[(i, j)])
+            if not rounds:
+                return 1
+            return rounds + 1 if self.nesting_mode is DistillationMode.RECURRENCE else 2
+
+        def need(i: int, j: int) -> int:
+            if j - i == 1:
+                return held(i, j)
+            mid = (i + j) // 2
+            return held(i, j) - 1 + max(need(i, mid), need(mid, j))
+
+        return need(0, num_segments)
+
     def label(self) -> str:
         parts = [f"{self.swap_order.value} swaps"]
         if self.pairing is not Pairing.OLDEST:
