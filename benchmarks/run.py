@@ -44,6 +44,7 @@ SUITES = {
     "schedule": "benchmarks.bench_schedule",
     "runtime": "benchmarks.bench_runtime",
     "engines": "benchmarks.bench_engines",
+    "planner": "benchmarks.bench_planner",
 }
 
 

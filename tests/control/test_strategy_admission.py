@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from tests.network.test_strategies import oxford_chain, path_of
 
 from qdcnet.config.scenario import build_datacenter
 from qdcnet.control import EntanglementRequest, Orchestrator, RequestStatus
@@ -17,7 +18,6 @@ from qdcnet.control.admission import Admission, Refusal, plan_request
 from qdcnet.network.distillation import DistillationPlan
 from qdcnet.network.strategies import Strategy
 from qdcnet.units import PS_PER_S
-from tests.network.test_strategies import oxford_chain, path_of
 
 Z = 5.0
 

@@ -81,7 +81,7 @@ def plan_request(
     protocol: DistillationProtocol = DistillationProtocol.DEJMPS,
     mode: DistillationMode = DistillationMode.RECURRENCE,
     samples: int = 4000,
-    search: bool = True,
+    search: bool | tuple[str, ...] = True,
 ) -> Admission | Refusal:
     """The best plan for ``request``, or why there is none.
 
@@ -91,7 +91,8 @@ def plan_request(
     ``search`` (the default) admission also searches the strategies when
     the default one needs distillation or falls short of the fidelity
     (:mod:`qdcnet.control.strategy_search`), and the plan names the
-    runner-up.
+    runner-up. ``search`` may also name the dimensions to search
+    (:data:`~qdcnet.control.strategy_search.DIMENSIONS`).
     """
     if request.distillation is not None:
         choices = [request.distillation]
@@ -118,23 +119,26 @@ def plan_request(
             if not isinstance(wider, Refusal):
                 return wider
     if search and request.strategy is None and request.min_fidelity is not None:
-        searched = _search(dc, request, paths, now_s, choices, decision)
+        searched = _search(dc, request, paths, now_s, choices, decision, search)
         if searched is not None:
             return searched
     return decision
 
 
 def _search(dc: DataCenter, request: EntanglementRequest, paths: list[tuple[str, ...]],
-            now_s: float, choices: list[DistillationPlan], decision: Admission | Refusal
-            ) -> Admission | Refusal | None:
+            now_s: float, choices: list[DistillationPlan], decision: Admission | Refusal,
+            search: bool | tuple[str, ...] = True) -> Admission | Refusal | None:
     """Admission over strategies (:mod:`.strategy_search`), or None to keep ``decision``.
 
     Only when the default strategy needs end-to-end distillation, or cannot
     meet the fidelity at all: a plan without distillation already serves
     the fidelity at the rate of raw pairs, which no strategy exceeds.
     """
-    from qdcnet.control.strategy_search import StrategySearch, to_plan
+    from qdcnet.control.strategy_search import DIMENSIONS, StrategySearch, to_plan
 
+    dimensions = DIMENSIONS if search is True else tuple(search or ())
+    if not dimensions:
+        return None
     if isinstance(decision, Admission):
         if not decision.plan.distillation.rounds:
             return None
@@ -148,7 +152,7 @@ def _search(dc: DataCenter, request: EntanglementRequest, paths: list[tuple[str,
     choices = _storable(dc, request, choices)
     assert request.min_fidelity is not None
     best, runner_up = StrategySearch(dc, path, request.min_fidelity, choices,
-                                     max_streams=request.streams).run()
+                                     max_streams=request.streams, dimensions=dimensions).run()
     if best is None or not best.meets(request.min_fidelity):
         if isinstance(decision, Admission) or best is None:
             return None

@@ -40,7 +40,7 @@ class Planner:
     """Plans requests on ``dc`` (see the module docstring)."""
 
     def __init__(self, dc: DataCenter, *, max_rounds: int = DEFAULT_MAX_ROUNDS,
-                 samples: int = PLAN_SAMPLES, search: bool = True) -> None:
+                 samples: int = PLAN_SAMPLES, search: bool | tuple[str, ...] = True) -> None:
         check_range("max_rounds", max_rounds, 0, MAX_ROUNDS)
         check_range("samples", samples, 1)
         self.dc = dc

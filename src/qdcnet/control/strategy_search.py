@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qdcnet.control.requests import Plan
-from qdcnet.errors import QdcnetError
+from qdcnet.errors import ParameterError, QdcnetError
 from qdcnet.network.distillation import DistillationPlan
 from qdcnet.network.paths import PathEstimate
 from qdcnet.network.strategies import Pairing, Strategy, SwapOrder, span_heights
@@ -45,8 +45,11 @@ from qdcnet.quantum import swap
 if TYPE_CHECKING:
     from qdcnet.network.datacenter import DataCenter
 
-__all__ = ["CUTOFF_FRACTIONS", "SCREEN_PAIRS", "StrategySearch", "better", "nesting_candidates",
-           "to_plan"]
+__all__ = ["CUTOFF_FRACTIONS", "DIMENSIONS", "SCREEN_PAIRS", "StrategySearch", "better",
+           "nesting_candidates", "to_plan"]
+
+#: What the search may change, in the order it tries them.
+DIMENSIONS = ("pairing", "cutoff", "order", "nesting")
 
 #: Pairs of a screening rehearsal (the rate's standard error near 10%); the
 #: winner and the runner-up are measured again with REHEARSAL_PAIRS.
@@ -157,7 +160,12 @@ class StrategySearch:
 
     def __init__(self, dc: DataCenter, path: tuple[str, ...], wanted: float,
                  choices: list[DistillationPlan], *, max_streams: int | None = None,
-                 screen_pairs: int = SCREEN_PAIRS) -> None:
+                 screen_pairs: int = SCREEN_PAIRS,
+                 dimensions: tuple[str, ...] = DIMENSIONS) -> None:
+        unknown = sorted(set(dimensions) - set(DIMENSIONS))
+        if unknown:
+            raise ParameterError("dimensions", unknown[0], ", ".join(DIMENSIONS))
+        self.dimensions_searched = tuple(d for d in DIMENSIONS if d in dimensions)
         self.dc = dc
         self.path = path
         self.wanted = wanted
@@ -227,17 +235,21 @@ class StrategySearch:
     def dimensions(self, current: Strategy) -> Iterable[Strategy]:
         """Every strategy one change away from ``current``."""
         replace = dataclasses.replace
-        for pairing in Pairing:
-            yield replace(current, pairing=pairing)
-        for cutoff in (None, *_cutoffs(self.dc, self.path)):
-            yield replace(current, cutoff_s=cutoff)
-        if len(self.path) > 3:  # orders differ from three segments on
+        searched = self.dimensions_searched
+        if "pairing" in searched:
+            for pairing in Pairing:
+                yield replace(current, pairing=pairing)
+        if "cutoff" in searched:
+            for cutoff in (None, *_cutoffs(self.dc, self.path)):
+                yield replace(current, cutoff_s=cutoff)
+        if "order" in searched and len(self.path) > 3:  # orders differ from 3 segments on
             for order in SwapOrder:
                 yield replace(current, swap_order=order,
                               nesting=current.nesting if order is SwapOrder.DOUBLING else ())
-        for nesting in ((), *self._nestings()):
-            yield replace(current, swap_order=SwapOrder.DOUBLING if nesting
-                          else current.swap_order, nesting=nesting)
+        if "nesting" in searched:
+            for nesting in ((), *self._nestings()):
+                yield replace(current, swap_order=SwapOrder.DOUBLING if nesting
+                              else current.swap_order, nesting=nesting)
 
     def _nestings(self) -> list[tuple[int, ...]]:
         if not hasattr(self, "_nesting_cache"):
