@@ -262,3 +262,25 @@ def test_recurrence_with_as_many_rounds_as_storage_slots_locks_up():
                  distillation=DistillationPlan(3)).stats.delivered > 10
     delivered_s = np.asarray(stats.delivery_ps, dtype=float) / PS_PER_S
     assert delivered_s.size == 0
+
+
+def test_a_scenario_request_pins_a_strategy_and_a_bad_one_names_the_field(tmp_path):
+    import yaml
+
+    from qdcnet.config.scenario import ScenarioError, load_scenario
+
+    document = oxford_chain(4)
+    document["workload"] = {"requests": [{
+        "name": "r", "src": "qpu0", "dst": "qpu3", "pairs": 5, "min_fidelity": 0.8,
+        "strategy": {"swap_order": "doubling", "pairing": "freshest", "cutoff": "2 ms",
+                     "nesting": [0, 1]}}]}
+    path = tmp_path / "chain.yaml"
+    path.write_text(yaml.safe_dump(document))
+    scenario, _ = load_scenario(path)
+    request = scenario.workload.requests[0].request()
+    assert request.strategy == Strategy(swap_order="doubling", pairing="freshest",
+                                        cutoff_s=0.002, nesting=(0, 1))
+    document["workload"]["requests"][0]["strategy"] = {"swap_order": "asap", "nesting": [1]}
+    path.write_text(yaml.safe_dump(document))
+    with pytest.raises(ScenarioError, match="nesting"):
+        load_scenario(path)

@@ -39,7 +39,8 @@ def build(path: Path, seed: int | None = None
             # Constructing a service checks storage without running it.
             distillation = request.distillation.plan() if request.distillation else None
             service = PathService(dc, request.name, nodes, distillation=(
-                distillation if distillation is not None and distillation.rounds else None))
+                distillation if distillation is not None and distillation.rounds else None),
+                strategy=request.strategy.strategy() if request.strategy else None)
             try:
                 dc.check_relays(service.routes)
             except QdcnetError as exc:

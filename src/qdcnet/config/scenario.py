@@ -47,7 +47,7 @@ from qdcnet.config.common import (
 from qdcnet.config.link import DetectorConfig
 from qdcnet.control.orchestrator import OrchestratorSettings, StockSpec
 from qdcnet.control.requests import EntanglementRequest
-from qdcnet.errors import QdcnetError
+from qdcnet.errors import ParameterError, QdcnetError
 from qdcnet.hardware.components import DEFAULT_GROUP_VELOCITY_M_PER_S
 from qdcnet.hardware.profiles import PlatformProfile, load_profile
 from qdcnet.network.distillation import (
@@ -70,6 +70,7 @@ from qdcnet.network.layout import (
     StationNode,
     SwitchNode,
 )
+from qdcnet.network.strategies import Pairing, Strategy, SwapOrder
 from qdcnet.runtime.workload import TimedJob, TimedRequest, Workload
 from qdcnet.units import SPEED_OF_LIGHT_M_PER_S
 
@@ -251,6 +252,29 @@ class DistillationConfig(StrictModel):
         return DistillationPlan(self.rounds, self.protocol, self.mode)
 
 
+class StrategyConfig(StrictModel):
+    """How the relays build a request's pairs (``network.strategies.Strategy``)."""
+
+    swap_order: SwapOrder = SwapOrder.ASAP
+    pairing: Pairing = Pairing.OLDEST
+    cutoff: Seconds | None = Field(default=None, gt=0.0)
+    nesting: list[int] = Field(default_factory=list)
+    nesting_protocol: DistillationProtocol = DistillationProtocol.DEJMPS
+    nesting_mode: DistillationMode = DistillationMode.RECURRENCE
+
+    @model_validator(mode="after")
+    def _runnable(self) -> StrategyConfig:
+        try:
+            self.strategy()
+        except ParameterError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    def strategy(self) -> Strategy:
+        return Strategy(self.swap_order, self.pairing, self.cutoff, tuple(self.nesting),
+                        self.nesting_protocol, self.nesting_mode)
+
+
 class RequestConfig(_Named):
     src: str
     dst: str
@@ -264,6 +288,7 @@ class RequestConfig(_Named):
     priority: int = 0
     weight: float = Field(default=1.0, gt=0.0)
     distillation: DistillationConfig | None = None
+    strategy: StrategyConfig | None = None
 
     def request(self) -> EntanglementRequest:
         """The request this entry describes."""
@@ -272,7 +297,8 @@ class RequestConfig(_Named):
             duration_s=self.duration, min_fidelity=self.min_fidelity,
             deadline_s=self.deadline, priority=self.priority, weight=self.weight,
             name=self.name, path=tuple(self.path) if self.path else None,
-            distillation=self.distillation.plan() if self.distillation else None)
+            distillation=self.distillation.plan() if self.distillation else None,
+            strategy=self.strategy.strategy() if self.strategy else None)
 
     @property
     def open_ended(self) -> bool:
