@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from qdcnet.control.requests import EntanglementRequest, Plan
 from qdcnet.errors import QdcnetError
 from qdcnet.network.distillation import DistillationMode, DistillationPlan, DistillationProtocol
+from qdcnet.network.strategies import Strategy
 
 if TYPE_CHECKING:
     from qdcnet.network.datacenter import DataCenter
@@ -255,8 +256,15 @@ def _best(
     for path in paths:
         for choice in choices:
             try:
-                estimate = dc.estimate(path, choice if choice.rounds else None, samples=samples,
-                                       max_streams=request.streams)
+                if choice.rounds and choice.storage_slots + 1 > slots:
+                    # The analytic model never turns a pair away for want of a
+                    # storage slot; with one slot to spare the service often does
+                    # (two pairs in a round, one waiting on each level): rehearse.
+                    estimate = dc.rehearse(path, Strategy(), choice,
+                                           max_streams=request.streams)
+                else:
+                    estimate = dc.estimate(path, choice if choice.rounds else None,
+                                           samples=samples, max_streams=request.streams)
             except QdcnetError:
                 continue
             options.append(Plan(path, choice, estimate))
