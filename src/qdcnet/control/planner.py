@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qdcnet.control.admission import Admission, Refusal, plan_key, plan_request
+from qdcnet.control.admission import PLAN_SAMPLES, Admission, Refusal, plan_key, plan_request
 from qdcnet.control.requests import EntanglementRequest
 from qdcnet.errors import check_range
 from qdcnet.network.datacenter import DataCenter
@@ -20,14 +20,6 @@ from qdcnet.units import PS_PER_S
 
 __all__ = ["DEFAULT_MAX_ROUNDS", "PLAN_SAMPLES", "Planner"]
 
-#: Replicas of the sampled path estimate behind one plan. Admission plans
-#: while requests wait, so it takes a fifth of the 20,000 a report's
-#: estimate takes. Measured over 20 sampling seeds: the rate's relative
-#: standard deviation is 1.3% (three-node Oxford chain) and 1.9% (cross-rack
-#: leaf-spine path), the fidelity's at most 1.2e-4, with and without a DEJMPS
-#: round: well inside the 10% / 0.01 admission accuracy the orchestrator is
-#: held to.
-PLAN_SAMPLES = 4000
 
 #: Distillation rounds admission tries when a request pins none (a scenario
 #: may allow up to MAX_ROUNDS). Every extra round lowers the rate and costs
