@@ -58,6 +58,8 @@ _PLAN_INDEPENDENT = frozenset({"name", "priority", "weight", "num_pairs", "durat
 @dataclass(frozen=True)
 class Refusal:
     reason: str
+    #: The highest fidelity any plan reached, when the fidelity was what failed.
+    best_fidelity: float | None = None
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,7 @@ def _search(dc: DataCenter, request: EntanglementRequest, paths: list[tuple[str,
         if not decision.plan.distillation.rounds:
             return None
         path = decision.plan.path
-    elif decision.reason.startswith("min_fidelity"):
+    elif decision.best_fidelity is not None:
         path = max(paths, key=lambda p: _fidelity_or_zero(dc, p, request))
     else:
         return None
@@ -175,23 +177,14 @@ def _search(dc: DataCenter, request: EntanglementRequest, paths: list[tuple[str,
     if best is None or not best.meets(request.min_fidelity):
         if isinstance(decision, Admission) or best is None:
             return None
-        analytic = _refused_fidelity(decision)
-        if analytic is not None and analytic >= best.estimate.fidelity:
+        if decision.best_fidelity >= best.estimate.fidelity:
             return None
         return Refusal(f"min_fidelity {request.min_fidelity:g} unreachable between "
                        f"{request.src} and {request.dst}: best plan "
                        f"{best.estimate.fidelity:.3f} with {best.label()} on "
-                       f"{' -> '.join(path)} (strategies searched)")
+                       f"{' -> '.join(path)} (strategies searched)",
+                       best_fidelity=best.estimate.fidelity)
     return _checked(request, to_plan(best, runner_up), now_s)
-
-
-def _refused_fidelity(refusal: Refusal) -> float | None:
-    """The best fidelity an analytic refusal names ("best plan 0.912 ...")."""
-    words = refusal.reason.split("best plan ", 1)
-    try:
-        return float(words[1].split()[0]) if len(words) == 2 else None
-    except ValueError:
-        return None
 
 
 def _fidelity_or_zero(dc: DataCenter, path: tuple[str, ...], request: EntanglementRequest
@@ -309,5 +302,5 @@ def _best(
         return Refusal(f"min_fidelity {wanted:g} unreachable between {request.src} and "
                        f"{request.dst}: best plan {best.fidelity:.3f} "
                        f"{_label(best.distillation)} on "
-                       f"{' -> '.join(best.path)}")
+                       f"{' -> '.join(best.path)}", best_fidelity=best.fidelity)
     return _checked(request, max(good, key=lambda o: o.rate_hz), now_s)

@@ -178,6 +178,7 @@ class StrategySearch:
         self.spent = 0
         #: the search stopped at SEARCH_LINK_PAIRS before trying every candidate
         self.exhausted = False
+        self._nesting_cache: list[tuple[int, ...]] | None = None
 
     def _estimate(self, strategy: Strategy, plan: DistillationPlan, pairs: int,
                   floor_hz: float = 0.0) -> PathEstimate | None:
@@ -252,7 +253,7 @@ class StrategySearch:
                               else current.swap_order, nesting=nesting)
 
     def _nestings(self) -> list[tuple[int, ...]]:
-        if not hasattr(self, "_nesting_cache"):
+        if self._nesting_cache is None:
             self._nesting_cache = nesting_candidates(self.dc, self.path)
         return self._nesting_cache
 

@@ -366,13 +366,18 @@ class PathService:
         candidates = [q for q in pool if self._eligible(node, q, side)]
         if not candidates:
             return None
+        return self._by_policy(candidates, lambda q: self._owner[q].pair)
+
+    def _by_policy(self, candidates: list[Any], pair_of: Callable[[Any], EntangledPair]
+                   ) -> Any:
+        """The candidate (in arrival order) the pairing policy takes."""
         policy = self.strategy.pairing
         if policy is Pairing.OLDEST:
             return candidates[0]
         if policy is Pairing.FRESHEST:
             return candidates[-1]
         now = self.sim.now
-        return max(candidates, key=lambda q: self._owner[q].pair.fidelity_at(now))
+        return max(candidates, key=lambda c: pair_of(c).fidelity_at(now))
 
     def _try_swap(self, node: str) -> None:
         left, right = self._left[node], self._right[node]
@@ -457,17 +462,20 @@ class PathService:
             return True
         due = virtual.born + cutoff
         if due <= self.sim.now and virtual.span != (0, len(self.path) - 1):
-            self._cut(virtual)
-            return False
+            # A pair in a Bell measurement or a purification is kept: the operation uses it.
+            return not self._cut(virtual)
         self.sim.schedule_at(max(due, self.sim.now), self._cut, virtual)
         return True
 
-    def _cut(self, virtual: _Virtual) -> None:
-        """The cutoff of ``virtual`` is due: discard it if it still waits in the path."""
+    def _cut(self, virtual: _Virtual) -> bool:
+        """The cutoff of ``virtual`` is due: discard it if it still waits in the path.
+
+        Returns whether it was discarded.
+        """
         if (not self._active or virtual.busy
                 or any(self._owner.get(q) is not virtual for q in virtual.qubits)
                 or any(q in self._measuring for q in virtual.qubits)):
-            return
+            return False
         self._unpool(virtual)
         waiting = self._purifying.get(virtual.span)
         if waiting is not None and virtual in waiting:
@@ -476,6 +484,7 @@ class PathService:
             del self._owner[qubit]
         self.stats.cutoffs += 1
         self._drop(virtual, "cutoff")
+        return True
 
     # -- nested purification --------------------------------------------------------------
 
@@ -494,14 +503,7 @@ class PathService:
         if not partners:
             waiting.append(virtual)
             return
-        policy = strategy.pairing
-        if policy is Pairing.OLDEST:
-            partner = partners[0]
-        elif policy is Pairing.FRESHEST:
-            partner = partners[-1]
-        else:
-            now = self.sim.now
-            partner = max(partners, key=lambda v: v.pair.fidelity_at(now))
+        partner = self._by_policy(partners, lambda v: v.pair)
         waiting.remove(partner)
         keep, sacrifice = ((partner, virtual) if partner.rounds >= virtual.rounds
                            else (virtual, partner))
