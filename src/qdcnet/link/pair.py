@@ -173,6 +173,21 @@ class EntangledPair:
         self._end(now_ps, PairStatus.CONSUMED)
         return self.state_at(now_ps)
 
+    def consume_raw(self, now_ps: int) -> tuple[PairState, int, int]:
+        """Use the pair without reading it: its stored state, pending frame and state time.
+
+        For a caller that ages the state exactly later (a path joining pairs
+        lazily, :class:`~qdcnet.quantum.PairChain`). Once only, like :meth:`consume`.
+        """
+        if self.status is PairStatus.LIVE and now_ps < self.ready_ps:
+            raise ParameterError(
+                "now_ps", now_ps,
+                f"[{self.ready_ps}, inf): both ends learn of pair {self.id} only at "
+                f"{format_duration(self.ready_ps)}",
+            )
+        self._end(now_ps, PairStatus.CONSUMED)
+        return self.state, self.pending_frame, self.state_time_ps
+
     def discard(self, now_ps: int, reason: str) -> None:
         """Drop the pair (cutoff, low fidelity, request ended). Once only."""
         self._end(now_ps, PairStatus.DISCARDED)

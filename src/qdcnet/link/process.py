@@ -308,8 +308,13 @@ class LinkSimulation:
 
     def release(self, pair: EntangledPair) -> None:
         """Free the communication qubits that held ``pair`` (after use or discard)."""
-        stream = self._stream_of(pair)
-        if pair.is_live:
+        index = pair.end_a.slot
+        streams = self._streams
+        if 0 <= index < len(streams) and streams[index].pair is pair:
+            stream = streams[index]
+        else:
+            stream = self._stream_of(pair)  # raises: not held here
+        if pair.status is PairStatus.LIVE:
             raise QdcnetError(f"pair {pair.id} is still live: consume or discard it before "
                               "releasing its qubits")
         self._free(stream)
@@ -326,9 +331,24 @@ class LinkSimulation:
         # The next attempt is the first grid slot at or after `earliest_ps`
         # and after every attempt already made.
         if self._per_burst is not None:
-            stream.next_index = max(stream.next_index, self._first_slot_at_or_after(earliest_ps))
-        else:
-            stream.next_start_ps = max(stream.next_start_ps, earliest_ps)
+            first = self._first_slot_at_or_after(earliest_ps)
+            if first > stream.next_index:
+                stream.next_index = first
+        elif earliest_ps > stream.next_start_ps:
+            stream.next_start_ps = earliest_ps
+        if self.skip_failures and not stream.paused and self._running:
+            # _begin's common case inline: this runs once per pair.
+            attempts = int(self._geometric())
+            stream.attempts_counted = attempts
+            if self._per_burst is not None:
+                stream.success_index = index = stream.next_index + attempts - 1
+                start = self._slot_start(index)
+            else:
+                start = stream.next_start_ps + (attempts - 1) * self._period_ps
+            stream.success_start_ps = start
+            stream.herald_scheduled = True
+            stream.handle = self.sim.schedule_at(start + self._ready_ps, self._herald, stream)
+            return
         self._begin(stream)
 
     def _begin(self, stream: _Stream) -> None:
@@ -388,6 +408,7 @@ class LinkSimulation:
             self.stats.attempts += max(0, started)
 
     def _herald(self, stream: _Stream) -> None:
+        # Once per pair: locals rather than repeated attribute lookups.
         stream.handle = None
         stream.herald_scheduled = False
         stats = self.stats
@@ -398,40 +419,46 @@ class LinkSimulation:
             else:
                 stream.next_start_ps = stream.success_start_ps + self._period_ps
         stats.heralds += 1
-        true = self._uniform() < self._p_true_given_success
-        if len(self._frames) == 1:
-            frame = self._frames[0]
+        uniform = self._uniform
+        true = uniform() < self._p_true_given_success
+        frames = self._frames
+        if len(frames) == 1:
+            frame = frames[0]
         else:
-            draw = self._uniform()
-            frame = self._frames[-1]
-            for candidate, edge in zip(self._frames, self._frame_cdf, strict=True):
+            draw = uniform()
+            frame = frames[-1]
+            for candidate, edge in zip(frames, self._frame_cdf, strict=True):
                 if draw < edge:
                     frame = candidate
                     break
         if not true:
             stats.false_heralds += 1
         start = stream.success_start_ps
+        learn_a, learn_b = self._learn_ps
         pair = EntangledPair(
-            next(self._ids), stream.end_a, stream.end_b, start + self._learn_ps[0],
-            start + self._learn_ps[1], (self._true_raw if true else self._false_raw)[frame],
-            start + self._reference_ps, frame, self._memory_a, self._memory_b, None, true,
+            next(self._ids), stream.end_a, stream.end_b, start + learn_a, start + learn_b,
+            (self._true_raw if true else self._false_raw)[frame], start + self._reference_ps,
+            frame, self._memory_a, self._memory_b, None, true,
         )
         stream.pair = pair
         now = self.sim.now
         stats.delivered += 1
-        if stats.first_pair_ps is None:
-            stats.first_pair_ps = now
-        if stream.last_ready_ps is not None:
-            cycle = (now - stream.last_ready_ps) / PS_PER_S
+        last = stream.last_ready_ps
+        if last is not None:
+            cycle = (now - last) / PS_PER_S
             stats.cycles += 1
             stats.cycle_sum_s += cycle
             stats.cycle_sq_sum_s2 += cycle * cycle
+        else:
+            if stats.first_pair_ps is None:
+                stats.first_pair_ps = now
         stream.last_ready_ps = now
         if self.cutoff_ps is not None:
             deadline = pair.state_time_ps + self.cutoff_ps
             stream.cutoff_handle = self.sim.schedule_at(max(deadline, now), self._cutoff, stream)
-        if self.on_pair is not None:
-            self.on_pair(pair)
+        on_pair = self.on_pair
+        if on_pair is not None:
+            on_pair(pair)
         elif self.demand_rate_hz is None:
             self._serve(stream)
 

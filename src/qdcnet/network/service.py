@@ -29,15 +29,19 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from qdcnet.errors import QdcnetError
-from qdcnet.link.pair import EntangledPair, PairStatus
+from qdcnet.hardware.components import QuantumMemory
+from qdcnet.link.pair import Endpoint, EntangledPair, PairStatus
 from qdcnet.link.process import LinkSimulation
 from qdcnet.network.distillation import DistillationMode, DistillationPlan
 from qdcnet.network.fabric import Circuit
 from qdcnet.network.protocols import distill_pairs, swap_pairs
 from qdcnet.network.strategies import Pairing, Strategy, SwapOrder, span_heights, span_tree
+from qdcnet.quantum import PairChain, swap_factors
+from qdcnet.quantum.pauli import decay_rates
 from qdcnet.sim.statistics import standard_error
 from qdcnet.units import PS_PER_S, s_to_ps
 
@@ -107,6 +111,40 @@ class _Virtual:
         return self.qubits[0], self.nodes[0]
 
 
+#: One end qubit of a span: (endpoint, memory, learned_ps, since_ps, 1/T1, 1/T2): where
+#: it is held, who knows of it when, since when it ages, how fast. A tuple: one is
+#: built per end of every link pair.
+_End = tuple[Endpoint, QuantumMemory, int, int, float, float]
+
+
+class _Span:
+    """On the default path: link pairs joined at relays, their state kept lazily.
+
+    A swap's outcome pair is never built: the span keeps the product of its
+    pairs' Walsh-Hadamard components and its qubits' storage exposure
+    (:class:`~qdcnet.quantum.PairChain`), and each end's record. The
+    end-to-end pair is built once, from the chain, when the last relay has
+    decided its swap; it is the pair the swaps one by one would give.
+    """
+
+    __slots__ = ("arrival_dst", "arrival_src", "chain", "last_ps", "left", "lineage", "qubits",
+                 "right", "span")
+
+    def __init__(self, chain: PairChain, qubits: tuple[int, int], span: tuple[int, int],
+                 left: _End, right: _End,
+                 lineage: list[tuple[LinkSimulation, EntangledPair]], arrival_src: int,
+                 arrival_dst: int, last_ps: int) -> None:
+        self.chain = chain
+        self.qubits = qubits
+        self.span = span
+        self.left = left
+        self.right = right
+        self.lineage = lineage
+        self.arrival_src = arrival_src
+        self.arrival_dst = arrival_dst
+        self.last_ps = last_ps  # the latest end of a swap in the span
+
+
 class PathService:
     """Serve a request along ``path``.
 
@@ -172,6 +210,9 @@ class PathService:
         self.path = tuple(path)
         self.strategy = strategy
         self._default = strategy.is_default
+        # The default strategy joins pairs lazily (no intermediate pair per swap):
+        # the same pairs at the same times, at a fraction of the cost.
+        self._deferred = self._default and len(path) > 2
         self._order = strategy.swap_order
         self._nested = bool(strategy.nesting)
         self._heights = span_heights(len(path) - 1)
@@ -192,9 +233,24 @@ class PathService:
         self.routes = [datacenter.fabric.route(a, b) for a, b in itertools.pairwise(path)]
         self._check_streams(datacenter.stream_plan(self.routes))
         self._rng = self.sim.rng(f"service/{name}")
+        self._outcome_rng: Any = None
         self._circuits: list[Circuit] = []
         self._links: list[LinkSimulation] = []
-        self._owner: dict[int, _Virtual] = {}
+        self._owner: dict[int, Any] = {}  # qubit -> the _Virtual (or _Span) holding it
+        self._bsm_ps = {node: s_to_ps(datacenter.ops[node].bell_measurement_time_s)
+                        for node in path[1:-1]}
+        # Messages from a relay to the ends, where the channels have no jitter.
+        self._fixed_delays = {
+            node: (datacenter.classical.delay_ps(self.sim, node, path[0]),
+                   datacenter.classical.delay_ps(self.sim, node, path[-1]))
+            for node in path[1:-1]
+            if not (datacenter.classical.channel(node, path[0])[1]
+                    or datacenter.classical.channel(node, path[-1])[1])}
+        self._link_ends: list[tuple[bool, tuple[float, float], tuple[float, float]] | None] = [
+            None] * (len(path) - 1)
+        self._swap_noise = {node: swap_factors(datacenter.ops[node].gate_error,
+                                               datacenter.ops[node].measurement_error)
+                            for node in path[1:-1]}
         self._left: dict[str, deque[int]] = {node: deque() for node in path[1:-1]}
         self._right: dict[str, deque[int]] = {node: deque() for node in path[1:-1]}
         self._levels: dict[int, list[_Virtual]] = {}
@@ -248,7 +304,8 @@ class PathService:
             link = LinkSimulation(
                 self.sim, model, name=f"{self.name}/seg{index}",
                 skip_failures=self.dc.layout.links.skip_failures,
-                on_pair=lambda pair, i=index: self._on_link_pair(i, pair),
+                on_pair=partial(self._join_link_pair if self._deferred else self._on_link_pair,
+                                index),
                 pair_ids=self.dc.pair_ids)
             self._links.append(link)
         for link in self._links:
@@ -264,7 +321,10 @@ class PathService:
         for link in self._links:
             link.stop()
         for virtual in {id(v): v for v in self._owner.values()}.values():
-            self._drop(virtual, "request ended", release=False)
+            if isinstance(virtual, _Span):
+                self.stats.discarded += 1  # its link pairs were taken; no pair was built
+            else:
+                self._drop(virtual, "request ended", release=False)
         for level in self._levels.values():
             for virtual in level:
                 self._drop(virtual, "request ended", release=False)
@@ -323,6 +383,94 @@ class PathService:
         self._owner[q_a] = self._owner[q_b] = virtual
         self._arm_cutoff(virtual)
         self._place(virtual)
+
+    def _join_link_pair(self, index: int, pair: EntangledPair) -> None:
+        """The default strategy's link pair: pooled at its relays, joined lazily (_Span)."""
+        if not self._active:
+            pair.discard(self.sim.now, "request ended")
+            self._links[index].release(pair)
+            return
+        self.stats.raw_pairs += 1
+        path = self.path
+        left_node, right_node = path[index], path[index + 1]
+        q_a = self._next_qubit
+        q_b = q_a + 1
+        self._next_qubit = q_a + 2
+        # The link keeps its record (to free its qubits later); the span reads it.
+        state, frame, since = pair.consume_raw(self.sim.now)
+        ends = self._link_ends[index]
+        if ends is None:  # a link's memories and orientation are fixed: read them once
+            ends = self._link_ends[index] = (pair.end_a.node == left_node,
+                                             decay_rates(pair.memory_a),
+                                             decay_rates(pair.memory_b))
+        a_is_left, (r1_a, r2_a), (r1_b, r2_b) = ends
+        end_a = (pair.end_a, pair.memory_a, pair.learned_a_ps, since, r1_a, r2_a)
+        end_b = (pair.end_b, pair.memory_b, pair.learned_b_ps, since, r1_b, r2_b)
+        left, right = (end_a, end_b) if a_is_left else (end_b, end_a)
+        span = _Span(PairChain.of(state, frame), (q_a, q_b), (index, index + 1), left, right,
+                     [(self._links[index], pair)],
+                     left[2] if index == 0 else 0, right[2] if index + 2 == len(path) else 0, 0)
+        owner = self._owner
+        owner[q_a] = owner[q_b] = span
+        # The right end first (as the pair's two halves reach the relays in this order).
+        if index + 2 < len(path):
+            pool, other = self._left[right_node], self._right[right_node]
+            if other:
+                self._join(right_node, q_b, other.popleft())
+            else:
+                pool.append(q_b)
+        if index > 0:
+            pool, other = self._right[left_node], self._left[left_node]
+            if other:
+                self._join(left_node, other.popleft(), q_a)
+            else:
+                pool.append(q_a)
+
+    def _join(self, node: str, q_left: int, q_right: int) -> None:
+        """``node`` Bell-measures its halves of two spans now: they become one."""
+        owner = self._owner
+        left, right = owner.pop(q_left), owner.pop(q_right)
+        end_ps = self.sim.now + self._bsm_ps[node]
+        chain = left.chain
+        # The measured qubits age until the measurement's end, then are gone.
+        _, _, _, since, rate_t1, rate_t2 = left.right
+        chain.wait((end_ps - since) / PS_PER_S, rate_t1, rate_t2)
+        _, _, _, since, rate_t1, rate_t2 = right.left
+        chain.wait((end_ps - since) / PS_PER_S, rate_t1, rate_t2)
+        chain.join(right.chain, self._swap_noise[node])
+        path = self.path
+        delays = self._fixed_delays.get(node)
+        if delays is None:  # jittered channels: a fresh delay per message
+            classical, sim = self.dc.classical, self.sim
+            delays = (classical.delay_ps(sim, node, path[0]),
+                      classical.delay_ps(sim, node, path[-1]))
+        left.arrival_src = max(left.arrival_src, right.arrival_src, end_ps + delays[0])
+        left.arrival_dst = max(left.arrival_dst, right.arrival_dst, end_ps + delays[1])
+        left.last_ps = max(left.last_ps, right.last_ps, end_ps)
+        left.right = right.right
+        left.lineage += right.lineage
+        far = right.qubits[1]
+        left.qubits = (left.qubits[0], far)
+        left.span = (left.span[0], right.span[1])
+        owner[far] = left
+        self.stats.swaps += 1
+        if left.span[0] == 0 and left.span[1] == len(path) - 1:
+            self._complete(left)
+
+    def _complete(self, span: _Span) -> None:
+        """Every swap of an end-to-end pair is decided: build the pair as it is after the last."""
+        last = span.last_ps
+        chain = span.chain
+        end_a, memory_a, learned_a, since_a, rate_t1_a, rate_t2_a = span.left
+        end_b, memory_b, learned_b, since_b, rate_t1_b, rate_t2_b = span.right
+        chain.wait((last - since_a) / PS_PER_S, rate_t1_a, rate_t2_a)
+        chain.wait((last - since_b) / PS_PER_S, rate_t1_b, rate_t2_b)
+        pair = EntangledPair(next(self.dc.pair_ids), end_a, end_b, learned_a, learned_b,
+                             chain.state(), last, 0, memory_a, memory_b, self.request)
+        virtual = _Virtual(pair, span.qubits, (self.path[0], self.path[-1]), span.lineage,
+                           span.arrival_src, span.arrival_dst)
+        virtual.span = span.span
+        self._ready(virtual)
 
     def _place(self, virtual: _Virtual) -> None:
         """A new pair in the path: purify it, swap it further, or deliver it."""
@@ -412,7 +560,12 @@ class PathService:
         (far_left, node_left), (far_right, node_right) = (v_left.other(q_left),
                                                           v_right.other(q_right))
         # Orient the new pair from the source side to the destination side.
-        pair = swap_pairs(v_left.pair, v_right.pair, self.dc.ops[node], now, self._rng,
+        if self._outcome_rng is None:
+            # Outcomes on their own stream: they change no state (the frame is undone on
+            # reading), so the lazy default path, which draws none, stays draw for draw
+            # the same as this one.
+            self._outcome_rng = self.sim.rng(f"service/{self.name}/outcomes")
+        pair = swap_pairs(v_left.pair, v_right.pair, self.dc.ops[node], now, self._outcome_rng,
                           next(self.dc.pair_ids))
         if pair.end_a.node != node_left:
             pair = _flipped(pair)

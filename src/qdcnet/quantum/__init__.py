@@ -20,7 +20,7 @@ again.
 
 from typing import Protocol, Self, runtime_checkable
 
-from qdcnet.quantum.bell import BellDiagonal, bbpssw, dejmps, swap
+from qdcnet.quantum.bell import BellDiagonal, PairChain, bbpssw, dejmps, swap, swap_factors
 from qdcnet.quantum.density import DensityMatrix, bell_state_vector
 from qdcnet.quantum.noise import (
     convert_fidelity,
@@ -58,6 +58,7 @@ __all__ = [
     "BELL_LABELS",
     "BellDiagonal",
     "DensityMatrix",
+    "PairChain",
     "PairState",
     "PauliChannel",
     "bbpssw",
@@ -70,6 +71,7 @@ __all__ = [
     "process_infidelity",
     "readout_flip_probability",
     "swap",
+    "swap_factors",
     "teleportation_channel",
     "teleportation_fidelity",
     "teleported_cnot_channel",
