@@ -6,9 +6,11 @@ communication qubits per node (relays split them: 25 streams per link),
 communication qubits dephasing in 20 ms. For N = 3, 10 and 50 the table puts
 the path estimate (``DataCenter.estimate``, what admission plans with) beside
 the event simulation: rate and fidelity after a warm-up, each with its
-standard error over independent seeds, and their ratio. Then the peak
-resident memory of one fresh process serving the 10-node chain, read at 5,
-30 and 60 simulated seconds (finding 7: it must level off).
+standard error over independent seeds, and their ratio. Then the CPU time
+one simulated second of the 50-node chain costs (issue 16: at most one CPU
+second), and the peak resident memory of one fresh process serving the
+10-node chain, read at 5, 30 and 60 simulated seconds (finding 7: it must
+level off).
 
 Run it on its own (prints both tables)::
 
@@ -61,6 +63,22 @@ def _simulate(num_nodes: int, seed: int, duration_s: float, warmup_s: float
     kept = times >= warmup_s
     fidelity = float(np.asarray(service.stats.fidelities)[kept].mean())
     return float(kept.sum()) / (duration_s - warmup_s), fidelity
+
+
+def cpu_per_simulated_second(num_nodes: int, duration_s: float, seed: int) -> dict:
+    """CPU seconds one simulated second of the chain costs (process time; build excluded)."""
+    from qdcnet.config.scenario import build_datacenter
+    from qdcnet.network import PathService
+    from qdcnet.units import s_to_ps
+
+    dc = build_datacenter(chain_document(num_nodes), seed=seed)
+    service = PathService(dc, "chain", tuple(f"qpu{i}" for i in range(num_nodes)))
+    service.start()
+    start = time.process_time()
+    dc.sim.run(until=s_to_ps(duration_s))
+    cpu = time.process_time() - start
+    return {"cpu_per_sim_s": cpu / duration_s, "delivered": service.stats.delivered,
+            "link_pairs": service.stats.raw_pairs, "events": dc.sim.num_events}
 
 
 def _mean_se(values: list[float]) -> tuple[float, float]:
@@ -149,6 +167,15 @@ def run(quick: bool) -> list[Row]:
         rows.append(Row("multiplexed chain", f"admission estimate wall time (N = {num_nodes})",
                         c["plan_ms"], "ms", goal="< 50 ms", met=c["plan_ms"] < 50.0,
                         detail="4,000 samples, first call (later calls are cached)"))
+    repeats, duration = (3, 0.3) if quick else (5, 1.0)
+    runs = [cpu_per_simulated_second(50, duration, seed) for seed in range(repeats)]
+    cpu = sorted(r["cpu_per_sim_s"] for r in runs)
+    rows.append(Row("multiplexed chain", "CPU s per simulated s (N = 50)", cpu[len(cpu) // 2],
+                    "s", goal="<= 1 s", met=cpu[len(cpu) // 2] <= 1.0,
+                    detail=f"median of {repeats} runs of {duration:g} s (range {cpu[0]:.2f}-"
+                           f"{cpu[-1]:.2f}); {runs[0]['link_pairs']:,} link pairs, "
+                           f"{runs[0]['delivered']:,} end-to-end pairs, {runs[0]['events']:,} "
+                           "events per run"))
     for point in peak_rss(checkpoints):
         rows.append(Row("multiplexed chain", f"peak RSS at {point['simulated_s']:g} s simulated",
                         point["peak_rss_mib"], "MiB",
@@ -171,6 +198,13 @@ def main(argv: list[str] | None = None) -> int:
               f"{c['estimate_fidelity']:.4f} ± {c['estimate_fidelity_se']:.4f} | "
               f"{c['sim_fidelity']:.4f} ± {c['sim_fidelity_se']:.4f} | "
               f"{c['fidelity_difference']:+.4f} | {c['plan_ms']:.0f} ms |", flush=True)
+    print()
+    repeats, duration = (3, 0.3) if quick else (5, 1.0)
+    runs = [cpu_per_simulated_second(50, duration, seed) for seed in range(repeats)]
+    cpu = sorted(r["cpu_per_sim_s"] for r in runs)
+    print(f"50-node chain: {cpu[len(cpu) // 2]:.2f} CPU s per simulated s (median of {repeats} "
+          f"runs of {duration:g} s; range {cpu[0]:.2f}-{cpu[-1]:.2f}; "
+          f"{runs[0]['link_pairs']:,} link pairs, {runs[0]['delivered']:,} end-to-end pairs)")
     print()
     print("| simulated time (10-node chain) | pairs delivered | entries in the service's books "
           "| peak RSS |")

@@ -31,6 +31,10 @@ def test_per_request_maps_hold_only_live_requests():
     assert finished > 290  # the run did serve and finish them
     stock_fillers = 1  # a stock's filler request may be queued or serving at any time
     for owner, name in ((orch.dispatcher, "_resource_keys"), (orch.stock, "fillers"),
-                        (orch.dispatcher, "_blocked"), (orch.dispatcher, "serving")):
+                        (orch.dispatcher, "_blocked"), (orch.dispatcher, "serving"),
+                        (orch.dispatcher, "_fresh")):
         kept = getattr(owner, name)
         assert len(kept) <= len(live) + stock_fillers, f"{name} holds {len(kept)} entries"
+    # The index from resource to blocked requests holds exactly the blocked ones.
+    indexed = set().union(*orch.dispatcher._waiting_on.values())
+    assert indexed == set(orch.dispatcher._blocked)

@@ -2,9 +2,13 @@
 
 Dispatching is work-conserving: the policy orders the queue and every
 request whose resources are free is granted, all of them at once (through
-the data center's resource book). A request that was blocked is only
-re-tried when one of its resources (nodes, fibres, station) was released
-since; this keeps 1,000 queued requests cheap. A grant is a *slice*: the
+the data center's resource book). A request that was blocked waits on what
+blocked it: a node short of communication qubits, a fibre short of
+channels, or else all of its resources (nodes, fibres, station). It is re-tried only when one of
+those was released since and has as much free as it needs (the
+communication qubits of a node, the channels of a fibre), found through an
+index from resource to waiting requests, so a dispatch costs what changed,
+not the length of the queue (10,000 queued requests stay cheap). A grant is a *slice*: the
 instructions travel to every node of the path, the service runs, and the
 slice ends when the request does, or when a fair-share time slice is over
 and others wait (the request then rejoins the queue).
@@ -46,6 +50,15 @@ class Slice:
     holds_storage: bool = False
 
 
+@dataclass(frozen=True)
+class _Demand:
+    """What a request's circuits take: its routes, qubits per node, channels per fibre."""
+
+    routes: list[Any]
+    qubits: tuple[tuple[str, int], ...]
+    channels: tuple[tuple[Any, int], ...]
+
+
 class Dispatcher:
     """The queue and the requests being served for one orchestrator."""
 
@@ -54,23 +67,32 @@ class Dispatcher:
         self.dc = orchestrator.dc
         self.sim = orchestrator.sim
         self.policy = policy
-        self.queue: list[RequestHandle] = []
+        #: Queued requests by id, in arrival order.
+        self.queue: dict[int, RequestHandle] = {}
         self.serving: dict[int, Slice] = {}
         self._pending = False
         self._changed: set[Any] = set()
-        self._blocked: set[int] = set()
+        #: Queued requests not tried since they (re)joined the queue.
+        self._fresh: set[int] = set()
+        #: Blocked requests: the resource keys whose release may unblock each, and
+        #: what it needs of them (kind, key, amount) ...
+        self._blocked: dict[int, tuple[frozenset[Any], tuple[Any, ...]]] = {}
+        #: ... and the same, indexed by key.
+        self._waiting_on: dict[Any, set[int]] = {}
         self._resource_keys: dict[int, frozenset[Any]] = {}
+        self._demands: dict[int, _Demand] = {}
 
     # -- the queue -----------------------------------------------------------------------
 
     def enqueue(self, handle: RequestHandle) -> None:
-        self.queue.append(handle)
+        self.queue[handle.id] = handle
+        self._fresh.add(handle.id)
         self.dispatch()
 
     def withdraw(self, handle: RequestHandle) -> None:
         """Take a finished request out: from the queue, or end its slice."""
-        if handle in self.queue:
-            self.queue.remove(handle)
+        self.queue.pop(handle.id, None)
+        self._fresh.discard(handle.id)
         served = self.serving.get(handle.id)
         if served is not None:
             self._end_slice(served)  # forgets the handle once its circuits are back
@@ -80,8 +102,32 @@ class Dispatcher:
     def forget(self, handle: RequestHandle) -> None:
         # A finished request lives on in the orchestrator's ``handles`` and nowhere else.
         self._resource_keys.pop(handle.id, None)
-        self._blocked.discard(handle.id)
+        self._demands.pop(handle.id, None)
+        self._unblock(handle.id)
         self.orchestrator.stock.forget(handle)
+
+    def _block(self, request_id: int, why: tuple[frozenset[Any], tuple[Any, ...]]) -> None:
+        self._blocked[request_id] = why
+        keys = why[0]
+        waiting_on = self._waiting_on
+        for key in keys:
+            waiting = waiting_on.get(key)
+            if waiting is None:
+                waiting_on[key] = {request_id}
+            else:
+                waiting.add(request_id)
+
+    def _unblock(self, request_id: int) -> None:
+        why = self._blocked.pop(request_id, None)
+        if why is None:
+            return
+        waiting_on = self._waiting_on
+        for key in why[0]:
+            waiting = waiting_on.get(key)
+            if waiting is not None:
+                waiting.discard(request_id)
+                if not waiting:
+                    del waiting_on[key]
 
     def dispatch(self) -> None:
         # Coalesce: many releases at one instant dispatch once.
@@ -95,26 +141,37 @@ class Dispatcher:
 
     def _dispatch_now(self) -> None:
         self._pending = False
-        if not self.queue:
-            return
-        now = self.sim.now
         changed, self._changed = self._changed, set()
-        # A request that was blocked can only fit again if something it uses was
-        # released since: re-trying only those keeps a long queue cheap.
-        candidates = [h for h in self.queue if h.id not in self._blocked
-                      or not changed.isdisjoint(self._resources(h))]
-        granted = []
-        for handle in self.policy.order(candidates, now):
-            circuits = self._reserve(handle)
-            if circuits is None:
-                self._blocked.add(handle.id)
+        queue = self.queue
+        if not queue:
+            return
+        # A request that was blocked can only fit again if what blocked it was
+        # released since: only those, and the new ones, are tried.
+        tried, self._fresh = self._fresh, set()
+        waiting_on = self._waiting_on
+        for key in changed:
+            waiting = waiting_on.get(key)
+            if waiting:
+                tried |= waiting
+        blocked = self._blocked
+        candidates = []
+        for request_id in tried:
+            handle = queue.get(request_id)
+            if handle is None:
                 continue
-            self._blocked.discard(handle.id)
-            granted.append(handle)
+            why = blocked.get(request_id)
+            if why is not None:
+                if self._still_short(why[1]):
+                    continue  # the release did not free enough of what it waits on
+                self._unblock(request_id)
+            candidates.append(handle)
+        for handle in self.policy.order(candidates, self.sim.now):
+            circuits, why = self._reserve(handle)
+            if circuits is None:
+                self._block(handle.id, why)
+                continue
+            del queue[handle.id]
             self._grant(handle, circuits)
-        if granted:
-            done = {h.id for h in granted}
-            self.queue = [h for h in self.queue if h.id not in done]
 
     def _resources(self, handle: RequestHandle) -> frozenset[Any]:
         """Every resource key a request's plan uses: nodes, fibres, stations."""
@@ -129,24 +186,62 @@ class Dispatcher:
             keys = self._resource_keys[handle.id] = frozenset(items)
         return keys
 
-    def _reserve(self, handle: RequestHandle) -> list[Circuit] | None:
+    def _demand(self, handle: RequestHandle) -> _Demand:
+        demand = self._demands.get(handle.id)
+        if demand is None:
+            plan = handle.plan
+            assert plan is not None
+            fabric = self.dc.fabric
+            routes = [fabric.route(a, b) for a, b in itertools.pairwise(plan.path)]
+            qubits: dict[str, int] = {}
+            channels: dict[Any, int] = {}
+            # At the request's width, the one its plan was estimated at.
+            for route, streams in zip(routes, self.dc.stream_plan(routes,
+                                                                  handle.request.streams),
+                                      strict=True):
+                for node in (route.a, route.b):
+                    qubits[node] = qubits.get(node, 0) + streams
+                for fiber, needed in route.fiber_counts.items():
+                    channels[fiber] = channels.get(fiber, 0) + needed
+            demand = self._demands[handle.id] = _Demand(routes, tuple(qubits.items()),
+                                                        tuple(channels.items()))
+        return demand
+
+    def _still_short(self, reason: tuple[Any, ...]) -> bool:
+        """Is the resource that blocked a request still short of what it needs?"""
+        kind, key, needed = reason
+        if kind == "node":
+            return self.dc.fabric.free_communication_qubits(key) < needed
+        if kind == "fiber":
+            return self.dc.book.free_fiber_channels(key) < needed
+        return False
+
+    def _reserve(self, handle: RequestHandle
+                 ) -> tuple[list[Circuit] | None, tuple[frozenset[Any], tuple[Any, ...]]]:
+        """The request's circuits, or None and why: the keys whose release may
+        unblock it, and what it needs of them."""
         plan = handle.plan
         assert plan is not None
-        fabric = self.dc.fabric
-        # Cheap test first: a node with no free communication qubit blocks the grant.
-        for node in plan.path:
-            if fabric.free_communication_qubits(node) < 1:
-                return None
+        demand = self._demand(handle)
+        fabric, book = self.dc.fabric, self.dc.book
+        # Cheap tests first: the communication qubits and fibre channels the circuits
+        # need (the checks the fabric makes, summed over the segments).
+        for node, qubits in demand.qubits:
+            if fabric.free_communication_qubits(node) < qubits:
+                return None, (frozenset((node,)), ("node", node, qubits))
+        for fiber, channels in demand.channels:
+            if book.free_fiber_channels(fiber) < channels:
+                return None, (frozenset((fiber,)), ("fiber", fiber, channels))
         distils = plan.distillation_rounds > 0
         src, dst = plan.path[0], plan.path[-1]
         if distils and not self.dc.take_storage(src, dst):
-            return None
-        routes = [fabric.route(a, b) for a, b in itertools.pairwise(plan.path)]
-        # At the request's width, the one its plan was estimated at.
-        circuits = self.dc.try_circuits(routes, max_streams=handle.request.streams)
-        if circuits is None and distils:
-            self.dc.free_storage(src, dst)
-        return circuits
+            return None, (self._resources(handle), ("any", None, 0))
+        circuits = self.dc.try_circuits(demand.routes, max_streams=handle.request.streams)
+        if circuits is None:
+            if distils:
+                self.dc.free_storage(src, dst)
+            return None, (self._resources(handle), ("any", None, 0))
+        return circuits, (frozenset(), ("any", None, 0))
 
     # -- slices ----------------------------------------------------------------------------
 
@@ -204,7 +299,8 @@ class Dispatcher:
             # Others wait: yield the fabric and rejoin the queue.
             handle.status = RequestStatus.QUEUED
             self._end_slice(served)
-            self.queue.append(handle)
+            self.queue[handle.id] = handle
+            self._fresh.add(handle.id)
         else:
             self.sim.schedule(s_to_ps(self.policy.quantum_s), self._quantum, served)
 

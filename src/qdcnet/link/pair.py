@@ -179,13 +179,17 @@ class EntangledPair:
         For a caller that ages the state exactly later (a path joining pairs
         lazily, :class:`~qdcnet.quantum.PairChain`). Once only, like :meth:`consume`.
         """
-        if self.status is PairStatus.LIVE and now_ps < self.ready_ps:
+        # Once per link pair on a path: the checks of consume() without its calls.
+        if self.status is not PairStatus.LIVE:
+            self._end(now_ps, PairStatus.CONSUMED)  # raises PairUsedError
+        if now_ps < self.learned_a_ps or now_ps < self.learned_b_ps:
             raise ParameterError(
                 "now_ps", now_ps,
                 f"[{self.ready_ps}, inf): both ends learn of pair {self.id} only at "
                 f"{format_duration(self.ready_ps)}",
             )
-        self._end(now_ps, PairStatus.CONSUMED)
+        self.status = PairStatus.CONSUMED
+        self.ended_ps = now_ps
         return self.state, self.pending_frame, self.state_time_ps
 
     def discard(self, now_ps: int, reason: str) -> None:

@@ -330,19 +330,21 @@ class LinkSimulation:
     def _restart(self, stream: _Stream, earliest_ps: int) -> None:
         # The next attempt is the first grid slot at or after `earliest_ps`
         # and after every attempt already made.
-        if self._per_burst is not None:
+        per_burst = self._per_burst
+        if per_burst is not None:
             first = self._first_slot_at_or_after(earliest_ps)
             if first > stream.next_index:
                 stream.next_index = first
         elif earliest_ps > stream.next_start_ps:
             stream.next_start_ps = earliest_ps
         if self.skip_failures and not stream.paused and self._running:
-            # _begin's common case inline: this runs once per pair.
+            # _begin's common case inline (with _slot_start): this runs once per pair.
             attempts = int(self._geometric())
             stream.attempts_counted = attempts
-            if self._per_burst is not None:
+            if per_burst is not None:
                 stream.success_index = index = stream.next_index + attempts - 1
-                start = self._slot_start(index)
+                start = (self._origin_ps + (index // per_burst) * self._cycle_ps
+                         + (index % per_burst) * self._period_ps)
             else:
                 start = stream.next_start_ps + (attempts - 1) * self._period_ps
             stream.success_start_ps = start

@@ -187,6 +187,14 @@ class Fabric:
                     for u, v, data in self.graph.edges(data=True)},
         )
         self._peers: dict[tuple[str, tuple[str, int]], tuple[str, int]] = {}
+        # A switch's ports facing each neighbour, in the book's port order: choosing
+        # ports looks at these, not at every port of a large switch.
+        self._ports_facing: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        #: (terminal, unit) whose inputs a circuit has patched at some time
+        self._wired_units: set[tuple[str, int]] = set()
+        for switch in self._switches:
+            for port in self.book.ports_of(switch):
+                self._ports_facing.setdefault((switch, port[0]), []).append(port)
 
     # -- validation ------------------------------------------------------------------
 
@@ -471,7 +479,15 @@ class Fabric:
                 return None
         best: tuple[int, int, list[tuple[str, tuple[str, int], tuple[str, int], bool]]] | None
         best = None
+        wired = self._wired_units
+        fresh_tried = False
         for unit in book.free_units(route.via):
+            if (route.via, unit) not in wired:
+                # Units never patched all need the same reconfigurations (the arms'
+                # last switches patch in either way): the first of them stands for all.
+                if fresh_tried:
+                    continue
+                fresh_tried = True
             for sides in ((0, 1), (1, 0)):
                 plan = self._plan(route, unit, sides)
                 if plan is None:
@@ -501,6 +517,7 @@ class Fabric:
             self._peers[switch, port_in], self._peers[switch, port_out] = port_out, port_in
             if reconfigure:
                 setup = max(setup, self._switches[switch].reconfiguration_time_s)
+        wired.add((route.via, unit))
         circuit = Circuit(route, streams, [(sw, i, o) for sw, i, o, _ in plan], setup)
         circuit.unit = unit
         circuit.booking = booking
@@ -530,14 +547,14 @@ class Fabric:
                       required: tuple[str, int] | None = None,
                       ) -> tuple[tuple[str, int], tuple[str, int], bool] | None:
         book = self.book
-        ports = book.ports_of(switch)
-        inputs = [p for p in ports if p[0] == before and book.port_free(switch, p)
+        facing = self._ports_facing
+        inputs = [p for p in facing.get((switch, before), ()) if book.port_free(switch, p)
                   and (switch, p) not in claimed]
         if required is not None:
             outputs = ([required] if book.port_free(switch, required)
                        and (switch, required) not in claimed else [])
         else:
-            outputs = [p for p in ports if p[0] == after and book.port_free(switch, p)
+            outputs = [p for p in facing.get((switch, after), ()) if book.port_free(switch, p)
                        and (switch, p) not in claimed]
         # A pair already cross-connected needs no reconfiguration.
         for p in inputs:

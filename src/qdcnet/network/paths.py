@@ -445,9 +445,9 @@ class PathModel:
 def segment_graph_edges(reach: dict[str, set[str]]) -> set[tuple[str, str]]:
     """Memory-node pairs that share a terminal (from each terminal's reachable nodes)."""
     edges: set[tuple[str, str]] = set()
-    for nodes in reach.values():
-        for a, b in combinations(sorted(nodes), 2):
-            edges.add((a, b))
+    # Terminals of one rack or fabric often reach the same nodes: each set once.
+    for nodes in {frozenset(nodes) for nodes in reach.values()}:
+        edges.update(combinations(sorted(nodes), 2))
     return edges
 
 

@@ -117,24 +117,23 @@ class _Virtual:
 _End = tuple[Endpoint, QuantumMemory, int, int, float, float]
 
 
-class _Span:
+class _Span(PairChain):
     """On the default path: link pairs joined at relays, their state kept lazily.
 
-    A swap's outcome pair is never built: the span keeps the product of its
-    pairs' Walsh-Hadamard components and its qubits' storage exposure
-    (:class:`~qdcnet.quantum.PairChain`), and each end's record. The
-    end-to-end pair is built once, from the chain, when the last relay has
-    decided its swap; it is the pair the swaps one by one would give.
+    A swap's outcome pair is never built: the span is a
+    :class:`~qdcnet.quantum.PairChain` (the product of its pairs'
+    Walsh-Hadamard components and its qubits' storage exposure) with each
+    end's record. The end-to-end pair is built once, from the chain, when the
+    last relay has decided its swap; it is the pair the swaps one by one would
+    give. Built by ``_Span.of(state, frame)``, then :meth:`hold`.
     """
 
-    __slots__ = ("arrival_dst", "arrival_src", "chain", "last_ps", "left", "lineage", "qubits",
-                 "right", "span")
+    __slots__ = ("arrival_dst", "arrival_src", "last_ps", "left", "lineage", "qubits", "right",
+                 "span")
 
-    def __init__(self, chain: PairChain, qubits: tuple[int, int], span: tuple[int, int],
-                 left: _End, right: _End,
-                 lineage: list[tuple[LinkSimulation, EntangledPair]], arrival_src: int,
-                 arrival_dst: int, last_ps: int) -> None:
-        self.chain = chain
+    def hold(self, qubits: tuple[int, int], span: tuple[int, int], left: _End, right: _End,
+             lineage: list[tuple[LinkSimulation, EntangledPair]], arrival_src: int,
+             arrival_dst: int) -> _Span:
         self.qubits = qubits
         self.span = span
         self.left = left
@@ -142,7 +141,8 @@ class _Span:
         self.lineage = lineage
         self.arrival_src = arrival_src
         self.arrival_dst = arrival_dst
-        self.last_ps = last_ps  # the latest end of a swap in the span
+        self.last_ps = 0  # the latest end of a swap in the span
+        return self
 
 
 class PathService:
@@ -407,9 +407,9 @@ class PathService:
         end_a = (pair.end_a, pair.memory_a, pair.learned_a_ps, since, r1_a, r2_a)
         end_b = (pair.end_b, pair.memory_b, pair.learned_b_ps, since, r1_b, r2_b)
         left, right = (end_a, end_b) if a_is_left else (end_b, end_a)
-        span = _Span(PairChain.of(state, frame), (q_a, q_b), (index, index + 1), left, right,
-                     [(self._links[index], pair)],
-                     left[2] if index == 0 else 0, right[2] if index + 2 == len(path) else 0, 0)
+        span = _Span.of(state, frame).hold(
+            (q_a, q_b), (index, index + 1), left, right, [(self._links[index], pair)],
+            left[2] if index == 0 else 0, right[2] if index + 2 == len(path) else 0)
         owner = self._owner
         owner[q_a] = owner[q_b] = span
         # The right end first (as the pair's two halves reach the relays in this order).
@@ -431,13 +431,13 @@ class PathService:
         owner = self._owner
         left, right = owner.pop(q_left), owner.pop(q_right)
         end_ps = self.sim.now + self._bsm_ps[node]
-        chain = left.chain
+        chain = left
         # The measured qubits age until the measurement's end, then are gone.
         _, _, _, since, rate_t1, rate_t2 = left.right
         chain.wait((end_ps - since) / PS_PER_S, rate_t1, rate_t2)
         _, _, _, since, rate_t1, rate_t2 = right.left
         chain.wait((end_ps - since) / PS_PER_S, rate_t1, rate_t2)
-        chain.join(right.chain, self._swap_noise[node])
+        chain.join(right, self._swap_noise[node])
         path = self.path
         delays = self._fixed_delays.get(node)
         if delays is None:  # jittered channels: a fresh delay per message
@@ -460,7 +460,7 @@ class PathService:
     def _complete(self, span: _Span) -> None:
         """Every swap of an end-to-end pair is decided: build the pair as it is after the last."""
         last = span.last_ps
-        chain = span.chain
+        chain = span
         end_a, memory_a, learned_a, since_a, rate_t1_a, rate_t2_a = span.left
         end_b, memory_b, learned_b, since_b, rate_t1_b, rate_t2_b = span.right
         chain.wait((last - since_a) / PS_PER_S, rate_t1_a, rate_t2_a)

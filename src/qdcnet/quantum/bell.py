@@ -374,7 +374,8 @@ class PairChain:
     @classmethod
     def of(cls, state: BellDiagonal, frame: int = 0) -> PairChain:
         """A chain of one pair: ``state`` with the Pauli ``frame`` (0..3) applied to one end."""
-        h_y, h_x, h_z = _walsh(state._c)
+        c0, c1, c2, c3 = state._c  # _walsh, inline: once per link pair on a path
+        h_y, h_x, h_z = c0 - c1 + c2 - c3, c0 + c1 - c2 - c3, c0 - c1 - c2 + c3
         if frame:
             s_y, s_x, s_z = _FRAME_SIGNS[frame]
             h_y, h_x, h_z = h_y * s_y, h_x * s_x, h_z * s_z
