@@ -45,6 +45,7 @@ SUITES = {
     "runtime": "benchmarks.bench_runtime",
     "engines": "benchmarks.bench_engines",
     "planner": "benchmarks.bench_planner",
+    "sweep": "benchmarks.bench_sweep",
 }
 
 

@@ -315,6 +315,45 @@ def execute(
 
 
 @app.command()
+def sweep(
+    study: Annotated[Path, typer.Argument(help="A study file: base scenario, axes, metrics.")],
+    workers: Annotated[int | None, typer.Option(
+        help="Local worker processes (default: one per core).", show_default=False)] = None,
+    dask: Annotated[str | None, typer.Option(
+        help="Run on Dask: tcp://host:8786 (a running scheduler) or local:N (N local "
+             "workers). Needs pip install 'qdcnet[dask]'.", show_default=False)] = None,
+    resume: Annotated[bool, typer.Option(
+        help="Finish the sweep in the output folder: run only tasks not in its journal.")]
+    = False,
+    retry_failed: Annotated[bool, typer.Option(
+        help="With --resume: also rerun tasks whose row holds an error.")] = False,
+    out: OutOption = None,
+    force: ForceOption = False,
+    json_output: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Run a study's tasks once each, locally or on Dask, into a JSON-lines journal."""
+    from qdcnet.cli.sweep import run as run_sweep
+    from qdcnet.report import machine_output
+
+    with machine_output(json_output):
+        run_sweep(study, out=out, workers=workers, dask=dask, resume=resume,
+                  retry_failed=retry_failed, force=force, quiet=quiet)
+
+
+@app.command(name="sweep-merge")
+def sweep_merge(
+    journals: Annotated[list[Path], typer.Argument(help="journal.jsonl files of one study.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The merged journal to write.")],
+    force: ForceOption = False,
+) -> None:
+    """Merge sweep journals: each task once, mixed versions flagged."""
+    from qdcnet.cli.sweep import merge
+
+    merge(journals, out=out, force=force)
+
+
+@app.command()
 def demo(
     shots: Annotated[int | None, typer.Option(
         help="Shots of each circuit (default 200).")] = None,

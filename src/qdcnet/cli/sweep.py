@@ -1,0 +1,194 @@
+"""``qdcnet sweep``: a study run on local processes or a Dask cluster, each task once.
+
+Everything is checked before the first task runs: the options, the output
+folder, the study and every task's scenario. The folder holds
+
+- ``journal.jsonl``: one row per finished task (inputs, metrics or error,
+  seed, repetition, version), appended by the driver as results come back;
+- ``study.yaml``: the study as given;
+- ``result.json``: what the last call did, with the versions and the study;
+- ``parts/*.parquet``: the rows of each call, flat, when pyarrow is installed.
+
+A folder that holds a sweep is finished with ``--resume`` (only the tasks
+not in the journal run) or started again with ``--force``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from qdcnet.errors import ParameterError
+from qdcnet.report import RESULT_FILE, result_document, write_json
+from qdcnet.report.output import OUTPUT_ROOT, machine_output_enabled
+from qdcnet.report.tables import format_number, make_console
+
+JOURNAL_FILE = "journal.jsonl"
+STUDY_FILE = "study.yaml"
+PARTS_FOLDER = "parts"
+#: What a sweep writes into its folder (``--force`` removes these and nothing else).
+WRITTEN = (JOURNAL_FILE, STUDY_FILE, RESULT_FILE, PARTS_FOLDER)
+
+
+def _folder(out: Path | None, study: str, *, resume: bool, force: bool) -> Path:
+    folder = Path(out) if out is not None else OUTPUT_ROOT / f"sweep-{study}"
+    shown = str(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ParameterError("--out", shown, "a folder", "it exists and is a file")
+    entries = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    foreign = [name for name in entries if name not in WRITTEN]
+    if resume:
+        if force:
+            raise ParameterError("--force", True, "not with --resume (--force starts again, "
+                                 "--resume finishes what is there)")
+        if JOURNAL_FILE not in entries:
+            raise ParameterError("--resume", shown, f"a folder holding a sweep's {JOURNAL_FILE}",
+                                 "there is none: run without --resume to start")
+        return folder
+    if entries:
+        if foreign:
+            raise ParameterError("--out", shown, "a new or empty folder, or one a sweep wrote",
+                                 f"it holds files qdcnet did not write: {', '.join(foreign[:3])}")
+        if not force:
+            raise ParameterError("--out", shown, "a new or empty folder",
+                                 "it holds a sweep: add --resume to finish it or --force to "
+                                 "start again")
+    return folder
+
+
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in row.items() if k not in ("inputs", "metrics")}
+    out.update({f"input:{k}": v for k, v in (row.get("inputs") or {}).items()})
+    out.update({f"metric:{k}": v for k, v in (row.get("metrics") or {}).items()})
+    return out
+
+
+def _write_part(folder: Path, rows: list[dict[str, Any]]) -> str | None:
+    """The rows of this call as a Parquet part; None without pyarrow."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        return None
+    parts = folder / PARTS_FOLDER
+    parts.mkdir(exist_ok=True)
+    name = f"part-{len(list(parts.glob('part-*.parquet'))):05d}.parquet"
+    flat = [_flat(row) for row in rows]
+    columns = {}
+    for column in sorted({key for row in flat for key in row}):
+        values = [_cell(row.get(column)) for row in flat]
+        try:
+            columns[column] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed kinds: kept as text
+            columns[column] = pa.array([None if v is None else str(v) for v in values])
+    temporary = parts / f".{name}.tmp"
+    pq.write_table(pa.table(columns), temporary)
+    temporary.replace(parts / name)
+    return f"{PARTS_FOLDER}/{name}"
+
+
+def _cell(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    import json
+
+    return json.dumps(value, default=str)
+
+
+def run(study_path: Path, *, out: Path | None, workers: int | None, dask: str | None,
+        resume: bool, retry_failed: bool, force: bool, quiet: bool) -> None:
+    from qdcnet.config.study import load_study
+    from qdcnet.config.study_runs import run_task
+    from qdcnet.sweep.driver import run_sweep, stderr_progress
+    from qdcnet.sweep.executors import executor_for
+    from qdcnet.sweep.journal import read_rows
+
+    if retry_failed and not resume:
+        raise ParameterError("--retry-failed", True, "with --resume (it reruns the failed "
+                             "tasks of a sweep already in the folder)")
+    executor = executor_for(dask, workers)
+    study = load_study(study_path)  # every task's scenario validated here
+    folder = _folder(out, study.name, resume=resume, force=force)
+    if not resume:
+        for name in WRITTEN:
+            target = folder / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(study_path, folder / STUDY_FILE)
+    journal_path = folder / JOURNAL_FILE
+    before, _ = read_rows(journal_path)
+    update, close = stderr_progress(f"sweep {study.name}", quiet=quiet)
+    console = make_console()
+    try:
+        summary = run_sweep(study, executor, journal_path, run_task, resume=resume,
+                            retry_failed=retry_failed, progress=update)
+    except KeyboardInterrupt:
+        close()
+        rows, _ = read_rows(journal_path)
+        print(f"interrupted: {len(rows)} rows in {journal_path}; run again with --resume to "
+              "finish", file=sys.stderr)
+        raise SystemExit(130) from None
+    finally:
+        close()
+    rows, _ = read_rows(journal_path)
+    new_rows = rows[len(before):]
+    part = _write_part(folder, new_rows) if new_rows else None
+    table = Table(title=f"sweep {study.name} ({study.kind}, {executor.describe()})",
+                  title_justify="left")
+    for column in ("tasks", "ran now", "already done", "failed", "wall [s]", "per task [s]"):
+        table.add_column(column)
+    table.add_row(str(summary.tasks), str(summary.ran), str(summary.skipped),
+                  str(summary.failed), format_number(summary.wall_s),
+                  format_number(summary.wall_s / summary.ran) if summary.ran else "-")
+    console.print(table)
+    from rich.markup import escape
+
+    for error in summary.errors:
+        console.print(f"[red]failed[/red] {escape(error)}")  # paths hold [selectors]
+    document = result_document(
+        kind="sweep", seed=study.config.seed, scenario=study.config.model_dump(mode="json"),
+        results={"tasks": summary.tasks, "ran": summary.ran, "skipped": summary.skipped,
+                 "failed": summary.failed, "wall_s": summary.wall_s,
+                 "executor": executor.describe(), "journal": JOURNAL_FILE,
+                 "journal_rows": len(rows), "parquet_part": part,
+                 "first_errors": summary.errors})
+    write_json(folder / RESULT_FILE, document)
+    files = [JOURNAL_FILE, STUDY_FILE, RESULT_FILE] + ([part] if part else [])
+    if machine_output_enabled():
+        import json
+
+        sys.stdout.write(json.dumps(document | {"output_folder": str(folder), "files": files},
+                                    default=str) + "\n")
+    else:
+        print(f"wrote {folder}: " + ", ".join(files), file=sys.stderr)
+
+
+def merge(journals: list[Path], *, out: Path, force: bool) -> None:
+    """Merge journals of one study into one, each task once (warnings on stderr)."""
+    from qdcnet.sweep.journal import Journal, merge_rows, read_rows
+
+    if out.exists() and not force:
+        raise ParameterError("--out", str(out), "a new file", "it exists; add --force")
+    sets = []
+    for path in journals:
+        if not path.is_file():
+            raise ParameterError("JOURNAL", str(path), "a sweep's journal.jsonl file")
+        sets.append(read_rows(path)[0])
+    rows, warnings = merge_rows(sets)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    temporary = out.with_name(f".{out.name}.tmp")
+    temporary.unlink(missing_ok=True)
+    with Journal(temporary) as journal:
+        for row in rows:
+            journal.append(row)
+    temporary.replace(out)
+    print(f"wrote {out}: {len(rows)} rows from {sum(len(s) for s in sets)} in "
+          f"{len(journals)} journal(s)", file=sys.stderr)

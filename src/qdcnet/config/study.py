@@ -1,0 +1,312 @@
+"""A study: one base scenario, axes over its fields, repetitions, the metrics to keep.
+
+A study file (YAML)::
+
+    study: t2-and-length
+    base: two_racks.yaml           # a scenario file beside the study (or `scenario:` inline)
+    run: {duration: 0.5 s}         # options of the run, per kind (see RUN_OPTIONS)
+    axes:
+      - field: qpus[*].overrides.communication.t2
+        log: {start: 10 ms, stop: 1 s, num: 3}
+      - field: fibers[0].length
+        values: [10 m, 100 m]
+    combine: grid                  # grid (every combination), zip, or random
+    samples: 20                    # random only: points drawn
+    repetitions: 3
+    seed: 7
+    metrics: [summary.qos_met, requests[name=r1].mean_fidelity]
+
+The kind of run follows the base scenario's ``kind``: ``datacenter`` (its
+workload of requests and jobs, as ``qdcnet run``), ``link`` (as ``qdcnet
+link``) or ``qec`` (a memory experiment across a seam, defined in
+:mod:`qdcnet.config.qec`). Every task's scenario is validated before any
+runs; a value that cannot be honoured (an axis field the scenario does not
+have, an option this kind of run does not take) is refused with its field.
+
+Each task is one point and one repetition (:class:`~qdcnet.sweep.tasks.Task`):
+its id hashes the canonical task, its seed comes from the root seed and the
+id. The sweep layer runs the tasks (:mod:`qdcnet.sweep`); this module and
+:mod:`qdcnet.config.study_runs` are the edge that reads files and builds
+scenarios.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field, ValidationError, model_validator
+
+from qdcnet.config.common import (
+    MAX_SEED,
+    ScenarioError,
+    StrictModel,
+    format_validation_error,
+    read_yaml,
+)
+from qdcnet.errors import ParameterError, QdcnetError
+from qdcnet.provenance import content_hash
+from qdcnet.sweep.paths import parse_path, set_path
+from qdcnet.sweep.tasks import Task, derive_seed
+from qdcnet.units import UnitError, parse
+
+__all__ = ["KINDS", "RUN_OPTIONS", "Study", "StudyConfig", "build_study", "load_study"]
+
+KINDS = ("datacenter", "link", "qec")
+
+#: The run options each kind takes (anything else is refused, never dropped).
+RUN_OPTIONS: dict[str, tuple[str, ...]] = {
+    "datacenter": ("duration", "policy"),
+    "link": ("duration", "cutoff", "demand_rate", "attempt_by_attempt"),
+    "qec": (),
+}
+
+#: The most tasks one study may expand to (a typo in a range should not fill a disk).
+MAX_TASKS = 1_000_000
+
+
+class RangeConfig(StrictModel):
+    """``start`` to ``stop`` (numbers, or quantities in one dimension), ``num`` points."""
+
+    start: float | str
+    stop: float | str
+    num: int | None = Field(default=None, ge=1, le=100_000)
+
+
+class AxisConfig(StrictModel):
+    field: str
+    values: list[Any] | None = None
+    linear: RangeConfig | None = None
+    log: RangeConfig | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AxisConfig:
+        given = [name for name in ("values", "linear", "log") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"axis {self.field}: give exactly one of values, linear or log "
+                             f"(got {', '.join(given) or 'none'})")
+        if self.values is not None and not self.values:
+            raise ValueError(f"axis {self.field}: values is empty")
+        parse_path(self.field)
+        return self
+
+
+class StudyConfig(StrictModel):
+    """The study file (see the module docstring)."""
+
+    study: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    base: str | None = None
+    scenario: dict[str, Any] | None = None
+    run: dict[str, Any] = Field(default_factory=dict)
+    axes: list[AxisConfig] = Field(default_factory=list)
+    combine: Literal["grid", "zip", "random"] = "grid"
+    samples: int | None = Field(default=None, ge=1, le=MAX_TASKS)
+    repetitions: int = Field(default=1, ge=1, le=10_000)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
+    metrics: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StudyConfig:
+        if (self.base is None) == (self.scenario is None):
+            raise ValueError("give the base scenario as a file (base: path) or inline "
+                             "(scenario: {...}), one of them")
+        if self.combine == "random" and self.samples is None:
+            raise ValueError("combine: random needs samples: the number of points to draw")
+        if self.combine != "random" and self.samples is not None:
+            raise ValueError(f"samples is for combine: random; with combine: {self.combine} "
+                             "the axes give the points")
+        for axis in self.axes:
+            span = axis.linear or axis.log
+            if span is None:
+                continue
+            if self.combine == "random" and span.num is not None:
+                raise ValueError(f"axis {axis.field}: num has no meaning when points are drawn "
+                                 "at random (combine: random); remove it")
+            if self.combine != "random" and span.num is None:
+                raise ValueError(f"axis {axis.field}: a range needs num, the number of points")
+        for metric in self.metrics:
+            parse_path(metric)
+        return self
+
+
+@dataclass
+class Study:
+    """A loaded study: its configuration, base scenario and expanded tasks."""
+
+    config: StudyConfig
+    kind: str
+    base: dict[str, Any]
+    base_dir: Path
+    tasks: list[Task] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.config.study
+
+
+def _kind_of(document: dict[str, Any], where: str) -> str:
+    kind = document.get("kind", "datacenter")
+    if kind not in KINDS:
+        raise ScenarioError(f"{where}: kind: {kind!r} cannot be swept; allowed: "
+                            f"{', '.join(KINDS)}")
+    return str(kind)
+
+
+def _range_values(axis: AxisConfig) -> list[Any]:
+    span = axis.linear or axis.log
+    assert span is not None
+    assert span.num is not None
+    start, stop, unit, factor = _bounds(axis)
+    if axis.log is not None:
+        numbers = np.geomspace(start, stop, span.num)
+    else:
+        numbers = np.linspace(start, stop, span.num)
+    return _formatted(numbers, unit, factor, span)
+
+
+def _bounds(axis: AxisConfig) -> tuple[float, float, str | None, float]:
+    """(start, stop) in the start's unit (None: plain numbers), and that unit's SI factor."""
+    span = axis.linear or axis.log
+    assert span is not None
+    where = f"axes[{axis.field}]"
+    if isinstance(span.start, str) != isinstance(span.stop, str):
+        raise ParameterError(f"{where}.stop", span.stop, "the same kind as start: both numbers "
+                             "or both quantities with units")
+    if isinstance(span.start, str):
+        try:
+            first = parse(span.start, name=f"{where}.start")
+            last = parse(span.stop, first.dimension, name=f"{where}.stop")  # type: ignore[arg-type]
+        except UnitError as exc:
+            raise ScenarioError(str(exc)) from None
+        factor = first.si / float(first.magnitude) if float(first.magnitude) else None
+        if factor is None:  # start 0: the unit's factor from the stop
+            factor = last.si / float(last.magnitude) if float(last.magnitude) else 1.0
+        start, stop, unit = float(first.magnitude), last.si / factor, first.unit
+    else:
+        start, stop, unit, factor = float(span.start), float(span.stop), None, 1.0
+    if not (math.isfinite(start) and math.isfinite(stop)):
+        raise ParameterError(where, (span.start, span.stop), "finite bounds")
+    if axis.log is not None and (start <= 0 or stop <= 0):
+        raise ParameterError(f"{where}.log", (span.start, span.stop),
+                             "positive bounds (a log range)")
+    return start, stop, unit, factor
+
+
+def _formatted(numbers: np.ndarray, unit: str | None, factor: float,
+               span: RangeConfig) -> list[Any]:
+    if unit is not None:
+        return [f"{x:.10g} {unit}".strip() for x in numbers]
+    if all(isinstance(v, int) for v in (span.start, span.stop)) and all(
+            float(x).is_integer() for x in numbers):
+        return [int(x) for x in numbers]
+    return [float(x) for x in numbers]
+
+
+def _points(config: StudyConfig) -> list[dict[str, Any]]:
+    axes = config.axes
+    if not axes:
+        return [{}]
+    if config.combine == "random":
+        rng = np.random.default_rng(np.random.SeedSequence([config.seed, 0x5EED]))
+        points = []
+        for _ in range(config.samples or 0):
+            point = {}
+            for axis in axes:
+                if axis.values is not None:
+                    point[axis.field] = axis.values[int(rng.integers(len(axis.values)))]
+                    continue
+                start, stop, unit, factor = _bounds(axis)
+                if axis.log is not None:
+                    x = math.exp(rng.uniform(math.log(start), math.log(stop)))
+                else:
+                    x = rng.uniform(start, stop)
+                point[axis.field] = _formatted(np.array([x]), unit, factor,
+                                               axis.linear or axis.log)[0]  # type: ignore[arg-type]
+            points.append(point)
+        return points
+    columns = [axis.values if axis.values is not None else _range_values(axis) for axis in axes]
+    if config.combine == "zip":
+        lengths = {len(c) for c in columns}
+        if len(lengths) != 1:
+            raise ScenarioError("combine: zip needs axes of one length; got "
+                                + ", ".join(f"{a.field}: {len(c)}"
+                                            for a, c in zip(axes, columns, strict=True)))
+        rows = list(zip(*columns, strict=True))
+    else:
+        count = math.prod(len(c) for c in columns)
+        if count * config.repetitions > MAX_TASKS:
+            raise ScenarioError(f"the grid has {count:,} points x {config.repetitions} "
+                                f"repetitions, more than {MAX_TASKS:,} tasks")
+        rows = list(itertools.product(*columns))
+    return [{axis.field: value for axis, value in zip(axes, row, strict=True)} for row in rows]
+
+
+def _validate(kind: str, scenario: dict[str, Any], base_dir: Path, where: str) -> None:
+    from qdcnet.config.study_runs import validate_scenario
+
+    validate_scenario(kind, scenario, base_dir, where)
+
+
+def load_study(path: str | Path) -> Study:
+    """Read a study file, expand its tasks and validate every task's scenario."""
+    document, where = read_yaml(path)
+    try:
+        config = StudyConfig.model_validate(document)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, StudyConfig, where)) from None
+    return build_study(config, Path(path).resolve().parent, where)
+
+
+def build_study(config: StudyConfig, base_dir: Path, where: str = "study") -> Study:
+    """Expand ``config`` into tasks, each validated (``base_dir``: where relative paths start)."""
+    if config.base is not None:
+        base_path = Path(config.base).expanduser()
+        base_path = base_path if base_path.is_absolute() else base_dir / base_path
+        base, _ = read_yaml(base_path)
+        scenario_dir = base_path.resolve().parent
+    else:
+        base, scenario_dir = dict(config.scenario or {}), base_dir
+    kind = _kind_of(base, where)
+    allowed = RUN_OPTIONS[kind]
+    for option in config.run:
+        if option not in allowed:
+            raise ScenarioError(f"{where}: run.{option} is not an option of a {kind} run; "
+                                f"allowed: {', '.join(allowed) or 'none'}")
+    from qdcnet.config.study_runs import check_metrics, resolve_paths
+
+    check_metrics(kind, config.metrics, where)
+    base = resolve_paths(kind, base, scenario_dir)
+    study = Study(config, kind, base, scenario_dir)
+    index = 0
+    seen: dict[str, str] = {}
+    for sample, point in enumerate(_points(config)):
+        scenario = copy.deepcopy(base)
+        for name, value in point.items():
+            try:
+                set_path(scenario, name, value)
+            except QdcnetError as exc:
+                raise ScenarioError(f"{where}: axis {name}: {exc}") from None
+        label = ", ".join(f"{k} = {v}" for k, v in point.items()) or "the base scenario"
+        _validate(kind, scenario, scenario_dir, f"{where}: at {label}")
+        if config.combine != "random":
+            identity = content_hash(scenario)
+            if identity in seen:
+                raise ScenarioError(f"{where}: the points {seen[identity]} and {label} give the "
+                                    "same scenario (a value repeated on an axis?)")
+            seen[identity] = label
+        for repetition in range(config.repetitions):
+            canonical = {"kind": kind, "scenario": scenario, "run": config.run,
+                         "repetition": repetition}
+            if config.combine == "random":
+                canonical["sample"] = sample  # two draws of one point are two tasks
+            task_id = content_hash(canonical)[:16]
+            study.tasks.append(Task(task_id, index, point, repetition,
+                                    derive_seed(config.seed, task_id), kind, scenario,
+                                    dict(config.run), tuple(config.metrics), config.study))
+            index += 1
+    return study

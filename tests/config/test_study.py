@@ -1,0 +1,93 @@
+"""Studies expand into validated tasks with stable ids and seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qdcnet.config.common import ScenarioError
+from qdcnet.config.study import StudyConfig, build_study, load_study
+from qdcnet.sweep.tasks import derive_seed
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _study(**fields):
+    base = {"study": "s", "scenario": {"kind": "qec", "distance": 3, "bulk": 0.001,
+                                       "seam": 0.05}}
+    return build_study(StudyConfig.model_validate(base | fields), Path("."))
+
+
+def test_grid_zip_and_log_ranges_with_units():
+    grid = _study(axes=[{"field": "seam", "values": [0.01, 0.02, 0.03]},
+                        {"field": "distance", "values": [3, 5]}], repetitions=2)
+    assert len(grid.tasks) == 12
+    assert len({t.id for t in grid.tasks}) == 12
+    zipped = _study(combine="zip", axes=[{"field": "seam", "values": [0.01, 0.02]},
+                                         {"field": "bulk", "values": [0.001, 0.002]}])
+    assert [t.point for t in zipped.tasks] == [{"seam": 0.01, "bulk": 0.001},
+                                              {"seam": 0.02, "bulk": 0.002}]
+    doc = {"study": "t", "base": str(ROOT / "examples" / "two_racks.yaml"),
+           "axes": [{"field": "qpus[*].overrides.communication.t2",
+                     "log": {"start": "10 ms", "stop": "1 s", "num": 3}}],
+           "run": {"duration": "0.1 s"}}
+    study = build_study(StudyConfig.model_validate(doc), ROOT)
+    assert [t.point["qpus[*].overrides.communication.t2"] for t in study.tasks] == [
+        "10 ms", "100 ms", "1000 ms"]
+    assert all(q["overrides"]["communication.t2"] == "100 ms"
+               for q in study.tasks[1].scenario["qpus"])
+
+
+def test_random_points_are_drawn_from_the_seed():
+    fields = {"combine": "random", "samples": 5, "seed": 3,
+              "axes": [{"field": "seam", "log": {"start": 0.001, "stop": 0.1}},
+                       {"field": "distance", "values": [3, 5, 7]}]}
+    a, b = _study(**fields), _study(**fields)
+    assert [t.point for t in a.tasks] == [t.point for t in b.tasks]
+    assert all(0.001 <= t.point["seam"] <= 0.1 for t in a.tasks)
+    assert [t.point for t in _study(**fields | {"seed": 4}).tasks] != [t.point for t in a.tasks]
+
+
+def test_ids_hash_the_task_and_seeds_follow_the_id_not_the_position():
+    small = _study(axes=[{"field": "seam", "values": [0.01, 0.02]}], seed=5)
+    large = _study(axes=[{"field": "seam", "values": [0.005, 0.01, 0.02]}], seed=5)
+    by_point = {t.point["seam"]: t for t in large.tasks}
+    for task in small.tasks:
+        twin = by_point[task.point["seam"]]
+        assert (task.id, task.seed) == (twin.id, twin.seed)
+        assert task.seed == derive_seed(5, task.id)
+    # The root seed changes every seed, never an id.
+    other = _study(axes=[{"field": "seam", "values": [0.01, 0.02]}], seed=6)
+    assert [t.id for t in other.tasks] == [t.id for t in small.tasks]
+    assert not {t.seed for t in other.tasks} & {t.seed for t in small.tasks}
+
+
+@pytest.mark.parametrize(("fields", "fragment"), [
+    ({"axes": [{"field": "seam", "values": [0.01, 0.9]}]}, "at seam = 0.9"),
+    ({"axes": [{"field": "distnce", "values": [3]}]}, "distnce"),
+    ({"run": {"duration": "1 s"}}, "run.duration is not an option of a qec run"),
+    ({"metrics": ["summary.qos_met"]}, "a qec run's result has no field summary"),
+    ({"axes": [{"field": "seam", "values": [0.01, 0.01]}]}, "give the same scenario"),
+    ({"combine": "random", "samples": 2,
+      "axes": [{"field": "seam", "linear": {"start": 0.0, "stop": 0.1, "num": 3}}]},
+     "num has no meaning"),
+    ({"axes": [{"field": "seam", "linear": {"start": 0.0, "stop": 0.1}}]}, "needs num"),
+    ({"combine": "zip", "axes": [{"field": "seam", "values": [0.01]},
+                                 {"field": "bulk", "values": [0.001, 0.002]}]},
+     "axes of one length"),
+])
+def test_every_task_is_checked_before_anything_runs(fields, fragment):
+    with pytest.raises((ScenarioError, ValueError), match=fragment):
+        _study(**fields)
+
+
+def test_a_study_file_names_its_base_beside_it(tmp_path):
+    (tmp_path / "study.yaml").write_text(
+        f"study: racks\nbase: {ROOT / 'examples' / 'two_racks.yaml'}\n"
+        "axes:\n  - field: qpus[name=r0q0].communication_qubits\n    values: [2, 4]\n")
+    study = load_study(tmp_path / "study.yaml")
+    assert study.kind == "datacenter"
+    assert [t.point for t in study.tasks] == [
+        {"qpus[name=r0q0].communication_qubits": 2},
+        {"qpus[name=r0q0].communication_qubits": 4}]

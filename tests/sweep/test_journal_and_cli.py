@@ -1,0 +1,88 @@
+"""The journal merges without duplicates; ``qdcnet sweep`` end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from qdcnet.sweep.journal import Journal, merge_rows, read_rows
+
+STUDY = """\
+study: seam-cli
+scenario:
+  kind: qec
+  distance: 3
+  bulk: 0.002
+  seam: 0.05
+  max_shots: 2000
+  max_errors: 1000
+axes:
+  - field: seam
+    values: [0.02, 0.1]
+repetitions: 2
+seed: 4
+metrics: [shots, errors]
+"""
+
+
+def _row(task_id, version="1", error=None, metrics=None):
+    return {"task_id": task_id, "study": "s", "version": version, "error": error,
+            "metrics": metrics if metrics is not None else {"x": 1}, "index": 0}
+
+
+def test_merge_keeps_each_task_once_and_flags_mixed_versions():
+    rows, warnings = merge_rows([
+        [_row("a"), _row("b", error="WorkerLost: ...", metrics={})],
+        [_row("b", version="2"), _row("c", version="2"), _row("a", metrics={"x": 2})],
+    ])
+    assert sorted(r["task_id"] for r in rows) == ["a", "b", "c"]
+    assert {r["task_id"]: r["error"] for r in rows} == {"a": None, "b": None, "c": None}
+    assert any("mixed qdcnet versions: 1, 2" in w for w in warnings)
+    assert any("different metrics" in w for w in warnings)
+
+
+def test_journal_rows_are_whole_or_absent(tmp_path):
+    path = tmp_path / "j.jsonl"
+    with Journal(path) as journal:
+        journal.append(_row("a"))
+    path.write_bytes(path.read_bytes() + b'{"task_id": "b", "metr')
+    assert [r["task_id"] for r in read_rows(path)[0]] == ["a"]
+
+
+def _qdcnet(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "qdcnet", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+def test_sweep_command_runs_resumes_and_refuses_to_overwrite(tmp_path):
+    (tmp_path / "study.yaml").write_text(STUDY)
+    done = _qdcnet("sweep", "study.yaml", "--workers", "2", "--out", "out", "--json",
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["results"]["tasks"] == 4
+    assert result["results"]["failed"] == 0
+    rows, _ = read_rows(tmp_path / "out" / "journal.jsonl")
+    assert len({r["task_id"] for r in rows}) == 4
+    assert all(r["metrics"]["shots"] == 2000 and r["version"] for r in rows)
+    again = _qdcnet("sweep", "study.yaml", "--out", "out", cwd=tmp_path)
+    assert again.returncode != 0
+    assert "--resume to finish it or --force" in again.stderr
+    resumed = _qdcnet("sweep", "study.yaml", "--out", "out", "--resume", "--json",
+                      cwd=tmp_path)
+    assert json.loads(resumed.stdout)["results"]["skipped"] == 4
+    merged = _qdcnet("sweep-merge", "out/journal.jsonl", "out/journal.jsonl", "-o",
+                     "merged.jsonl", cwd=tmp_path)
+    assert merged.returncode == 0, merged.stderr
+    assert len(read_rows(Path(tmp_path / "merged.jsonl"))[0]) == 4
+
+
+def test_bad_study_fails_in_one_line_before_any_task(tmp_path):
+    (tmp_path / "study.yaml").write_text(STUDY.replace("[0.02, 0.1]", "[0.02, 0.9]"))
+    failed = _qdcnet("sweep", "study.yaml", "--out", "out", cwd=tmp_path)
+    assert failed.returncode != 0
+    assert "seam = 0.9" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert not (tmp_path / "out").exists()
