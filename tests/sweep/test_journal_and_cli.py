@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from qdcnet.sweep.journal import Journal, merge_rows, read_rows
 
 STUDY = """\
@@ -86,3 +88,16 @@ def test_bad_study_fails_in_one_line_before_any_task(tmp_path):
     assert "seam = 0.9" in failed.stderr
     assert "Traceback" not in failed.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_parquet_parts_hold_the_rows_flat(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    (tmp_path / "study.yaml").write_text(STUDY)
+    done = _qdcnet("sweep", "study.yaml", "--workers", "1", "--out", "out", "--json",
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    part = json.loads(done.stdout)["results"]["parquet_part"]
+    table = pq.read_table(tmp_path / "out" / part).to_pylist()
+    assert len(table) == 4
+    assert {row["input:seam"] for row in table} == {0.02, 0.1}
+    assert all(row["metric:shots"] == 2000 for row in table)
