@@ -91,3 +91,46 @@ def test_a_study_file_names_its_base_beside_it(tmp_path):
     assert [t.point for t in study.tasks] == [
         {"qpus[name=r0q0].communication_qubits": 2},
         {"qpus[name=r0q0].communication_qubits": 4}]
+
+
+def test_a_link_study_runs_each_point_with_its_own_seed():
+    from qdcnet.config.study_runs import run_task
+
+    doc = {"study": "link", "base": str(ROOT / "examples" / "stephenson2020.yaml"),
+           "axes": [{"field": "duration", "values": ["0.05 s", "0.1 s"]}],
+           "run": {"attempt_by_attempt": False},
+           "metrics": ["counts.heralds", "figures[name=success probability].simulated"]}
+    study = build_study(StudyConfig.model_validate(doc), ROOT)
+    out = [run_task(task.spec())["metrics"] for task in study.tasks]
+    assert out[1]["counts.heralds"] > out[0]["counts.heralds"] > 0
+    assert 0 < out[0]["figures[name=success probability].simulated"] < 1
+
+
+@pytest.mark.slow
+def test_a_job_study_reads_the_jobs_rows():
+    from qdcnet.config.study_runs import run_task
+
+    doc = {"study": "jobs", "base": str(ROOT / "examples" / "jobs_on_a_ring.yaml"),
+           "run": {"duration": "1 s"},
+           "axes": [{"field": "workload.jobs[name=ghz-jit].shots", "values": [3]}],
+           "metrics": ["jobs[job=ghz-jit].completed_shots",
+                       "jobs[job=ghz-jit].measured_makespan_s.mean"]}
+    study = build_study(StudyConfig.model_validate(doc), ROOT)
+    metrics = run_task(study.tasks[0].spec())["metrics"]
+    assert metrics["jobs[job=ghz-jit].completed_shots"] == 3
+    assert metrics["jobs[job=ghz-jit].measured_makespan_s.mean"] > 0
+
+
+def test_a_metric_that_is_a_group_is_refused_with_its_fields():
+    from qdcnet.config.study_runs import run_task
+
+    study = _study(metrics=["rate"])
+    spec = study.tasks[0].spec() | {"metrics": ["seam"]}  # a float: fine
+    assert isinstance(run_task(spec | {"scenario": spec["scenario"] | {"max_shots": 10}})[
+        "metrics"]["seam"], float)
+    doc = {"study": "link", "base": str(ROOT / "examples" / "stephenson2020.yaml"),
+           "axes": [{"field": "duration", "values": ["0.05 s"]}], "metrics": ["counts"]}
+    link = build_study(StudyConfig.model_validate(doc), ROOT)
+    with pytest.raises(ScenarioError, match=r"metric counts is a group .*name one, e.g. "
+                                            r"counts\.attempts"):
+        run_task(link.tasks[0].spec())

@@ -15,6 +15,7 @@ from qdcnet.sweep.executors import DaskExecutor, LocalPool
 from qdcnet.sweep.journal import read_rows
 
 pytest.importorskip("distributed")
+pytestmark = pytest.mark.slow  # a Dask cluster per test: CI runs these with the slow suite
 
 
 def _metrics(path):

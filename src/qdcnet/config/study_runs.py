@@ -107,8 +107,17 @@ def run_task(spec: dict[str, Any]) -> dict[str, Any]:
         result = scenario.run(seed)
     from qdcnet.sweep.paths import get_path
 
-    metrics = {metric: get_path(result, metric)
-               for metric in (spec["metrics"] or DEFAULT_METRICS[kind])}
+    metrics = {}
+    for metric in spec["metrics"] or DEFAULT_METRICS[kind]:
+        value = get_path(result, metric)
+        if isinstance(value, dict):
+            # Rows stay tidy: one value per metric, named down to it.
+            raise ScenarioError(f"metric {metric} is a group of fields ({', '.join(value)}); "
+                                f"name one, e.g. {metric}.{next(iter(value), '...')}")
+        if isinstance(value, list):
+            raise ScenarioError(f"metric {metric} is a list of {len(value)}; name one element "
+                                "with a selector, e.g. [0] or [name=...]")
+        metrics[metric] = value
     return {"metrics": metrics, "wall_s": time.perf_counter() - start}
 
 
