@@ -22,13 +22,28 @@ def _metrics(path):
     return {r["task_id"]: r["metrics"] for r in read_rows(path)[0]}
 
 
+def _errors(path):
+    return {r["task_id"]: r["error"] for r in read_rows(path)[0]}
+
+
 def test_dask_gives_the_rows_the_local_pool_gives(tmp_path):
+    from distributed import LocalCluster
+
     study = qec_study(points=4, repetitions=2)
+    broken = study.tasks[3]
+    object.__setattr__(broken, "scenario", broken.scenario | {"distance": 4})  # raises
     local = run_sweep(study, LocalPool(2), tmp_path / "local.jsonl", run_task)
     on_dask = run_sweep(study, DaskExecutor("local:2"), tmp_path / "dask.jsonl", run_task)
-    assert (local.failed, on_dask.failed) == (0, 0)
-    assert _metrics(tmp_path / "dask.jsonl") == _metrics(tmp_path / "local.jsonl")
-    assert len(_metrics(tmp_path / "dask.jsonl")) == 8
+    # A scheduler that runs on its own, reached by address (--dask tcp://...).
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        by_address = run_sweep(study, DaskExecutor(cluster.scheduler_address),
+                               tmp_path / "tcp.jsonl", run_task)
+    assert (local.failed, on_dask.failed, by_address.failed) == (1, 1, 1)
+    for name in ("dask.jsonl", "tcp.jsonl"):
+        assert _metrics(tmp_path / name) == _metrics(tmp_path / "local.jsonl")
+        assert len(_metrics(tmp_path / name)) == 8
+        assert "odd code distance" in _errors(tmp_path / name)[broken.id]
 
 
 def test_a_dask_worker_killed_mid_sweep_loses_and_duplicates_nothing(tmp_path):

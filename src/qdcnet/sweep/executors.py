@@ -77,6 +77,14 @@ def _worker_main(conn: Connection, run_task: Runner) -> None:
             conn.send((task_id, {"worker": host}, detail))
 
 
+def _usable_cores() -> int:
+    """Cores this process may run on (a container's share, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 class _Worker:
     __slots__ = ("conn", "process", "task")
 
@@ -92,7 +100,7 @@ class LocalPool:
     """``workers`` processes on this machine that survive a killed worker."""
 
     def __init__(self, workers: int | None = None, *, retries: int = DEFAULT_RETRIES) -> None:
-        count = (os.cpu_count() or 1) if workers is None else workers
+        count = _usable_cores() if workers is None else workers
         if count < 1:
             raise ParameterError("--workers", count, "an integer >= 1")
         self.workers = count
