@@ -102,7 +102,7 @@ def _cell(value: Any) -> Any:
 def run(study_path: Path, *, out: Path | None, workers: int | None, dask: str | None,
         resume: bool, retry_failed: bool, force: bool, quiet: bool) -> None:
     from qdcnet.config.study import load_study
-    from qdcnet.config.study_runs import run_task
+    from qdcnet.config.study_runs import PRELOAD, run_task
     from qdcnet.sweep.driver import run_sweep, stderr_progress
     from qdcnet.sweep.executors import executor_for
     from qdcnet.sweep.journal import read_rows
@@ -110,7 +110,7 @@ def run(study_path: Path, *, out: Path | None, workers: int | None, dask: str | 
     if retry_failed and not resume:
         raise ParameterError("--retry-failed", True, "with --resume (it reruns the failed "
                              "tasks of a sweep already in the folder)")
-    executor = executor_for(dask, workers)
+    executor = executor_for(dask, workers, preload=PRELOAD)
     study = load_study(study_path)  # every task's scenario validated here
     folder = _folder(out, study.name, resume=resume, force=force)
     if not resume:

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from qdcnet.config.common import ScenarioError, format_validation_error
 from qdcnet.errors import QdcnetError
 
-__all__ = ["DEFAULT_METRICS", "check_metrics", "resolve_paths", "run_task",
+__all__ = ["DEFAULT_METRICS", "PRELOAD", "check_metrics", "resolve_paths", "run_task",
            "validate_scenario"]
 
 #: What a task keeps when the study names no metrics.
@@ -39,6 +39,13 @@ RESULT_FIELDS: dict[str, tuple[str, ...]] = {
             "idle_per_round", "idle", "shots", "errors", "rate", "stderr", "rate_low",
             "rate_high", "saturated", "per_round", "seconds", "engine", "seed"),
 }
+
+
+#: Modules a worker needs for every kind of task, loaded once by the local pool's fork
+#: server (:class:`qdcnet.sweep.executors.LocalPool`'s ``preload``).
+PRELOAD = ("numpy", "scipy.sparse.csgraph", "networkx", "pydantic", "qdcnet.config.scenario",
+           "qdcnet.config.link", "qdcnet.config.qec", "qdcnet.runtime.workload",
+           "qdcnet.link.experiment", "qdcnet.qec.sampling", "stim", "pymatching")
 
 
 def check_metrics(kind: str, metrics: list[str], where: str) -> None:

@@ -99,7 +99,8 @@ class _Worker:
 class LocalPool:
     """``workers`` processes on this machine that survive a killed worker."""
 
-    def __init__(self, workers: int | None = None, *, retries: int = DEFAULT_RETRIES) -> None:
+    def __init__(self, workers: int | None = None, *, retries: int = DEFAULT_RETRIES,
+                 preload: tuple[str, ...] = ()) -> None:
         count = _usable_cores() if workers is None else workers
         if count < 1:
             raise ParameterError("--workers", count, "an integer >= 1")
@@ -109,6 +110,12 @@ class LocalPool:
         # Not fork: the driver may run a progress thread, and forked threads deadlock.
         self._context = multiprocessing.get_context(
             "forkserver" if "forkserver" in methods else "spawn")
+        if preload and self._context.get_start_method() == "forkserver":
+            # Imported once by the fork server, before it forks the first worker: a
+            # worker (a respawned one too) starts with them loaded instead of paying
+            # for numpy, scipy and the simulation layers on its first task. Takes
+            # effect when this process starts its fork server (its first pool).
+            self._context.set_forkserver_preload(list(preload))
         self.lost_workers = 0
         self._pool: list[_Worker] = []
 
@@ -242,11 +249,12 @@ class DaskExecutor:
                 self.client = None
 
 
-def executor_for(dask: str | None, workers: int | None) -> LocalPool | DaskExecutor:
+def executor_for(dask: str | None, workers: int | None, *, preload: tuple[str, ...] = ()
+                 ) -> LocalPool | DaskExecutor:
     """The local pool, or Dask when ``dask`` names a scheduler (``--dask``)."""
     if dask is not None:
         if workers is not None:
             raise ParameterError("--workers", workers, "not with --dask (the cluster has its "
                                  "own workers; local:N sets their number)")
         return DaskExecutor(dask)
-    return LocalPool(workers)
+    return LocalPool(workers, preload=preload)
