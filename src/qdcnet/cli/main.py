@@ -341,6 +341,28 @@ def sweep(
                   retry_failed=retry_failed, force=force, quiet=quiet)
 
 
+@app.command()
+def plot(
+    results: Annotated[Path, typer.Argument(help="A sweep's folder or its journal.jsonl.")],
+    x: Annotated[str, typer.Option("--x", help="The input (or metric) along x; a unique "
+                                   "ending of its name is enough.")],
+    y: Annotated[str, typer.Option("--y", help="The metric along y.")],
+    hue: Annotated[str | None, typer.Option("--hue", help="One line per value of this "
+                                            "input.", show_default=False)] = None,
+    log_x: Annotated[bool, typer.Option("--log-x", help="Logarithmic x axis.")] = False,
+    log_y: Annotated[bool, typer.Option("--log-y", help="Logarithmic y axis.")] = False,
+    out: OutOption = None,
+    force: ForceOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Plot a sweep's metric against an input: means with error bars from repetitions."""
+    from qdcnet.cli.plot import run as run_plot
+    from qdcnet.report import machine_output
+
+    with machine_output(json_output):
+        run_plot(results, x=x, y=y, hue=hue, log_x=log_x, log_y=log_y, out=out, force=force)
+
+
 @app.command(name="sweep-merge")
 def sweep_merge(
     journals: Annotated[list[Path], typer.Argument(help="journal.jsonl files of one study.")],

@@ -1,0 +1,153 @@
+"""Pictures of sweep results: a metric against an input, grouped, with error bars.
+
+Rows of a journal (:mod:`qdcnet.sweep.journal`) are grouped by the x value
+(and the hue, if any); each group's points are the repetitions, drawn as
+their mean with an error bar of one standard error (none for a single
+repetition). Rows with an error are left out and counted. Values written with
+units (``"10 ms"``) are read in SI units, and the axis says which.
+
+A column is named as in the rows: an input by its axis field, a metric by
+its path; a unique ending is enough (``communication.t2`` for
+``qpus[*].overrides.communication.t2``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qdcnet.errors import ParameterError
+from qdcnet.units import UnitError, parse
+
+__all__ = ["Series", "aggregate", "column_names", "plot_series", "resolve_column"]
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a plot: the hue value and its points (x, mean, standard error, n)."""
+
+    hue: Any
+    points: tuple[tuple[float, float, float, int], ...]
+
+
+def column_names(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Every column the rows have: name -> ``"input"`` or ``"metric"``."""
+    names: dict[str, str] = {}
+    for row in rows:
+        for key in row.get("inputs") or {}:
+            names.setdefault(key, "input")
+        for key in row.get("metrics") or {}:
+            names.setdefault(key, "metric")
+    return names
+
+
+def resolve_column(rows: list[dict[str, Any]], wanted: str, option: str) -> tuple[str, str]:
+    """The column ``wanted`` names (exactly, or by a unique ending), and its kind."""
+    names = column_names(rows)
+    if wanted in names:
+        return wanted, names[wanted]
+    endings = [name for name in names if name.endswith(wanted)]
+    if len(endings) == 1:
+        return endings[0], names[endings[0]]
+    listed = ", ".join(sorted(names)) or "none (no row without an error)"
+    if endings:
+        raise ParameterError(option, wanted, f"one column; it ends {len(endings)}: "
+                             f"{', '.join(endings)}")
+    raise ParameterError(option, wanted, f"an input or metric of the rows: {listed}")
+
+
+def _number(value: Any, option: str) -> tuple[float, str]:
+    """A plotted value and its SI unit ('' for plain numbers)."""
+    if isinstance(value, bool):
+        return float(value), ""
+    if isinstance(value, int | float):
+        return float(value), ""
+    if isinstance(value, str):
+        try:
+            quantity = parse(value)
+        except UnitError:
+            raise ParameterError(option, value, "numbers or quantities with units") from None
+        return quantity.si, quantity.si_unit
+    raise ParameterError(option, value, "numbers or quantities with units")
+
+
+def _value(row: dict[str, Any], column: str, kind: str) -> Any:
+    return ((row.get("inputs") if kind == "input" else row.get("metrics")) or {}).get(column)
+
+
+def aggregate(rows: list[dict[str, Any]], x: str, y: str, hue: str | None = None
+              ) -> tuple[list[Series], dict[str, Any]]:
+    """Series of (x, mean y, standard error, n) per hue, and what was left out and why.
+
+    ``x``, ``y`` and ``hue`` are column names (see :func:`resolve_column`).
+    """
+    good = [row for row in rows if not row.get("error")]
+    x_col, x_kind = resolve_column(good, x, "--x")
+    y_col, y_kind = resolve_column(good, y, "--y")
+    hue_col, hue_kind = resolve_column(good, hue, "--hue") if hue else (None, None)
+    groups: dict[tuple[Any, float], list[float]] = defaultdict(list)
+    units: dict[str, str] = {}
+    missing = 0
+    for row in good:
+        x_value, y_value = _value(row, x_col, x_kind), _value(row, y_col, y_kind)
+        if x_value is None or y_value is None:
+            missing += 1
+            continue
+        x_number, x_unit = _number(x_value, "--x")
+        y_number, y_unit = _number(y_value, "--y")
+        for axis, unit, value in (("x", x_unit, x_value), ("y", y_unit, y_value)):
+            if units.setdefault(axis, unit) != unit:
+                raise ParameterError(f"--{axis}", value, f"values of one dimension (the "
+                                     f"first were in {units[axis] or 'plain numbers'})")
+        if not (math.isfinite(x_number) and math.isfinite(y_number)):
+            missing += 1
+            continue
+        key = _value(row, hue_col, hue_kind) if hue_col else None
+        groups[(key if not isinstance(key, list | dict) else str(key), x_number)].append(
+            y_number)
+    by_hue: dict[Any, list[tuple[float, float, float, int]]] = defaultdict(list)
+    for (key, x_number), values in groups.items():
+        n = len(values)
+        mean = sum(values) / n
+        se = (math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1) / n) if n > 1
+              else math.nan)
+        by_hue[key].append((x_number, mean, se, n))
+    series = [Series(key, tuple(sorted(points)))
+              for key, points in sorted(by_hue.items(), key=lambda kv: str(kv[0]))]
+    info = {"x": x_col, "y": y_col, "hue": hue_col, "x_unit": units.get("x", ""),
+            "y_unit": units.get("y", ""), "rows": len(rows), "failed_rows": len(rows) - len(good),
+            "rows_without_values": missing}
+    return series, info
+
+
+def plot_series(series: list[Series], info: dict[str, Any], path: Path, *,
+                log_x: bool = False, log_y: bool = False, title: str | None = None) -> None:
+    """Draw the series into ``path`` (PNG): points with error bars, one line per hue."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display needed
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
+    for line in series:
+        xs = [p[0] for p in line.points]
+        ys = [p[1] for p in line.points]
+        errors = [0.0 if math.isnan(p[2]) else p[2] for p in line.points]
+        label = None if info["hue"] is None else f"{info['hue']} = {line.hue}"
+        axes.errorbar(xs, ys, yerr=errors, marker="o", capsize=3, label=label)
+    if log_x:
+        axes.set_xscale("log")
+    if log_y:
+        axes.set_yscale("log")
+    axes.set_xlabel(info["x"] + (f" [{info['x_unit']}]" if info["x_unit"] else ""))
+    axes.set_ylabel(info["y"] + (f" [{info['y_unit']}]" if info["y_unit"] else ""))
+    if info["hue"] is not None:
+        axes.legend(fontsize="small")
+    if title:
+        axes.set_title(title, fontsize="medium")
+    axes.grid(True, alpha=0.3)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
