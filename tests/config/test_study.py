@@ -67,6 +67,7 @@ def test_ids_hash_the_task_and_seeds_follow_the_id_not_the_position():
     ({"axes": [{"field": "seam", "values": [0.01, 0.9]}]}, "at seam = 0.9"),
     ({"axes": [{"field": "distnce", "values": [3]}]}, "distnce"),
     ({"run": {"duration": "1 s"}}, "run.duration is not an option of a qec run"),
+    ({"combine": "random", "samples": 3}, "there are none"),
     ({"metrics": ["summary.qos_met"]}, "a qec run's result has no field summary"),
     ({"axes": [{"field": "seam", "values": [0.01, 0.01]}]}, "give the same scenario"),
     ({"combine": "random", "samples": 2,
@@ -134,3 +135,32 @@ def test_a_metric_that_is_a_group_is_refused_with_its_fields():
     with pytest.raises(ScenarioError, match=r"metric counts is a group .*name one, e.g. "
                                             r"counts\.attempts"):
         run_task(link.tasks[0].spec())
+
+
+def test_ranges_from_zero_keep_the_start_unit():
+    from qdcnet.config.study import AxisConfig, _range_values
+
+    def values(start, stop):
+        return _range_values(AxisConfig.model_validate(
+            {"field": "x", "linear": {"start": start, "stop": stop, "num": 3}}))
+
+    assert values("0 ms", "1 s") == ["0 ms", "500 ms", "1000 ms"]
+    assert values("0 m", "2 km") == ["0 m", "1000 m", "2000 m"]
+    assert values(1, 101) == [1, 51, 101]  # integers stay integers
+
+
+@pytest.mark.parametrize(("run", "fragment"), [
+    ({"duration": "1 s"}, "a link scenario's own field"),
+    ({"attempt_by_attempt": "false"}, "allowed: true or false"),
+])
+def test_link_run_options_are_honoured_or_refused(run, fragment):
+    doc = {"study": "link", "base": str(ROOT / "examples" / "stephenson2020.yaml"), "run": run}
+    with pytest.raises(ScenarioError, match=fragment):
+        build_study(StudyConfig.model_validate(doc), ROOT)
+
+
+def test_a_data_center_run_policy_must_exist():
+    doc = {"study": "dc", "base": str(ROOT / "examples" / "two_racks.yaml"),
+           "run": {"policy": "fastest"}}
+    with pytest.raises(ScenarioError, match=r"run\.policy = 'fastest'; allowed: fifo"):
+        build_study(StudyConfig.model_validate(doc), ROOT)

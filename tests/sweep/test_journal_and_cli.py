@@ -101,3 +101,13 @@ def test_parquet_parts_hold_the_rows_flat(tmp_path):
     assert len(table) == 4
     assert {row["input:seam"] for row in table} == {0.02, 0.1}
     assert all(row["metric:shots"] == 2000 for row in table)
+
+
+def test_force_never_deletes_the_study_it_was_given(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "study.yaml").write_text(STUDY)
+    (tmp_path / "out" / "journal.jsonl").write_text("")
+    refused = _qdcnet("sweep", "out/study.yaml", "--out", "out", "--force", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "would delete out/study.yaml" in refused.stderr
+    assert (tmp_path / "out" / "study.yaml").read_text() == STUDY

@@ -113,6 +113,9 @@ def run(study_path: Path, *, out: Path | None, workers: int | None, dask: str | 
     executor = executor_for(dask, workers, preload=PRELOAD)
     study = load_study(study_path)  # every task's scenario validated here
     folder = _folder(out, study.name, resume=resume, force=force)
+    if not resume and Path(study_path).resolve().is_relative_to(folder.resolve()):
+        raise ParameterError("--out", str(folder), "a folder that does not hold the study",
+                             f"starting again would delete {study_path}; copy it elsewhere")
     if not resume:
         for name in WRITTEN:
             target = folder / name

@@ -62,7 +62,8 @@ KINDS = ("datacenter", "link", "qec")
 #: The run options each kind takes (anything else is refused, never dropped).
 RUN_OPTIONS: dict[str, tuple[str, ...]] = {
     "datacenter": ("duration", "policy"),
-    "link": ("duration", "cutoff", "demand_rate", "attempt_by_attempt"),
+    # A link scenario's duration, cutoff and demand are its own fields (axes set them).
+    "link": ("attempt_by_attempt",),
     "qec": (),
 }
 
@@ -73,8 +74,8 @@ MAX_TASKS = 1_000_000
 class RangeConfig(StrictModel):
     """``start`` to ``stop`` (numbers, or quantities in one dimension), ``num`` points."""
 
-    start: float | str
-    stop: float | str
+    start: int | float | str
+    stop: int | float | str
     num: int | None = Field(default=None, ge=1, le=100_000)
 
 
@@ -183,9 +184,7 @@ def _bounds(axis: AxisConfig) -> tuple[float, float, str | None, float]:
             last = parse(span.stop, first.dimension, name=f"{where}.stop")  # type: ignore[arg-type]
         except UnitError as exc:
             raise ScenarioError(str(exc)) from None
-        factor = first.si / float(first.magnitude) if float(first.magnitude) else None
-        if factor is None:  # start 0: the unit's factor from the stop
-            factor = last.si / float(last.magnitude) if float(last.magnitude) else 1.0
+        factor = parse(f"1 {first.unit}".strip()).si  # the start's unit, in SI
         start, stop, unit = float(first.magnitude), last.si / factor, first.unit
     else:
         start, stop, unit, factor = float(span.start), float(span.stop), None, 1.0
@@ -272,35 +271,40 @@ def build_study(config: StudyConfig, base_dir: Path, where: str = "study") -> St
     else:
         base, scenario_dir = dict(config.scenario or {}), base_dir
     kind = _kind_of(base, where)
-    allowed = RUN_OPTIONS[kind]
-    for option in config.run:
-        if option not in allowed:
-            raise ScenarioError(f"{where}: run.{option} is not an option of a {kind} run; "
-                                f"allowed: {', '.join(allowed) or 'none'}")
-    from qdcnet.config.study_runs import check_metrics, resolve_paths
+    from qdcnet.config.study_runs import check_metrics, check_run_options, resolve_paths
 
+    check_run_options(kind, config.run, where)
     check_metrics(kind, config.metrics, where)
-    base = resolve_paths(kind, base, scenario_dir)
+    if config.combine == "random" and not config.axes:
+        raise ScenarioError(f"{where}: combine: random draws points on the axes, and there "
+                            "are none (samples would repeat the base scenario)")
     study = Study(config, kind, base, scenario_dir)
     index = 0
     seen: dict[str, str] = {}
-    for sample, point in enumerate(_points(config)):
-        scenario = copy.deepcopy(base)
+    points = _points(config)
+    if len(points) * config.repetitions > MAX_TASKS:
+        raise ScenarioError(f"{where}: {len(points):,} points x {config.repetitions} "
+                            f"repetitions is more than {MAX_TASKS:,} tasks")
+    for sample, point in enumerate(points):
+        written = copy.deepcopy(base)
         for name, value in point.items():
             try:
-                set_path(scenario, name, value)
+                set_path(written, name, value)
             except QdcnetError as exc:
                 raise ScenarioError(f"{where}: axis {name}: {exc}") from None
+        # Files (profiles, circuits) named relative to the base, an axis's too, are found
+        # beside it; the id hashes the scenario as written, so a moved folder keeps its ids.
+        scenario = resolve_paths(kind, written, scenario_dir)
         label = ", ".join(f"{k} = {v}" for k, v in point.items()) or "the base scenario"
         _validate(kind, scenario, scenario_dir, f"{where}: at {label}")
         if config.combine != "random":
-            identity = content_hash(scenario)
+            identity = content_hash(written)
             if identity in seen:
                 raise ScenarioError(f"{where}: the points {seen[identity]} and {label} give the "
                                     "same scenario (a value repeated on an axis?)")
             seen[identity] = label
         for repetition in range(config.repetitions):
-            canonical = {"kind": kind, "scenario": scenario, "run": config.run,
+            canonical = {"kind": kind, "scenario": written, "run": config.run,
                          "repetition": repetition}
             if config.combine == "random":
                 canonical["sample"] = sample  # two draws of one point are two tasks

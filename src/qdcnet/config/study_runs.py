@@ -18,8 +18,8 @@ from pydantic import ValidationError
 from qdcnet.config.common import ScenarioError, format_validation_error
 from qdcnet.errors import QdcnetError
 
-__all__ = ["DEFAULT_METRICS", "PRELOAD", "check_metrics", "resolve_paths", "run_task",
-           "validate_scenario"]
+__all__ = ["DEFAULT_METRICS", "PRELOAD", "check_metrics", "check_run_options", "resolve_paths",
+           "run_task", "validate_scenario"]
 
 #: What a task keeps when the study names no metrics.
 DEFAULT_METRICS: dict[str, tuple[str, ...]] = {
@@ -46,6 +46,36 @@ RESULT_FIELDS: dict[str, tuple[str, ...]] = {
 PRELOAD = ("numpy", "scipy.sparse.csgraph", "networkx", "pydantic", "qdcnet.config.scenario",
            "qdcnet.config.link", "qdcnet.config.qec", "qdcnet.runtime.workload",
            "qdcnet.link.experiment", "qdcnet.qec.sampling", "stim", "pymatching")
+
+
+def check_run_options(kind: str, options: dict[str, Any], where: str) -> None:
+    """Refuse, before anything runs, a run option this kind does not take or a bad value."""
+    from qdcnet.config.study import RUN_OPTIONS
+
+    allowed = RUN_OPTIONS[kind]
+    for option, value in options.items():
+        if option not in allowed:
+            hint = (" (a link scenario's own field: set it in the scenario or on an axis)"
+                    if kind == "link" and option in ("duration", "cutoff", "demand_rate")
+                    else "")
+            raise ScenarioError(f"{where}: run.{option} is not an option of a {kind} run"
+                                f"{hint}; allowed: {', '.join(allowed) or 'none'}")
+        if option == "duration":
+            from qdcnet.units import to_duration_s
+
+            try:
+                to_duration_s(str(value), name="run.duration")
+            except QdcnetError as exc:
+                raise ScenarioError(f"{where}: {exc}") from None
+        elif option == "policy":
+            from qdcnet.control.policies import POLICIES
+
+            if value not in POLICIES:
+                raise ScenarioError(f"{where}: run.policy = {value!r}; allowed: "
+                                    f"{', '.join(POLICIES)}")
+        elif option == "attempt_by_attempt" and not isinstance(value, bool):
+            raise ScenarioError(f"{where}: run.attempt_by_attempt = {value!r}; allowed: true "
+                                "or false")
 
 
 def check_metrics(kind: str, metrics: list[str], where: str) -> None:

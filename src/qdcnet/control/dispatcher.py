@@ -239,7 +239,7 @@ class Dispatcher:
         circuits = self.dc.try_circuits(demand.routes, max_streams=handle.request.streams)
         if circuits is None:
             if distils:
-                self.dc.free_storage(src, dst)
+                self.dc.free_storage(src, dst, notify=False)  # undone, not given back
             return None, (self._resources(handle), ("any", None, 0))
         return circuits, (frozenset(), ("any", None, 0))
 

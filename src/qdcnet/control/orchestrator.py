@@ -136,6 +136,8 @@ class Orchestrator:
         self._ids = itertools.count(1)
         self.planner = Planner(dc, max_rounds=max_rounds, samples=plan_samples)
         self.dispatcher = Dispatcher(self, policy or FIFO())
+        # A request that waited for storage is retried when some comes back.
+        dc.storage_listeners.append(self._storage_freed)
         self.stock = StockKeeper(self, list(stock or []))
         #: communication qubits held outside any request (see hold_communication)
         self._holds: dict[int, tuple[str, Booking]] = {}
@@ -327,6 +329,10 @@ class Orchestrator:
         if booking is not None:
             self._storage_holds[booking.id] = (node, booking)
         return booking
+
+    def _storage_freed(self, nodes: tuple[str, ...]) -> None:
+        self.dispatcher.touch(nodes)
+        self.dispatcher.dispatch()
 
     def release_hold(self, booking: Booking) -> None:
         """Give back a qubit :meth:`hold_communication` or :meth:`hold_storage` kept;

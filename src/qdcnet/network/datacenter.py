@@ -77,6 +77,8 @@ class DataCenter:
         self._held: dict[int, list[Circuit]] = {}
         self._graph: nx.Graph | None = None
         self._storage_bookings: dict[tuple[str, ...], list[Booking]] = {}
+        #: called with the nodes whenever storage slots are given back (free_storage)
+        self.storage_listeners: list[Callable[[tuple[str, ...]], None]] = []
         self._estimates: dict[tuple[Any, ...], PathEstimate] = {}
         self._raw: dict[tuple[Any, ...], RawFigures] = {}
         self._ops_signature = {n: dataclasses.replace(o, name="") for n, o in self.ops.items()}
@@ -280,12 +282,21 @@ class DataCenter:
         self._storage_bookings.setdefault(tuple(sorted(nodes)), []).append(booking)
         return True
 
-    def free_storage(self, *nodes: str) -> None:
-        """Give back one slot at each of ``nodes``, taken together by :meth:`take_storage`."""
+    def free_storage(self, *nodes: str, notify: bool = True) -> None:
+        """Give back one slot at each of ``nodes``, taken together by :meth:`take_storage`.
+
+        Every listener in :attr:`storage_listeners` hears of it (an orchestrator
+        retries requests that waited for storage), unless ``notify`` is False:
+        the undoing of a reservation that did not go through frees nothing anyone
+        could have waited for.
+        """
         held = self._storage_bookings.get(tuple(sorted(nodes)))
         if not held:
             raise QdcnetError(f"storage slots of {', '.join(nodes)} released twice")
         self.book.release(held.pop())
+        if notify:
+            for listener in self.storage_listeners:
+                listener(nodes)
 
     # -- fabric circuits -------------------------------------------------------------------
 

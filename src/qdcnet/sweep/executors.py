@@ -17,9 +17,11 @@ takes the dead one's place.
 
 **Dask.** ``tcp://host:port`` connects to a running scheduler;
 ``local:N`` starts a local cluster of N single-threaded worker processes
-(dashboard off). The scheduler's ``allowed-failures`` is set to ``retries``,
-so a task whose worker was killed runs again elsewhere; beyond that it is
-reported as failed (``KilledWorker``). ``dask[distributed]`` is the
+(dashboard off). For a local cluster the scheduler's ``allowed-failures`` is
+set to ``retries``, so a task whose worker was killed runs again elsewhere;
+beyond that it is reported as failed (``KilledWorker``). A scheduler started
+apart keeps its own setting (``distributed.scheduler.allowed-failures``, 3
+by default). ``dask[distributed]`` is the
 ``dask`` extra: ``pip install qdcnet[dask]``.
 """
 
@@ -130,8 +132,13 @@ class LocalPool:
                              for _ in range(min(self.workers, len(queue)))]
         try:
             while queue or any(w.task for w in pool):
-                for worker in pool:
+                for index, worker in enumerate(pool):
                     if worker.task is None and queue:
+                        if not worker.process.is_alive():
+                            # Died idle: replaced, and no task is charged with it.
+                            self.lost_workers += 1
+                            worker.conn.close()
+                            worker = pool[index] = _Worker(self._context, runner)
                         worker.task = queue.popleft()
                         # A worker that died idle: its sentinel says so below.
                         with contextlib.suppress(BrokenPipeError, OSError):
