@@ -28,6 +28,7 @@ by default). ``dask[distributed]`` is the
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import socket
@@ -230,8 +231,12 @@ class DaskExecutor:
         with dask.config.set({"distributed.scheduler.allowed-failures": self.retries}):
             cluster = None
             if self.local_workers is not None:
+                # Its workers' own logs stay quiet (a worker whose scheduler closes first
+                # at the end logs a heartbeat traceback); every task's failure is in the
+                # journal, and a killed worker's tasks are rerun or reported there.
                 cluster = LocalCluster(n_workers=self.local_workers, threads_per_worker=1,
-                                       processes=True, dashboard_address=None)
+                                       processes=True, dashboard_address=None,
+                                       silence_logs=logging.CRITICAL)
             client = self.client = Client(cluster if cluster is not None else self.address)
             try:
                 nonce = os.urandom(4).hex()  # a rerun's keys never meet an old run's results
