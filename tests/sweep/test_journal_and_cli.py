@@ -101,6 +101,13 @@ def test_parquet_parts_hold_the_rows_flat(tmp_path):
     assert len(table) == 4
     assert {row["input:seam"] for row in table} == {0.02, 0.1}
     assert all(row["metric:shots"] == 2000 for row in table)
+    # Rows no part holds (an interrupted call's) go into the next call's part.
+    for path in (tmp_path / "out" / "parts").iterdir():
+        path.unlink()
+    resumed = _qdcnet("sweep", "study.yaml", "--out", "out", "--resume", "--json",
+                      cwd=tmp_path)
+    part = json.loads(resumed.stdout)["results"]["parquet_part"]
+    assert len(pq.read_table(tmp_path / "out" / part).to_pylist()) == 4
 
 
 def test_force_never_deletes_the_study_it_was_given(tmp_path):

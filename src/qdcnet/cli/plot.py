@@ -24,7 +24,9 @@ def _rows(results: Path) -> tuple[list[dict], Path]:
     journal = results / "journal.jsonl" if results.is_dir() else results
     if not journal.is_file():
         raise ParameterError("RESULTS", str(results), "a sweep's folder or its journal.jsonl")
-    return read_rows(journal)[0], journal
+    # The last row of a task wins (a failed task rerun with --retry-failed).
+    latest = {row["task_id"]: row for row in read_rows(journal)[0]}
+    return list(latest.values()), journal
 
 
 def run(results: Path, *, x: str, y: str, hue: str | None, log_x: bool, log_y: bool,

@@ -7,7 +7,8 @@ folder, the study and every task's scenario. The folder holds
   seed, repetition, version), appended by the driver as results come back;
 - ``study.yaml``: the study as given;
 - ``result.json``: what the last call did, with the versions and the study;
-- ``parts/*.parquet``: the rows of each call, flat, when pyarrow is installed.
+- ``parts/*.parquet``: the journal's rows, flat, a part per call (holding the rows
+  no earlier part holds), when pyarrow is installed.
 
 A folder that holds a sweep is finished with ``--resume`` (only the tasks
 not in the journal run) or started again with ``--force``.
@@ -68,7 +69,8 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write_part(folder: Path, rows: list[dict[str, Any]]) -> str | None:
-    """The rows of this call as a Parquet part; None without pyarrow."""
+    """The journal's rows that no part holds yet (an interrupted call's too), as a new
+    Parquet part; None without pyarrow or without such rows."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -76,7 +78,12 @@ def _write_part(folder: Path, rows: list[dict[str, Any]]) -> str | None:
         return None
     parts = folder / PARTS_FOLDER
     parts.mkdir(exist_ok=True)
-    name = f"part-{len(list(parts.glob('part-*.parquet'))):05d}.parquet"
+    existing = sorted(parts.glob("part-*.parquet"))
+    covered = sum(pq.ParquetFile(path).metadata.num_rows for path in existing)
+    rows = rows[covered:]
+    if not rows:
+        return None
+    name = f"part-{len(existing):05d}.parquet"
     flat = [_flat(row) for row in rows]
     columns = {}
     for column in sorted({key for row in flat for key in row}):
@@ -126,7 +133,6 @@ def run(study_path: Path, *, out: Path | None, workers: int | None, dask: str | 
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(study_path, folder / STUDY_FILE)
     journal_path = folder / JOURNAL_FILE
-    before, _ = read_rows(journal_path)
     update, close = stderr_progress(f"sweep {study.name}", quiet=quiet)
     console = make_console()
     try:
@@ -141,8 +147,7 @@ def run(study_path: Path, *, out: Path | None, workers: int | None, dask: str | 
     finally:
         close()
     rows, _ = read_rows(journal_path)
-    new_rows = rows[len(before):]
-    part = _write_part(folder, new_rows) if new_rows else None
+    part = _write_part(folder, rows)
     table = Table(title=f"sweep {study.name} ({study.kind}, {executor.describe()})",
                   title_justify="left")
     for column in ("tasks", "ran now", "already done", "failed", "wall [s]", "per task [s]"):
