@@ -7,8 +7,8 @@ import signal
 from collections import Counter
 
 import pytest
+from sweep_studies import qec_study
 
-from conftest import qec_study
 from qdcnet.config.study_runs import run_task
 from qdcnet.sweep.driver import run_sweep
 from qdcnet.sweep.executors import DaskExecutor, LocalPool

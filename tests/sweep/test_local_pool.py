@@ -6,7 +6,8 @@ import os
 import signal
 from collections import Counter
 
-from conftest import qec_study
+from sweep_studies import qec_study
+
 from qdcnet.config.study_runs import run_task
 from qdcnet.sweep.driver import run_sweep
 from qdcnet.sweep.executors import LocalPool

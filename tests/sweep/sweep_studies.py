@@ -1,11 +1,11 @@
-"""Small studies for the sweep tests: QEC points that take a fraction of a second."""
+"""Small studies for the sweep tests: QEC points that take a fraction of a second.
+
+A plain module, not a conftest: a second conftest module would shadow the root one."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from qdcnet.config.study import StudyConfig, build_study
 
@@ -19,8 +19,3 @@ def qec_study(points: int = 6, repetitions: int = 1, shots: int = 3000, **extra:
         "repetitions": repetitions, "seed": 11, "metrics": ["shots", "errors", "rate"],
         **extra})
     return build_study(config, Path("."))
-
-
-@pytest.fixture
-def small_qec_study():
-    return qec_study()
