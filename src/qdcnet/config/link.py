@@ -46,7 +46,7 @@ from qdcnet.hardware.profiles import load_profile
 from qdcnet.link.build import default_detector, emitter_end
 from qdcnet.link.spec import EmitterEnd, SingleClickLink, TwoClickLink
 
-__all__ = ["LinkScenario", "load_link_scenario"]
+__all__ = ["LinkScenario", "load_link_scenario", "validate_link_document"]
 
 SCHEMA_VERSION = 1
 
@@ -174,6 +174,11 @@ def load_link_scenario(path: str | Path) -> tuple[LinkScenario, dict[str, Any]]:
     profile, incompatible ends) is reported before anything runs.
     """
     document, where = read_yaml(path)
+    return validate_link_document(document, where), document
+
+
+def validate_link_document(document: Any, where: str = "link scenario") -> LinkScenario:
+    """Validate a link scenario document (a mapping), its ends built, or ScenarioError."""
     try:
         scenario = LinkScenario.model_validate(document)
     except ValidationError as exc:
@@ -182,4 +187,4 @@ def load_link_scenario(path: str | Path) -> tuple[LinkScenario, dict[str, Any]]:
         scenario.build()
     except QdcnetError as exc:
         raise ScenarioError(f"{where}: {exc}") from None
-    return scenario, document
+    return scenario

@@ -112,17 +112,9 @@ def _build(kind: str, document: dict[str, Any], where: str) -> Any:
             raise ScenarioError(f"{where}: the workload has no requests or jobs to run")
         return scenario
     if kind == "link":
-        from qdcnet.config.link import LinkScenario
+        from qdcnet.config.link import validate_link_document
 
-        try:
-            scenario = LinkScenario.model_validate(document)
-        except ValidationError as exc:
-            raise ScenarioError(format_validation_error(exc, LinkScenario, where)) from None
-        try:
-            scenario.build()
-        except QdcnetError as exc:
-            raise ScenarioError(f"{where}: {exc}") from None
-        return scenario
+        return validate_link_document(document, where)
     from qdcnet.config.qec import QecScenario
 
     try:
