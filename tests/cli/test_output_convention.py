@@ -33,6 +33,12 @@ COMMANDS = {
 }
 
 
+#: The demo runs both of its circuits (40 s or more even at 3 shots, twice here): these
+#: two run with the slow tests; tests/cli/test_demo.py runs it in the default suite.
+COMMAND_CASES = [pytest.param(c, marks=pytest.mark.slow) if c == "demo" else c
+                 for c in COMMANDS]
+
+
 @pytest.fixture
 def workdir(tmp_path, monkeypatch):
     (tmp_path / "small.qasm").write_text(SMALL_QASM)
@@ -41,7 +47,7 @@ def workdir(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", COMMAND_CASES)
 def test_each_command_writes_its_default_folder_and_a_rerun_replaces_it(command, workdir,
                                                                          monkeypatch, qdcnet_cli):
     argv, folder_name, kind = COMMANDS[command]
@@ -76,7 +82,7 @@ def test_an_explicit_out_that_exists_needs_force(command, workdir, monkeypatch, 
     assert json.loads((workdir / "mine" / RESULT_FILE).read_text())["seed"] == 5
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", COMMAND_CASES)
 def test_json_makes_stdout_one_document_the_result(command, workdir, monkeypatch, qdcnet_cli):
     argv, folder_name, kind = COMMANDS[command]
     code, out, err = qdcnet_cli([*argv, "--json"])

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 STUDY = """\
 study: interrupted
-scenario: {kind: qec, distance: 3, bulk: 0.002, seam: 0.05, max_shots: 20000,
+scenario: {kind: qec, distance: 3, bulk: 0.002, seam: 0.05, max_shots: 400000,
            max_errors: 1000000}
 axes:
   - field: seam
@@ -28,14 +28,22 @@ metrics: [shots, errors]
 """
 
 
+def _sigint_by_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_then_resume_runs_every_task_once(tmp_path):
     (tmp_path / "study.yaml").write_text(STUDY)
     command = [sys.executable, "-m", "qdcnet", "sweep", "study.yaml", "--workers", "1",
                "--out", "out"]
     # Its own process group, as a terminal's foreground job: Ctrl-C reaches the
     # driver and its workers alike.
+    # SIGINT as a terminal leaves it: a shell that starts jobs in the background (as a CI
+    # script may) hands its children SIGINT ignored, and Python then never raises
+    # KeyboardInterrupt.
     process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=_sigint_by_default)
     journal = tmp_path / "out" / "journal.jsonl"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(read_rows(journal)[0]) < 2:
