@@ -77,9 +77,12 @@ def _run(study, executor, runner) -> tuple[float, int, int]:
 
 
 def _executors(workers: int):
+    from qdcnet.config.study_runs import PRELOAD
     from qdcnet.sweep.executors import DaskExecutor, LocalPool
 
-    out = [("local pool", lambda: LocalPool(workers))]
+    # Every pool asks for the preload: the first starts this process's fork server, and
+    # a fork server takes its preload only when it starts.
+    out = [("local pool", lambda: LocalPool(workers, preload=PRELOAD))]
     try:
         import distributed  # noqa: F401
     except ImportError:
@@ -96,6 +99,7 @@ def run(quick: bool) -> list[Row]:
     for label, make in _executors(2):
         # Start-up (worker processes, a cluster) is paid once per sweep: the overhead
         # per task is the slope between a small and a large sweep of empty tasks.
+        _run(_idle_tasks(2), make(), busy_task)  # the fork server (or cluster code) warm
         few, _, _ = _run(_idle_tasks(small), make(), busy_task)
         wall, once, failed = _run(_idle_tasks(many), make(), busy_task)
         per_task_ms = max(0.0, wall - few) / (many - small) * 1e3

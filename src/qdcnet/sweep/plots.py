@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from qdcnet.errors import ParameterError
+from qdcnet.sim.statistics import standard_error
 from qdcnet.units import UnitError, parse
 
 __all__ = ["Series", "aggregate", "column_names", "plot_series", "resolve_column"]
@@ -112,8 +113,7 @@ def aggregate(rows: list[dict[str, Any]], x: str, y: str, hue: str | None = None
     for (key, x_number), values in groups.items():
         n = len(values)
         mean = sum(values) / n
-        se = (math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1) / n) if n > 1
-              else math.nan)
+        se = standard_error(values) if n > 1 else math.nan
         by_hue[key].append((x_number, mean, se, n))
     series = [Series(key, tuple(sorted(points)))
               for key, points in sorted(by_hue.items(), key=lambda kv: str(kv[0]))]
