@@ -47,6 +47,7 @@ __all__ = [
     "parse",
     "ps_to_s",
     "s_to_ps",
+    "si_unit",
     "to_ps",
     "to_si",
 ]
@@ -155,6 +156,17 @@ class Quantity:
     @property
     def si_unit(self) -> str:
         return _SI_UNIT[self.dimension]
+
+
+def si_unit(dimension: str) -> str:
+    """The SI unit qdcnet reads a dimension in.
+
+    >>> si_unit("time"), si_unit("loss")
+    ('s', 'dB')
+    """
+    if dimension not in _SI_UNIT:
+        raise UnitError(f"unknown dimension {dimension!r}; known: {', '.join(_SI_UNIT)}")
+    return _SI_UNIT[dimension]
 
 
 def _known(dimension: str | None) -> str:

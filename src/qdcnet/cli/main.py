@@ -123,6 +123,8 @@ ForceOption = Annotated[bool, typer.Option(
     "--force", help="Replace an existing --out folder (only one qdcnet wrote).")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q",
                                            help="No progress bar on stderr.")]
+QuickStudyOption = Annotated[bool, typer.Option(
+    "--quick", help="Run the study's quick: variant (fewer points, shorter runs).")]
 SeedOption = Annotated[int | None, typer.Option(
     help="Root seed (recorded in the output); default: the scenario's.", callback=_seed)]
 #: The same option for commands without a scenario to take a seed from.
@@ -327,6 +329,7 @@ def sweep(
     = False,
     retry_failed: Annotated[bool, typer.Option(
         help="With --resume: also rerun tasks whose row holds an error.")] = False,
+    quick: QuickStudyOption = False,
     out: OutOption = None,
     force: ForceOption = False,
     json_output: JsonOption = False,
@@ -338,7 +341,35 @@ def sweep(
 
     with machine_output(json_output):
         run_sweep(study, out=out, workers=workers, dask=dask, resume=resume,
-                  retry_failed=retry_failed, force=force, quiet=quiet)
+                  retry_failed=retry_failed, force=force, quiet=quiet, quick=quick)
+
+
+@app.command()
+def sensitivity(
+    study: Annotated[Path, typer.Argument(help="A sensitivity file: base scenario, metric, "
+                                          "factor, the parameters to improve.")],
+    workers: Annotated[int | None, typer.Option(
+        help="Local worker processes (default: one per core).", show_default=False)] = None,
+    dask: Annotated[str | None, typer.Option(
+        help="Run on Dask: tcp://host:8786 or local:N.", show_default=False)] = None,
+    resume: Annotated[bool, typer.Option(
+        help="Finish the study in the output folder: run only tasks not in its journal.")]
+    = False,
+    retry_failed: Annotated[bool, typer.Option(
+        help="With --resume: also rerun tasks whose row holds an error.")] = False,
+    quick: QuickStudyOption = False,
+    out: OutOption = None,
+    force: ForceOption = False,
+    json_output: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Improve each component parameter by k in turn; rank them with intervals; tornado chart."""
+    from qdcnet.cli.sensitivity import run as run_sensitivity
+    from qdcnet.report import machine_output
+
+    with machine_output(json_output):
+        run_sensitivity(study, out=out, workers=workers, dask=dask, resume=resume,
+                        retry_failed=retry_failed, force=force, quiet=quiet, quick=quick)
 
 
 @app.command()

@@ -15,6 +15,11 @@ A study file (YAML)::
     repetitions: 3
     seed: 7
     metrics: [summary.qos_met, requests[name=r1].mean_fidelity]
+    plots:                         # drawn into the output's plots/ when it finishes
+      - {name: qos, x: communication.t2, y: [summary.qos_met], hue: length, log_x: true}
+    quick:                         # what --quick changes: a smoke run of the same study
+      repetitions: 1
+      axes[0].log.num: 2
 
 The kind of run follows the base scenario's ``kind``: ``datacenter`` (its
 workload of requests and jobs, as ``qdcnet run``), ``link`` (as ``qdcnet
@@ -55,7 +60,8 @@ from qdcnet.sweep.paths import parse_path, set_path
 from qdcnet.sweep.tasks import Task, derive_seed
 from qdcnet.units import UnitError, parse
 
-__all__ = ["KINDS", "RUN_OPTIONS", "Study", "StudyConfig", "build_study", "load_study"]
+__all__ = ["KINDS", "RUN_OPTIONS", "PlotConfig", "Study", "StudyConfig", "apply_quick",
+           "build_study", "load_study", "read_base"]
 
 KINDS = ("datacenter", "link", "qec")
 
@@ -97,6 +103,17 @@ class AxisConfig(StrictModel):
         return self
 
 
+class PlotConfig(StrictModel):
+    """A picture the study draws when it finishes (as ``qdcnet plot`` would)."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    x: str
+    y: list[str] = Field(min_length=1, max_length=8)
+    hue: str | None = None
+    log_x: bool = False
+    log_y: bool = False
+
+
 class StudyConfig(StrictModel):
     """The study file (see the module docstring)."""
 
@@ -110,6 +127,10 @@ class StudyConfig(StrictModel):
     repetitions: int = Field(default=1, ge=1, le=10_000)
     seed: int = Field(default=0, ge=0, le=MAX_SEED)
     metrics: list[str] = Field(default_factory=list)
+    #: Pictures drawn into the output folder's plots/ when the sweep finishes.
+    plots: list[PlotConfig] = Field(default_factory=list)
+    #: What ``--quick`` changes (paths into this file), for a smoke run of the study.
+    quick: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> StudyConfig:
@@ -132,6 +153,9 @@ class StudyConfig(StrictModel):
                 raise ValueError(f"axis {axis.field}: a range needs num, the number of points")
         for metric in self.metrics:
             parse_path(metric)
+        names = [plot.name for plot in self.plots]
+        if len(set(names)) != len(names):
+            raise ValueError(f"plots: each needs its own name; got {', '.join(names)}")
         return self
 
 
@@ -251,9 +275,65 @@ def _validate(kind: str, scenario: dict[str, Any], base_dir: Path, where: str) -
     validate_scenario(kind, scenario, base_dir, where)
 
 
-def load_study(path: str | Path) -> Study:
-    """Read a study file, expand its tasks and validate every task's scenario."""
+def _check_plots(config: StudyConfig, kind: str, where: str) -> None:
+    """Every plot names columns the rows will have (axis fields, metrics), before any runs."""
+    from qdcnet.config.study_runs import DEFAULT_METRICS
+    from qdcnet.sweep.plots import resolve_column
+
+    columns = [{"inputs": {axis.field: None for axis in config.axes},
+                "metrics": dict.fromkeys(config.metrics or DEFAULT_METRICS[kind])}]
+    for plot in config.plots:
+        named = [("x", plot.x), *(("y", y) for y in plot.y)]
+        if plot.hue is not None:
+            named.append(("hue", plot.hue))
+        for option, column in named:
+            try:
+                resolve_column(columns, column, f"plots[{plot.name}].{option}")
+            except QdcnetError as exc:
+                raise ScenarioError(f"{where}: {exc}") from None
+
+
+def read_base(base: str | None, scenario: dict[str, Any] | None, base_dir: Path, where: str
+              ) -> tuple[dict[str, Any], Path, str]:
+    """The base scenario (a file named relative to ``base_dir``, or inline), the folder
+    its own relative paths start from, and its kind."""
+    if base is not None:
+        base_path = Path(base).expanduser()
+        base_path = base_path if base_path.is_absolute() else base_dir / base_path
+        document, _ = read_yaml(base_path)
+        scenario_dir = base_path.resolve().parent
+    else:
+        document, scenario_dir = dict(scenario or {}), base_dir
+    return document, scenario_dir, _kind_of(document, where)
+
+
+def apply_quick(document: dict[str, Any], where: str) -> dict[str, Any]:
+    """The study document with its ``quick:`` changes made (and the section removed).
+
+    >>> apply_quick({"repetitions": 10, "quick": {"repetitions": 2}}, "study")
+    {'repetitions': 2}
+    """
+    quick = document.get("quick") or {}
+    if not isinstance(quick, dict) or not quick:
+        raise ScenarioError(f"{where}: --quick needs a quick: section (paths of this file "
+                            "to the values of the quick run, e.g. repetitions: 2)")
+    out = copy.deepcopy({k: v for k, v in document.items() if k != "quick"})
+    for path, value in quick.items():
+        try:
+            set_path(out, path, value)
+        except QdcnetError as exc:
+            raise ScenarioError(f"{where}: quick.{path}: {exc}") from None
+    return out
+
+
+def load_study(path: str | Path, *, quick: bool = False) -> Study:
+    """Read a study file, expand its tasks and validate every task's scenario.
+
+    ``quick``: with the file's ``quick:`` changes (a smoke run of the study).
+    """
     document, where = read_yaml(path)
+    if quick:
+        document = apply_quick(document, where)
     try:
         config = StudyConfig.model_validate(document)
     except ValidationError as exc:
@@ -263,18 +343,12 @@ def load_study(path: str | Path) -> Study:
 
 def build_study(config: StudyConfig, base_dir: Path, where: str = "study") -> Study:
     """Expand ``config`` into tasks, each validated (``base_dir``: where relative paths start)."""
-    if config.base is not None:
-        base_path = Path(config.base).expanduser()
-        base_path = base_path if base_path.is_absolute() else base_dir / base_path
-        base, _ = read_yaml(base_path)
-        scenario_dir = base_path.resolve().parent
-    else:
-        base, scenario_dir = dict(config.scenario or {}), base_dir
-    kind = _kind_of(base, where)
+    base, scenario_dir, kind = read_base(config.base, config.scenario, base_dir, where)
     from qdcnet.config.study_runs import check_metrics, check_run_options, resolve_paths
 
     check_run_options(kind, config.run, where)
     check_metrics(kind, config.metrics, where)
+    _check_plots(config, kind, where)
     if config.combine == "random" and not config.axes:
         raise ScenarioError(f"{where}: combine: random draws points on the axes, and there "
                             "are none (samples would repeat the base scenario)")

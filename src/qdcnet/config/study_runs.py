@@ -98,9 +98,12 @@ def resolve_paths(kind: str, document: dict[str, Any], base_dir: Path) -> dict[s
     return dict(document)
 
 
-def validate_scenario(kind: str, document: dict[str, Any], base_dir: Path, where: str) -> None:
-    """Everything a run of ``document`` would check before it starts; ScenarioError if not."""
-    _build(kind, document, where)
+def validate_scenario(kind: str, document: dict[str, Any], base_dir: Path, where: str) -> Any:
+    """Everything a run of ``document`` would check before it starts; ScenarioError if not.
+
+    Returns the validated scenario (a pydantic model of the kind's schema).
+    """
+    return _build(kind, document, where)
 
 
 def _build(kind: str, document: dict[str, Any], where: str) -> Any:

@@ -72,7 +72,9 @@ __all__ = [
     "ProfileError",
     "Provenance",
     "available_profiles",
+    "field_dimension",
     "load_profile",
+    "profile_values",
     "read_text_file",
 ]
 
@@ -546,12 +548,45 @@ def load_profile(
     sources = document.get("sources") or {}
     if not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values()):
         raise ProfileError(f"{where}: sources must map keys to citations")
+    values, provenance = _values(document, overrides, sources, where)
+    return _build(document, values, provenance, sources, where)
+
+
+def profile_values(name_or_path: str | Path,
+                   overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Every field the profile sets, by dotted path, overrides applied; quantities in SI.
+
+    The values a loaded :class:`PlatformProfile` is built from, for tools that
+    name fields by path (a design study improving ``communication.t2``).
+
+    >>> profile_values("trapped_ion_oxford", {"communication.t2": "20 ms"})["communication.t2"]
+    0.02
+    """
+    load_profile(name_or_path, overrides)  # every check of a load, once
+    document, where = read_document(name_or_path)
+    return _values(document, overrides, document.get("sources") or {}, where)[0]
+
+
+def field_dimension(path: str) -> str | None:
+    """The dimension of a profile field that is a quantity (``"time"``, ...), else None.
+
+    >>> field_dimension("memory.t2"), field_dimension("gates.two_qubit.fidelity")
+    ('time', None)
+    """
+    if path not in _FIELDS:
+        raise ProfileError(f"{path!r} is not a profile field{_suggest(path, _FIELDS.keys())}")
+    spec = _FIELDS[path]
+    return spec.extra if spec.kind == "quantity" else None
+
+
+def _values(document: dict[str, Any], overrides: Mapping[str, Any] | None,
+            sources: Mapping[str, str], where: str
+            ) -> tuple[dict[str, Any], dict[str, Provenance]]:
     for path, value in (overrides or {}).items():
         if path not in _FIELDS:
             raise ProfileError(f"override {path!r} is not a profile field"
                                f"{_suggest(path, _FIELDS.keys())}")
         _set_path(document, path, value)
-
     values: dict[str, Any] = {}
     provenance: dict[str, Provenance] = {}
     for path, node in flatten_document(document, where).items():
@@ -565,7 +600,7 @@ def load_profile(
     for path, spec in _FIELDS.items():
         if spec.required and path not in values:
             raise ProfileError(f"{where}: missing required field {path!r}")
-    return _build(document, values, provenance, sources, where)
+    return values, provenance
 
 
 def _require(values: dict[str, Any], paths: list[str], where: str, why: str) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 
 from qdcnet.errors import ParameterError
 
-__all__ = ["FLAT_KEY_MAPS", "get_path", "parse_path", "set_path"]
+__all__ = ["FLAT_KEY_MAPS", "expand_path", "get_path", "parse_path", "set_path"]
 
 #: Mappings whose keys are dotted names themselves: the rest of a path is one key.
 FLAT_KEY_MAPS = frozenset({"overrides"})
@@ -153,3 +153,42 @@ def get_path(document: Any, path: str) -> Any:
             node = _select(node, selector, path, many=False)[0]
         parent, segments = key, segments[span:]
     return node
+
+
+def expand_path(document: dict[str, Any], path: str) -> list[str]:
+    """The paths, one per element, that ``path`` sets: every selector an index.
+
+    ``[*]`` becomes each index, ``[name=x]`` the index of that element; keys
+    past the document's end (a field not yet written) are kept as they are.
+
+    >>> doc = {"qpus": [{"name": "a"}, {"name": "b"}]}
+    >>> expand_path(doc, "qpus[*].overrides.memory.t2")
+    ['qpus[0].overrides.memory.t2', 'qpus[1].overrides.memory.t2']
+    >>> expand_path(doc, "qpus[name=b].rack")
+    ['qpus[1].rack']
+    """
+    segments = parse_path(path)
+    found: list[str] = []
+
+    def walk(node: Any, index: int, prefix: str) -> None:
+        if index == len(segments):
+            found.append(prefix)
+            return
+        key, selector = segments[index]
+        written = f"{prefix}.{key}" if prefix else key
+        child = node.get(key) if isinstance(node, dict) else None
+        if selector is None:
+            walk(child, index + 1, written)
+            return
+        if child is None:
+            raise ParameterError(path, key, "a list field the document has (a selector "
+                                 "[...] picks its elements)")
+        if index + 1 == len(segments):
+            raise ParameterError(path, f"[{selector}]", "a path that goes on to a field of "
+                                 "the selected element")
+        for item in _select(child, selector, path, many=True):
+            position = next(i for i, x in enumerate(child) if x is item)
+            walk(item, index + 1, f"{written}[{position}]")
+
+    walk(document, 0, "")
+    return found

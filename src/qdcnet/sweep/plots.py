@@ -23,7 +23,8 @@ from qdcnet.errors import ParameterError
 from qdcnet.sim.statistics import standard_error
 from qdcnet.units import UnitError, parse
 
-__all__ = ["Series", "aggregate", "column_names", "plot_series", "resolve_column"]
+__all__ = ["Series", "aggregate", "column_names", "plot_panels", "plot_series", "plot_tornado",
+           "resolve_column"]
 
 
 @dataclass(frozen=True)
@@ -126,28 +127,89 @@ def aggregate(rows: list[dict[str, Any]], x: str, y: str, hue: str | None = None
 def plot_series(series: list[Series], info: dict[str, Any], path: Path, *,
                 log_x: bool = False, log_y: bool = False, title: str | None = None) -> None:
     """Draw the series into ``path`` (PNG): points with error bars, one line per hue."""
+    plot_panels([(series, info)], path, log_x=log_x, log_y=log_y, title=title)
+
+
+def plot_panels(panels: list[tuple[list[Series], dict[str, Any]]], path: Path, *,
+                log_x: bool = False, log_y: bool = False, title: str | None = None) -> None:
+    """Several metrics against one x in one picture: ``panels`` holds each metric's
+    :func:`aggregate` (series and info), one line per metric and hue value."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display needed
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
-    for line in series:
-        xs = [p[0] for p in line.points]
-        ys = [p[1] for p in line.points]
-        errors = [0.0 if math.isnan(p[2]) else p[2] for p in line.points]
-        label = None if info["hue"] is None else f"{info['hue']} = {line.hue}"
-        axes.errorbar(xs, ys, yerr=errors, marker="o", capsize=3, label=label)
+    several = len(panels) > 1
+    styles = ("-", "--", ":", "-.")
+    for number, (series, info) in enumerate(panels):
+        for line in series:
+            xs = [p[0] for p in line.points]
+            ys = [p[1] for p in line.points]
+            errors = [0.0 if math.isnan(p[2]) else p[2] for p in line.points]
+            parts = ([info["y"]] if several else []) + (
+                [] if info["hue"] is None else [f"{info['hue']} = {line.hue}"])
+            axes.errorbar(xs, ys, yerr=errors, marker="os^v"[number % 4], capsize=3,
+                          linestyle=styles[number % len(styles)],
+                          label=", ".join(parts) or None)
+    info = panels[0][1]
     if log_x:
         axes.set_xscale("log")
     if log_y:
         axes.set_yscale("log")
     axes.set_xlabel(info["x"] + (f" [{info['x_unit']}]" if info["x_unit"] else ""))
-    axes.set_ylabel(info["y"] + (f" [{info['y_unit']}]" if info["y_unit"] else ""))
-    if info["hue"] is not None:
+    units = {i["y_unit"] for _, i in panels}
+    names = ", ".join(i["y"] for _, i in panels) if several else info["y"]
+    unit = units.pop() if len(units) == 1 else ""
+    axes.set_ylabel(names + (f" [{unit}]" if unit else ""))
+    if several or info["hue"] is not None:
         axes.legend(fontsize="small")
     if title:
         axes.set_title(title, fontsize="medium")
     axes.grid(True, alpha=0.3)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def plot_tornado(bars: list[dict[str, Any]], baseline: float, path: Path, *, metric: str,
+                 better: str, factor: float, title: str | None = None) -> None:
+    """A tornado chart: per parameter, the figure of merit with it improved (and worsened)
+    by ``factor``, around the baseline; the largest gain at the top.
+
+    ``bars``: dicts with ``label``, ``improved`` (mean with the parameter improved),
+    ``improved_ci`` (the 95 % interval of that mean's change, as (low, high) changes),
+    and optionally ``degraded`` and ``degraded_ci``; in the order to draw, top first.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    height = max(2.4, 0.45 * len(bars) + 1.4)
+    figure, axes = plt.subplots(figsize=(7.2, height), layout="constrained")
+    sign = 1.0 if better == "higher" else -1.0
+    for row, bar in enumerate(bars):
+        y = len(bars) - 1 - row
+        for key, shade in (("improved", 0.9), ("degraded", 0.55)):
+            value = bar.get(key)
+            if value is None or not math.isfinite(value):
+                continue
+            good = sign * (value - baseline) >= 0
+            colour = (0.16, 0.55, 0.3, shade) if good else (0.75, 0.2, 0.2, shade)
+            axes.barh(y, value - baseline, left=baseline, color=colour, height=0.6,
+                      label=None)
+            low, high = bar.get(f"{key}_ci", (math.nan, math.nan))
+            if math.isfinite(low) and math.isfinite(high):
+                middle = baseline + (low + high) / 2
+                axes.errorbar(middle, y, xerr=(high - low) / 2, color="black", capsize=3,
+                              linewidth=1)
+    axes.axvline(baseline, color="black", linewidth=1)
+    axes.set_yticks(range(len(bars)), [bar["label"] for bar in reversed(bars)],
+                    fontsize="small")
+    axes.set_xlabel(f"{metric}\n({better} is better; baseline {baseline:.4g})",
+                    fontsize="small")
+    axes.set_title(title or f"each parameter improved by {factor:g}\n(green: better, red: "
+                   "worse; whiskers: 95 % interval of the change)", fontsize="small")
+    axes.grid(True, axis="x", alpha=0.3)
     figure.savefig(path, dpi=120)
     plt.close(figure)
