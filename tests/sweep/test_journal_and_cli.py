@@ -26,6 +26,9 @@ axes:
 repetitions: 2
 seed: 4
 metrics: [shots, errors]
+plots:
+  - {name: errors, x: seam, y: [errors, shots], log_y: true}
+quick: {repetitions: 1}
 """
 
 
@@ -69,6 +72,8 @@ def test_sweep_command_runs_resumes_and_refuses_to_overwrite(tmp_path):
     rows, _ = read_rows(tmp_path / "out" / "journal.jsonl")
     assert len({r["task_id"] for r in rows}) == 4
     assert all(r["metrics"]["shots"] == 2000 and r["version"] for r in rows)
+    assert result["results"]["plots"] == ["plots/errors.png"]
+    assert (tmp_path / "out" / "plots" / "errors.png").stat().st_size > 10_000
     again = _qdcnet("sweep", "study.yaml", "--out", "out", cwd=tmp_path)
     assert again.returncode != 0
     assert "--resume to finish it or --force" in again.stderr
@@ -79,6 +84,10 @@ def test_sweep_command_runs_resumes_and_refuses_to_overwrite(tmp_path):
                      "merged.jsonl", cwd=tmp_path)
     assert merged.returncode == 0, merged.stderr
     assert len(read_rows(Path(tmp_path / "merged.jsonl"))[0]) == 4
+    quick = _qdcnet("sweep", "study.yaml", "--out", "quick", "--quick", "--json",
+                    cwd=tmp_path)
+    assert quick.returncode == 0, quick.stderr
+    assert json.loads(quick.stdout)["results"]["tasks"] == 2
 
 
 def test_bad_study_fails_in_one_line_before_any_task(tmp_path):
@@ -108,6 +117,15 @@ def test_parquet_parts_hold_the_rows_flat(tmp_path):
                       cwd=tmp_path)
     part = json.loads(resumed.stdout)["results"]["parquet_part"]
     assert len(pq.read_table(tmp_path / "out" / part).to_pylist()) == 4
+
+
+def test_a_plot_of_a_column_the_rows_will_not_have_is_refused_first(tmp_path):
+    (tmp_path / "study.yaml").write_text(STUDY.replace("y: [errors, shots]", "y: [rate]"))
+    failed = _qdcnet("sweep", "study.yaml", "--out", "out", cwd=tmp_path)
+    assert failed.returncode != 0
+    assert "plots[errors].y = 'rate'" in failed.stderr
+    assert "an input or metric of the rows: errors, seam, shots" in failed.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_force_never_deletes_the_study_it_was_given(tmp_path):
