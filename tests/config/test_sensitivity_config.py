@@ -48,10 +48,10 @@ def test_values_in_effect_come_from_the_scenario_the_profile_or_the_default():
                      "label": "station loss"}],
                    scenario=_chain() | {"bsm_stations": [{"name": "bsm0", "count": 1,
                                                           "insertion_loss": "0.4 dB"}]})
-    # qpu0 writes 100 ms; qpu1 has the profile's 1 ms (in SI).
+    # qpu0 writes 100 ms; qpu1 has the profile's 1 ms (read in SI, written in ms).
     assert _changes(study, "qpus[*].communication.t2") == {
         "qpus[0].overrides.communication.t2": ("100 ms", "200 ms"),
-        "qpus[1].overrides.communication.t2": ("0.001 s", "0.002 s")}
+        "qpus[1].overrides.communication.t2": ("1 ms", "2 ms")}
     assert _changes(study, "qpus[*].communication.collection_efficiency") == {
         f"qpus[{i}].overrides.communication.collection_efficiency": (0.04, 0.52)
         for i in (0, 1)}
@@ -69,7 +69,7 @@ def test_a_default_of_the_schema_is_improved_in_its_unit():
     assert _changes(study, "switches[0].insertion_loss") == {
         "switches[0].insertion_loss": ("1 dB", "0.5 dB")}
     assert _changes(study, "switches[0].reconfiguration_time") == {
-        "switches[0].reconfiguration_time": ("1e-05 s", "5e-06 s")}
+        "switches[0].reconfiguration_time": ("10 us", "5 us")}
 
 
 def test_every_variant_shares_the_baselines_seed_repetition_by_repetition():

@@ -164,3 +164,35 @@ def test_a_data_center_run_policy_must_exist():
            "run": {"policy": "fastest"}}
     with pytest.raises(ScenarioError, match=r"run\.policy = 'fastest'; allowed: fifo"):
         build_study(StudyConfig.model_validate(doc), ROOT)
+
+
+def test_an_axis_of_cases_sets_several_fields_per_value():
+    study = _study(axes=[{"name": "code", "cases": {
+                       "small": {"distance": 3, "bulk": 0.001},
+                       "large": {"distance": 5, "bulk": 0.002}}},
+                   {"field": "seam", "values": [0.01, 0.02]}])
+    assert [t.point for t in study.tasks] == [
+        {"code": "small", "seam": 0.01}, {"code": "small", "seam": 0.02},
+        {"code": "large", "seam": 0.01}, {"code": "large", "seam": 0.02}]
+    assert [(t.scenario["distance"], t.scenario["bulk"]) for t in study.tasks] == [
+        (3, 0.001), (3, 0.001), (5, 0.002), (5, 0.002)]
+    drawn = _study(combine="random", samples=6, axes=[{"name": "code", "cases": {
+        "small": {"distance": 3}, "large": {"distance": 5}}}])
+    assert {t.point["code"] for t in drawn.tasks} <= {"small", "large"}
+
+
+@pytest.mark.parametrize(("axis", "fragment"), [
+    ({"cases": {"a": {"distance": 3}}}, "an axis of cases has a name"),
+    ({"name": "c", "field": "distance", "cases": {"a": {"distance": 3}}},
+     "an axis of cases has a name (its column) and no field"),
+    ({"name": "c", "cases": {"a": {}}}, "case a sets no field"),
+    ({"name": "c", "field": "seam", "values": [0.1]}, "name is for an axis of cases"),
+])
+def test_a_malformed_axis_of_cases_is_refused(axis, fragment):
+    with pytest.raises(ValueError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+        _study(axes=[axis])
+
+
+def test_a_case_that_sets_a_bad_value_is_refused_with_its_case():
+    with pytest.raises(ScenarioError, match="at code = big"):
+        _study(axes=[{"name": "code", "cases": {"big": {"distance": 4}}}])

@@ -358,9 +358,19 @@ def _shown(current: _Current) -> Any:
     return _written(current.value, current)
 
 
+#: Prefixed units a value read in SI seconds or hertz is written in (largest first).
+_PREFIXED = {"s": (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9), ("ps", 1e-12)),
+             "Hz": (("GHz", 1e9), ("MHz", 1e6), ("kHz", 1e3), ("Hz", 1.0))}
+
+
 def _written(value: float, current: _Current) -> Any:
     text: Any = float(f"{value:.12g}")
-    if current.unit is not None:
+    if current.unit in _PREFIXED and value > 0 and math.isfinite(value):
+        # A value read in SI (a profile's, a default) is written as a person would.
+        unit, scale = next(((u, f) for u, f in _PREFIXED[current.unit] if value >= f),
+                           _PREFIXED[current.unit][-1])
+        text = f"{value / scale:.12g} {unit}"
+    elif current.unit is not None:
         text = f"{value:.12g} {current.unit}"
     if current.measure is not None:
         return {"value": text, "measure": current.measure}

@@ -86,21 +86,57 @@ class RangeConfig(StrictModel):
 
 
 class AxisConfig(StrictModel):
-    field: str
+    """One axis: a field and its values (given, or a linear or log range), or named
+    ``cases``, each setting several fields at once (a platform: its profile, scheme, ...)."""
+
+    field: str | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=64,
+                             pattern=r"^[A-Za-z0-9_.-]+$")
     values: list[Any] | None = None
     linear: RangeConfig | None = None
     log: RangeConfig | None = None
+    cases: dict[str, dict[str, Any]] | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> AxisConfig:
-        given = [name for name in ("values", "linear", "log") if getattr(self, name) is not None]
+        given = [name for name in ("values", "linear", "log", "cases")
+                 if getattr(self, name) is not None]
         if len(given) != 1:
-            raise ValueError(f"axis {self.field}: give exactly one of values, linear or log "
-                             f"(got {', '.join(given) or 'none'})")
+            raise ValueError(f"axis {self.key}: give exactly one of values, linear, log or "
+                             f"cases (got {', '.join(given) or 'none'})")
+        if self.cases is not None:
+            if self.field is not None or self.name is None:
+                raise ValueError("an axis of cases has a name (its column) and no field: "
+                                 "each case names the fields it sets")
+            if not self.cases:
+                raise ValueError(f"axis {self.name}: cases is empty")
+            for case, fields in self.cases.items():
+                if not fields:
+                    raise ValueError(f"axis {self.name}: case {case} sets no field")
+                for path in fields:
+                    parse_path(path)
+            return self
+        if self.field is None:
+            raise ValueError(f"axis {self.name or '?'}: give the field it sets")
+        if self.name is not None:
+            raise ValueError(f"axis {self.field}: name is for an axis of cases (the column "
+                             "of a field's axis is the field)")
         if self.values is not None and not self.values:
             raise ValueError(f"axis {self.field}: values is empty")
         parse_path(self.field)
         return self
+
+    @property
+    def key(self) -> str:
+        """The axis's column in the results: its field, or its name (cases)."""
+        return self.field or self.name or "?"
+
+    def assignments(self, value: Any) -> dict[str, Any]:
+        """The fields a point's value of this axis sets."""
+        if self.cases is not None:
+            return self.cases[value]
+        assert self.field is not None
+        return {self.field: value}
 
 
 class PlotConfig(StrictModel):
@@ -147,12 +183,16 @@ class StudyConfig(StrictModel):
             if span is None:
                 continue
             if self.combine == "random" and span.num is not None:
-                raise ValueError(f"axis {axis.field}: num has no meaning when points are drawn "
+                raise ValueError(f"axis {axis.key}: num has no meaning when points are drawn "
                                  "at random (combine: random); remove it")
             if self.combine != "random" and span.num is None:
-                raise ValueError(f"axis {axis.field}: a range needs num, the number of points")
+                raise ValueError(f"axis {axis.key}: a range needs num, the number of points")
         for metric in self.metrics:
             parse_path(metric)
+        keys = [axis.key for axis in self.axes]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"two axes set one column: {', '.join(keys)} (one field per "
+                             "axis; zip or cases set fields together)")
         names = [plot.name for plot in self.plots]
         if len(set(names)) != len(names):
             raise ValueError(f"plots: each needs its own name; got {', '.join(names)}")
@@ -240,24 +280,28 @@ def _points(config: StudyConfig) -> list[dict[str, Any]]:
         for _ in range(config.samples or 0):
             point = {}
             for axis in axes:
-                if axis.values is not None:
-                    point[axis.field] = axis.values[int(rng.integers(len(axis.values)))]
+                choices = axis.values if axis.values is not None else (
+                    list(axis.cases) if axis.cases is not None else None)
+                if choices is not None:
+                    point[axis.key] = choices[int(rng.integers(len(choices)))]
                     continue
                 start, stop, unit, factor = _bounds(axis)
                 if axis.log is not None:
                     x = math.exp(rng.uniform(math.log(start), math.log(stop)))
                 else:
                     x = rng.uniform(start, stop)
-                point[axis.field] = _formatted(np.array([x]), unit, factor,
+                point[axis.key] = _formatted(np.array([x]), unit, factor,
                                                axis.linear or axis.log)[0]  # type: ignore[arg-type]
             points.append(point)
         return points
-    columns = [axis.values if axis.values is not None else _range_values(axis) for axis in axes]
+    columns = [axis.values if axis.values is not None else
+               list(axis.cases) if axis.cases is not None else _range_values(axis)
+               for axis in axes]
     if config.combine == "zip":
         lengths = {len(c) for c in columns}
         if len(lengths) != 1:
             raise ScenarioError("combine: zip needs axes of one length; got "
-                                + ", ".join(f"{a.field}: {len(c)}"
+                                + ", ".join(f"{a.key}: {len(c)}"
                                             for a, c in zip(axes, columns, strict=True)))
         rows = list(zip(*columns, strict=True))
     else:
@@ -266,7 +310,7 @@ def _points(config: StudyConfig) -> list[dict[str, Any]]:
             raise ScenarioError(f"the grid has {count:,} points x {config.repetitions} "
                                 f"repetitions, more than {MAX_TASKS:,} tasks")
         rows = list(itertools.product(*columns))
-    return [{axis.field: value for axis, value in zip(axes, row, strict=True)} for row in rows]
+    return [{axis.key: value for axis, value in zip(axes, row, strict=True)} for row in rows]
 
 
 def _validate(kind: str, scenario: dict[str, Any], base_dir: Path, where: str) -> None:
@@ -280,7 +324,7 @@ def _check_plots(config: StudyConfig, kind: str, where: str) -> None:
     from qdcnet.config.study_runs import DEFAULT_METRICS
     from qdcnet.sweep.plots import resolve_column
 
-    columns = [{"inputs": {axis.field: None for axis in config.axes},
+    columns = [{"inputs": {axis.key: None for axis in config.axes},
                 "metrics": dict.fromkeys(config.metrics or DEFAULT_METRICS[kind])}]
     for plot in config.plots:
         named = [("x", plot.x), *(("y", y) for y in plot.y)]
@@ -361,11 +405,13 @@ def build_study(config: StudyConfig, base_dir: Path, where: str = "study") -> St
                             f"repetitions is more than {MAX_TASKS:,} tasks")
     for sample, point in enumerate(points):
         written = copy.deepcopy(base)
-        for name, value in point.items():
-            try:
-                set_path(written, name, value)
-            except QdcnetError as exc:
-                raise ScenarioError(f"{where}: axis {name}: {exc}") from None
+        for axis in config.axes:
+            for name, value in axis.assignments(point[axis.key]).items():
+                try:
+                    set_path(written, name, value)
+                except QdcnetError as exc:
+                    shown = axis.key if axis.cases is None else f"{axis.key} ({name})"
+                    raise ScenarioError(f"{where}: axis {shown}: {exc}") from None
         # Files (profiles, circuits) named relative to the base, an axis's too, are found
         # beside it; the id hashes the scenario as written, so a moved folder keeps its ids.
         scenario = resolve_paths(kind, written, scenario_dir)

@@ -37,7 +37,7 @@ RESULT_FIELDS: dict[str, tuple[str, ...]] = {
              "analytic"),
     "qec": ("distance", "basis", "bulk", "seam", "layout", "protocol", "rounds",
             "idle_per_round", "idle", "shots", "errors", "rate", "stderr", "rate_low",
-            "rate_high", "saturated", "per_round", "seconds", "engine", "seed"),
+            "rate_high", "saturated", "per_round", "seconds", "engine", "seed", "supply"),
 }
 
 

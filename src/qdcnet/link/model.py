@@ -76,7 +76,8 @@ def plob_bound(transmissivity: float) -> float:
     """
     if transmissivity >= 1.0:
         return math.inf
-    return -math.log2(1.0 - transmissivity)
+    # log1p keeps a tiny η's bound (a long fibre's) exact, and η = 0 gives +0, not -0.
+    return -math.log1p(-transmissivity) / math.log(2.0)
 
 
 @dataclass(frozen=True)

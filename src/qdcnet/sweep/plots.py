@@ -139,19 +139,35 @@ def plot_panels(panels: list[tuple[list[Series], dict[str, Any]]], path: Path, *
     matplotlib.use("Agg")  # files only: no display needed
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
     several = len(panels) > 1
+    figure, axes = plt.subplots(figsize=(8.4 if several else 6.4, 4.2), layout="constrained")
     styles = ("-", "--", ":", "-.")
+    markers = "os^vD"
+    # One colour per hue value across every metric, one line style per metric.
+    hues = sorted({str(line.hue) for series, _ in panels for line in series})
+    colours = {hue: f"C{i % 10}" for i, hue in enumerate(hues)}
     for number, (series, info) in enumerate(panels):
         for line in series:
             xs = [p[0] for p in line.points]
             ys = [p[1] for p in line.points]
             errors = [0.0 if math.isnan(p[2]) else p[2] for p in line.points]
-            parts = ([info["y"]] if several else []) + (
-                [] if info["hue"] is None else [f"{info['hue']} = {line.hue}"])
-            axes.errorbar(xs, ys, yerr=errors, marker="os^v"[number % 4], capsize=3,
-                          linestyle=styles[number % len(styles)],
-                          label=", ".join(parts) or None)
+            label = None
+            if not several and info["hue"] is not None:
+                label = f"{info['hue']} = {line.hue}"
+            axes.errorbar(xs, ys, yerr=errors, marker=markers[number % len(markers)],
+                          capsize=3, linestyle=styles[number % len(styles)],
+                          color=colours[str(line.hue)] if info["hue"] is not None else None,
+                          label=label)
+    if several:
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], color="black", linestyle=styles[n % len(styles)],
+                          marker=markers[n % len(markers)], label=i["y"])
+                   for n, (_, i) in enumerate(panels)]
+        if panels[0][1]["hue"] is not None:
+            handles += [Line2D([], [], color=colours[hue], linewidth=4,
+                               label=f"{panels[0][1]['hue']} = {hue}") for hue in hues]
+        figure.legend(handles=handles, loc="outside right upper", fontsize="small")
     info = panels[0][1]
     if log_x:
         axes.set_xscale("log")
@@ -159,10 +175,10 @@ def plot_panels(panels: list[tuple[list[Series], dict[str, Any]]], path: Path, *
         axes.set_yscale("log")
     axes.set_xlabel(info["x"] + (f" [{info['x_unit']}]" if info["x_unit"] else ""))
     units = {i["y_unit"] for _, i in panels}
-    names = ", ".join(i["y"] for _, i in panels) if several else info["y"]
     unit = units.pop() if len(units) == 1 else ""
-    axes.set_ylabel(names + (f" [{unit}]" if unit else ""))
-    if several or info["hue"] is not None:
+    axes.set_ylabel(("value (see the legend)" if several else info["y"])
+                    + (f" [{unit}]" if unit else ""))
+    if not several and info["hue"] is not None:
         axes.legend(fontsize="small")
     if title:
         axes.set_title(title, fontsize="medium")
