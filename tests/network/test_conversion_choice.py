@@ -150,3 +150,23 @@ def test_link_builders_choose_as_the_data_center_does(profiles, overrides, arm_m
     assert built == expected
     document = pair_document(profiles, arm_m, overrides=overrides)
     assert chosen(document) == expected
+
+
+def test_a_microwave_photon_never_enters_a_fibre_unconverted():
+    """A transmon's 8.8 GHz photon (34 mm) is converted by its transducer on every
+    segment; an optical fibre does not guide it (it once did, at 0.2 dB/km)."""
+    from qdcnet.errors import QdcnetError
+    from qdcnet.hardware.components import Fiber
+
+    route = build_datacenter(pair_document(("superconducting", "superconducting"), 5.0),
+                             seed=1).fabric.route("qpu0", "qpu1")
+    for arm in (route.arm_a, route.arm_b):
+        assert arm.path.transducer is not None
+        assert arm.path.fiber.wavelength_m == pytest.approx(1550e-9)
+    with pytest.raises(QdcnetError, match="a microwave photon must be converted"):
+        Fiber(length_m=1.0, wavelength_m=0.034)
+    with pytest.raises(QdcnetError, match="for a default fibre attenuation"):
+        default_attenuation_db_per_km(2e-6)
+    with pytest.raises(QdcnetError, match="a microwave photon must be converted"):
+        build_datacenter(pair_document(("superconducting", "superconducting"), 5.0,
+                                       convert=False), seed=1).fabric.route("qpu0", "qpu1")

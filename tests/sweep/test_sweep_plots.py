@@ -73,3 +73,15 @@ def test_plot_command_writes_the_picture_the_table_and_the_result(tmp_path):
     assert (tmp_path / "figure" / "plot.png").read_bytes()[:4] == b"\x89PNG"
     assert len((tmp_path / "figure" / "plot.csv").read_text().splitlines()) == 5
     assert result["results"]["failed_rows"] == 1
+
+
+def test_where_keeps_a_slice_of_the_grid():
+    series, _ = aggregate(_rows(), "communication.t2", "rate", where={"communication_qubits": 4})
+    (line,) = series
+    assert [(p[1], p[3]) for p in line.points] == [(pytest.approx(40.0), 3),
+                                                   (pytest.approx(41.0), 3)]
+    # Without the slice the two qubit counts would be averaged together.
+    (mixed,) = aggregate(_rows(), "communication.t2", "rate")[0]
+    assert mixed.points[0][1] == pytest.approx(30.0)
+    with pytest.raises(ParameterError, match="a value the rows have: 2, 4"):
+        aggregate(_rows(), "communication.t2", "rate", where={"communication_qubits": 3})

@@ -23,7 +23,7 @@ from typing import Any
 
 from rich.table import Table
 
-from qdcnet.errors import ParameterError
+from qdcnet.errors import ParameterError, QdcnetError
 from qdcnet.report import RESULT_FILE, result_document, write_json
 from qdcnet.report.output import OUTPUT_ROOT, machine_output_enabled
 from qdcnet.report.tables import format_number, make_console
@@ -215,13 +215,18 @@ def draw_plots(study: Any, rows: list[dict[str, Any]], folder: Path) -> list[str
     target.mkdir(exist_ok=True)
     drawn = []
     for plot in study.config.plots:
-        panels = [aggregate(latest, plot.x, y, plot.hue) for y in plot.y]
+        try:
+            panels = [aggregate(latest, plot.x, y, plot.hue, plot.where) for y in plot.y]
+        except QdcnetError as exc:  # e.g. a where value a --quick run did not reach
+            print(f"plot {plot.name}: skipped: {exc}", file=sys.stderr)
+            continue
         if not any(line.points for series, _ in panels for line in series):
             print(f"plot {plot.name}: no row has values for it yet; skipped", file=sys.stderr)
             continue
         path = target / f"{plot.name}.png"
+        where = ", ".join(f"{k} = {v}" for k, v in plot.where.items())
         plot_panels(panels, path, log_x=plot.log_x, log_y=plot.log_y,
-                    title=f"sweep {study.name}")
+                    title=f"sweep {study.name}" + (f" ({where})" if where else ""))
         drawn.append(f"{PLOTS_FOLDER}/{path.name}")
     return drawn
 

@@ -146,6 +146,8 @@ class PlotConfig(StrictModel):
     x: str
     y: list[str] = Field(min_length=1, max_length=8)
     hue: str | None = None
+    #: Only the rows with these values of other columns (a slice of a larger grid).
+    where: dict[str, Any] = Field(default_factory=dict)
     log_x: bool = False
     log_y: bool = False
 
@@ -327,7 +329,8 @@ def _check_plots(config: StudyConfig, kind: str, where: str) -> None:
     columns = [{"inputs": {axis.key: None for axis in config.axes},
                 "metrics": dict.fromkeys(config.metrics or DEFAULT_METRICS[kind])}]
     for plot in config.plots:
-        named = [("x", plot.x), *(("y", y) for y in plot.y)]
+        named = [("x", plot.x), *(("y", y) for y in plot.y),
+                 *((f"where.{column}", column) for column in plot.where)]
         if plot.hue is not None:
             named.append(("hue", plot.hue))
         for option, column in named:

@@ -124,6 +124,22 @@ def _wavelength(name: str, value: float) -> float:
 # the wavelengths the literature quotes most; REFERENCE.md section 3.
 _ATTENUATION_POINTS = ((780.0, 3.5), (1310.0, 0.33), (1550.0, 0.2))
 
+#: The longest wavelength with a default attenuation: the telecom U band ends at
+#: 1675 nm, and beyond it silica's infrared absorption rises fast.
+DEFAULT_ATTENUATION_MAX_WAVELENGTH_M = 1.7e-6
+#: The longest wavelength any optical fibre guides (mid-infrared fibres reach a few
+#: micrometres); a microwave photon (centimetres) must be converted first.
+FIBER_MAX_WAVELENGTH_M = 5e-6
+
+
+def _guided(wavelength_m: float) -> None:
+    if wavelength_m > FIBER_MAX_WAVELENGTH_M:
+        raise ParameterError("wavelength_m", wavelength_m,
+                             f"200 nm to {FIBER_MAX_WAVELENGTH_M * 1e6:g} um: light an optical "
+                             "fibre guides",
+                             "a microwave photon must be converted (a transducer) before it "
+                             "enters a fibre")
+
 
 def default_attenuation_db_per_km(wavelength_m: float) -> float:
     """Typical loss of single-mode fibre at a wavelength, in dB/km.
@@ -131,14 +147,21 @@ def default_attenuation_db_per_km(wavelength_m: float) -> float:
     Anchored at 3.5 dB/km at 780 nm, 0.33 at 1310 nm and 0.2 at 1550 nm
     (REFERENCE.md: 3–4, ~0.33, 0.17–0.20). Between anchors the loss is
     interpolated log-linearly; below 780 nm it grows as λ⁻⁴ (Rayleigh
-    scattering dominates); above 1550 nm it is held at 0.2. These defaults
-    are a model, marked so in every profile that relies on them: give the
+    scattering dominates); from 1550 nm to the end of the telecom bands (1.7 um)
+    it is held at 0.2, and beyond there is no default. These defaults are a
+    model, marked so in every profile that relies on them: give the
     measured attenuation of a real fibre where it matters.
 
     >>> round(default_attenuation_db_per_km(637e-9), 2)
     7.87
     """
     nm = _wavelength("wavelength_m", wavelength_m) * 1e9
+    _guided(wavelength_m)
+    if wavelength_m > DEFAULT_ATTENUATION_MAX_WAVELENGTH_M:
+        raise ParameterError("wavelength_m", wavelength_m,
+                             f"200 nm to {DEFAULT_ATTENUATION_MAX_WAVELENGTH_M * 1e9:.0f} nm "
+                             "for a default fibre attenuation",
+                             "beyond the telecom bands give the fibre's measured attenuation")
     first_nm, first_db = _ATTENUATION_POINTS[0]
     if nm <= first_nm:
         return first_db * (first_nm / nm) ** 4
@@ -161,6 +184,7 @@ class Fiber:
     def __post_init__(self) -> None:
         _nonneg("length_m", self.length_m)
         _wavelength("wavelength_m", self.wavelength_m)
+        _guided(self.wavelength_m)
         if self.attenuation_db_per_km is None:
             object.__setattr__(self, "attenuation_db_per_km",
                                default_attenuation_db_per_km(self.wavelength_m))

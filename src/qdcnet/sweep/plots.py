@@ -24,7 +24,7 @@ from qdcnet.sim.statistics import standard_error
 from qdcnet.units import UnitError, parse
 
 __all__ = ["Series", "aggregate", "column_names", "plot_panels", "plot_series", "plot_tornado",
-           "resolve_column"]
+           "resolve_column", "select_rows"]
 
 
 @dataclass(frozen=True)
@@ -80,13 +80,39 @@ def _value(row: dict[str, Any], column: str, kind: str) -> Any:
     return ((row.get("inputs") if kind == "input" else row.get("metrics")) or {}).get(column)
 
 
-def aggregate(rows: list[dict[str, Any]], x: str, y: str, hue: str | None = None
-              ) -> tuple[list[Series], dict[str, Any]]:
+def _matches(value: Any, wanted: Any) -> bool:
+    if isinstance(value, int | float) and isinstance(wanted, int | float) and not isinstance(
+            value, bool) and not isinstance(wanted, bool):
+        return math.isclose(value, wanted, rel_tol=1e-9, abs_tol=0.0)
+    return str(value) == str(wanted)
+
+
+def select_rows(rows: list[dict[str, Any]], where: dict[str, Any] | None,
+                option: str = "where") -> list[dict[str, Any]]:
+    """The rows whose columns have the given values (a unique ending names a column)."""
+    if not where:
+        return rows
+    for wanted_column, wanted in where.items():
+        column, kind = resolve_column(rows, wanted_column, f"{option}.{wanted_column}")
+        kept = [row for row in rows if _matches(_value(row, column, kind), wanted)]
+        if not kept:
+            seen = sorted({str(_value(row, column, kind)) for row in rows})
+            raise ParameterError(f"{option}.{wanted_column}", wanted,
+                                 f"a value the rows have: {', '.join(seen[:8])}")
+        rows = kept
+    return rows
+
+
+def aggregate(rows: list[dict[str, Any]], x: str, y: str, hue: str | None = None,
+              where: dict[str, Any] | None = None) -> tuple[list[Series], dict[str, Any]]:
     """Series of (x, mean y, standard error, n) per hue, and what was left out and why.
 
-    ``x``, ``y`` and ``hue`` are column names (see :func:`resolve_column`).
+    ``x``, ``y`` and ``hue`` are column names (see :func:`resolve_column`);
+    ``where`` keeps only rows with those values of other columns (a slice of a
+    grid: every other axis should be fixed or be the hue, or its points are
+    averaged together).
     """
-    good = [row for row in rows if not row.get("error")]
+    good = select_rows([row for row in rows if not row.get("error")], where)
     x_col, x_kind = resolve_column(good, x, "--x")
     y_col, y_kind = resolve_column(good, y, "--y")
     hue_col, hue_kind = resolve_column(good, hue, "--hue") if hue else (None, None)
