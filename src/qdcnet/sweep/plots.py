@@ -103,6 +103,13 @@ def select_rows(rows: list[dict[str, Any]], where: dict[str, Any] | None,
     return rows
 
 
+def _order(value: Any) -> tuple[int, float, str]:
+    """Numbers in numeric order (1, 4, 16, not 1, 16, 4), then everything else by text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return 0, float(value), ""
+    return 1, 0.0, str(value)
+
+
 def aggregate(rows: list[dict[str, Any]], x: str, y: str, hue: str | None = None,
               where: dict[str, Any] | None = None) -> tuple[list[Series], dict[str, Any]]:
     """Series of (x, mean y, standard error, n) per hue, and what was left out and why.
@@ -143,7 +150,7 @@ def aggregate(rows: list[dict[str, Any]], x: str, y: str, hue: str | None = None
         se = standard_error(values) if n > 1 else math.nan
         by_hue[key].append((x_number, mean, se, n))
     series = [Series(key, tuple(sorted(points)))
-              for key, points in sorted(by_hue.items(), key=lambda kv: str(kv[0]))]
+              for key, points in sorted(by_hue.items(), key=lambda kv: _order(kv[0]))]
     info = {"x": x_col, "y": y_col, "hue": hue_col, "x_unit": units.get("x", ""),
             "y_unit": units.get("y", ""), "rows": len(rows), "failed_rows": len(rows) - len(good),
             "rows_without_values": missing}
@@ -170,7 +177,8 @@ def plot_panels(panels: list[tuple[list[Series], dict[str, Any]]], path: Path, *
     styles = ("-", "--", ":", "-.")
     markers = "os^vD"
     # One colour per hue value across every metric, one line style per metric.
-    hues = sorted({str(line.hue) for series, _ in panels for line in series})
+    hues = [str(h) for h in sorted({line.hue for series, _ in panels for line in series},
+                                   key=_order)]
     colours = {hue: f"C{i % 10}" for i, hue in enumerate(hues)}
     for number, (series, info) in enumerate(panels):
         for line in series:
