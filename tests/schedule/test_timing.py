@@ -34,7 +34,9 @@ def test_ghz_instruction_table(ghz2_target):
     assert ebit.qpus == ("m0", "m1")
     assert ebit.first == (3, 9)
     assert ebit.last == (8, 13)
-    assert ebit.need_deps == ((0, 0),)  # the data side: the Hadamard on m0
+    # the data side: the Hadamard on m0, and the far side: m1's gate before the cz that
+    # uses the copy (the pair is of use only when both are done)
+    assert ebit.need_deps == ((0, 0), (1, 0))
     assert timing.ebit_first == {3: (0,), 9: (0,)}
     assert timing.bit_deps[9] == ((7, 3 * US),)  # x on m1 waits for m0's readout + latency
     assert timing.bit_deps[14] == ((12, 3 * US),)  # z on m0 waits for m1's readout

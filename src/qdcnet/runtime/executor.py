@@ -4,8 +4,9 @@ The executor walks the program's timed instruction DAG
 (:class:`~qdcnet.schedule.timing.ProgramTiming`): an instruction starts when
 the instructions before it on its slots have ended, when the bits of its
 condition have arrived (the classical latency included), and, for the first
-instruction at each end of an ebit, when the operation's data side is ready
-and the ebit has arrived. Ebits come from an :class:`EbitSupplier`: just in
+instruction at each end of an ebit, when its ``need_deps`` are done (the data
+side of its operation and of the far half's consumers) and it has arrived.
+Ebits come from an :class:`EbitSupplier`: just in
 time from the orchestrator (one request per ebit), from standing streams
 (pairs made ahead of need), or at once (an ideal network, for tests and
 baselines). A pair is leased: consumed at its first use; each end's

@@ -175,7 +175,7 @@ def time_breakdown(timing: ProgramTiming, trace: ShotTrace) -> TimeBreakdown:
     The walk starts at the instruction that ends last and steps back, each
     time to the dependency that released the current instruction latest
     (its slot predecessors, the measurements of its condition plus their
-    latency, and for an ebit's first touch the operation's outside inputs).
+    latency, and for an ebit's first touch the ebit's ``need_deps``).
     The instruction's own duration is compute; a latency on the releasing
     edge is classical; a gap after the latest release is ebit wait when one
     of the ebits the instruction first touches arrived at its start, other

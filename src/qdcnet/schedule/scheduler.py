@@ -11,7 +11,8 @@ instructions it places the operation's ebits:
    its QPU that frees first (a qubit is held from generation to the end of
    the last instruction on the logical slot);
 2. the policy turns ``earliest`` (both qubits free) and ``need`` (the
-   operation's data side ready) into generation start and arrival;
+   ``need_deps`` done: the data side of the operation and of the far half's
+   consumers) into generation start and arrival;
 3. the expected state at use follows from the supply's stock rule.
 
 **Storage.** Where both QPUs have dedicated storage qubits

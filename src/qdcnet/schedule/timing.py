@@ -9,9 +9,10 @@ order. Its start waits for
   a measurement also waits for earlier readers and writers of its bit on its
   own QPU;
 * for the first instruction on each end of an ebit (its *first touch*): the
-  ebit, and every outside input of the ebit's operation (``ebit.need_deps``),
-  so a pair is engaged only when its operation can run and its age at use
-  is the time it waited for that.
+  ebit, and every outside input of the ebit's operation and of the later
+  instructions that use its far half (``ebit.need_deps``), so a pair is
+  engaged only when both ends can use it and its age at use is the time it
+  waited for that.
 
 ``classical`` operations have no instructions and cost nothing: the latency
 sits on the bit dependencies. A conditional instruction is timed as if it
@@ -42,13 +43,46 @@ from qdcnet.units import s_to_ps
 __all__ = ["EbitNeed", "ProgramTiming"]
 
 
+def _far_need(need: tuple[tuple[int, int], ...], uses: list[int], span: tuple[int, int],
+              slot_deps: list[tuple[int, ...]],
+              bit_deps: list[tuple[tuple[int, int], ...]]) -> tuple[tuple[int, int], ...]:
+    """``need`` plus the inputs before ``span`` of the far-half ``uses`` of an ebit.
+
+    An input inside the operation is already covered by ``need``; one after it
+    is followed back to its own inputs before the operation.
+    """
+    begin, stop = span
+    extra = list(need)
+    seen = set(uses)
+    todo = [i for i in uses if i >= stop]
+    while todo:
+        i = todo.pop()
+        for j in slot_deps[i]:
+            if j < begin:
+                extra.append((j, 0))
+            elif j >= stop and j not in seen:
+                seen.add(j)
+                todo.append(j)
+        for j, lag in bit_deps[i]:
+            if j < begin:
+                extra.append((j, lag))
+            elif j >= stop and j not in seen:
+                seen.add(j)
+                todo.append(j)
+    return tuple(dict.fromkeys(extra)) if len(extra) > len(need) else need
+
+
 @dataclass(frozen=True, slots=True)
 class EbitNeed:
     """One ebit of the program: its operation, logical slots, first touch and last use.
 
     ``first``/``last`` are instruction indices at the A and B ends;
-    ``need_deps`` the ``(instruction, lag_ps)`` outside the operation that
-    must end before the operation can run (its data side).
+    ``need_deps`` the ``(instruction, lag_ps)`` before the operation that
+    must end before the pair is of use: the operation's outside inputs, and
+    those of the instructions that use its far half (a cat-entangler's copy,
+    a teleported qubit) up to ``last[1]``, reached directly or through
+    instructions after the operation. All come earlier in program order than
+    the operation, so waiting on them cannot deadlock.
     """
 
     index: int
@@ -117,6 +151,8 @@ class ProgramTiming:
         owner: dict[tuple[str, int], tuple[int, int]] = {}
         firsts: list[list[int]] = []
         lasts: list[list[int]] = []
+        far: list[list[int]] = []  # per ebit, the instructions on its far (B) slot
+        span_of: list[tuple[int, int]] = []  # per ebit, its operation's op_span
         data_first: dict[int, tuple[tuple[str, int], ...]] = {}
         messages_of: dict[int, tuple[tuple[int, int], ...]] = {}
         i = 0
@@ -130,6 +166,7 @@ class ProgramTiming:
                 owner[(qb, sb)] = (e, 1)
                 firsts.append([-1, -1])
                 lasts.append([-1, -1])
+                far.append([])
             outside: list[tuple[int, int]] = []
             for ins in op.instructions:
                 q = ins.qpu
@@ -158,6 +195,8 @@ class ProgramTiming:
                             firsts[e][end] = i
                             ebit_first.setdefault(i, []).append(e)
                         lasts[e][end] = i
+                        if end:
+                            far[e].append(i)
                 bdeps: list[tuple[int, int]] = []
                 if ins.condition is not None:
                     for bit in ins.condition.bits:
@@ -209,8 +248,12 @@ class ProgramTiming:
                     for j, src, dst in sent)
             op_span.append((begin, i))
             op_ebits.append(tuple(mine))
+            span_of.extend([(begin, i)] * len(mine))
         ebits = [EbitNeed(e.index, e.op, e.qpus, e.slots, e.first,
-                          (lasts[e.index][0], lasts[e.index][1]), e.need_deps) for e in ebits]
+                          (lasts[e.index][0], lasts[e.index][1]),
+                          _far_need(e.need_deps, far[e.index], span_of[e.index], slot_deps,
+                                    bit_deps))
+                 for e in ebits]
         slot_last = dict(last_on)
         return cls(program, tuple(op_of), tuple(qpu_of), tuple(duration), tuple(slot_deps),
                    tuple(bit_deps), {k: tuple(v) for k, v in ebit_first.items()}, tuple(ebits),
