@@ -316,19 +316,24 @@ def execute(
                     model=CompileModel(model).value, out=out, force=force, quiet=quiet)
 
 
+WorkersOption = Annotated[int | None, typer.Option(
+    help="Local worker processes (default: one per core).", show_default=False)]
+DaskOption = Annotated[str | None, typer.Option(
+    help="Run on Dask: tcp://host:8786 (a running scheduler) or local:N (N local "
+         "workers). Needs pip install 'qdcnet[dask]'.", show_default=False)]
+ResumeOption = Annotated[bool, typer.Option(
+    help="Finish the study in the output folder: run only tasks not in its journal.")]
+RetryFailedOption = Annotated[bool, typer.Option(
+    help="With --resume: also rerun tasks whose row holds an error.")]
+
+
 @app.command()
 def sweep(
     study: Annotated[Path, typer.Argument(help="A study file: base scenario, axes, metrics.")],
-    workers: Annotated[int | None, typer.Option(
-        help="Local worker processes (default: one per core).", show_default=False)] = None,
-    dask: Annotated[str | None, typer.Option(
-        help="Run on Dask: tcp://host:8786 (a running scheduler) or local:N (N local "
-             "workers). Needs pip install 'qdcnet[dask]'.", show_default=False)] = None,
-    resume: Annotated[bool, typer.Option(
-        help="Finish the sweep in the output folder: run only tasks not in its journal.")]
-    = False,
-    retry_failed: Annotated[bool, typer.Option(
-        help="With --resume: also rerun tasks whose row holds an error.")] = False,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
+    resume: ResumeOption = False,
+    retry_failed: RetryFailedOption = False,
     quick: QuickStudyOption = False,
     out: OutOption = None,
     force: ForceOption = False,
@@ -348,15 +353,10 @@ def sweep(
 def sensitivity(
     study: Annotated[Path, typer.Argument(help="A sensitivity file: base scenario, metric, "
                                           "factor, the parameters to improve.")],
-    workers: Annotated[int | None, typer.Option(
-        help="Local worker processes (default: one per core).", show_default=False)] = None,
-    dask: Annotated[str | None, typer.Option(
-        help="Run on Dask: tcp://host:8786 or local:N.", show_default=False)] = None,
-    resume: Annotated[bool, typer.Option(
-        help="Finish the study in the output folder: run only tasks not in its journal.")]
-    = False,
-    retry_failed: Annotated[bool, typer.Option(
-        help="With --resume: also rerun tasks whose row holds an error.")] = False,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
+    resume: ResumeOption = False,
+    retry_failed: RetryFailedOption = False,
     quick: QuickStudyOption = False,
     out: OutOption = None,
     force: ForceOption = False,

@@ -40,14 +40,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from qdcnet.config.common import (
     MAX_SEED,
     ScenarioError,
     StrictModel,
-    format_validation_error,
-    read_yaml,
 )
 from qdcnet.errors import ParameterError, QdcnetError
 from qdcnet.provenance import content_hash
@@ -162,15 +160,9 @@ class SensitivityStudy:
 
 def load_sensitivity(path: str | Path, *, quick: bool = False) -> SensitivityStudy:
     """Read a sensitivity file and build every variant's tasks, each validated."""
-    from qdcnet.config.study import apply_quick
+    from qdcnet.config.study import read_study_file
 
-    document, where = read_yaml(path)
-    if quick:
-        document = apply_quick(document, where)
-    try:
-        config = SensitivityConfig.model_validate(document)
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, SensitivityConfig, where)) from None
+    config, where = read_study_file(path, SensitivityConfig, quick=quick)
     return build_sensitivity(config, Path(path).resolve().parent, where)
 
 

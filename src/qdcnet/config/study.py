@@ -61,7 +61,7 @@ from qdcnet.sweep.tasks import Task, derive_seed
 from qdcnet.units import UnitError, parse
 
 __all__ = ["KINDS", "RUN_OPTIONS", "PlotConfig", "Study", "StudyConfig", "apply_quick",
-           "build_study", "load_study", "read_base"]
+           "build_study", "load_study", "read_base", "read_study_file"]
 
 KINDS = ("datacenter", "link", "qec")
 
@@ -373,18 +373,25 @@ def apply_quick(document: dict[str, Any], where: str) -> dict[str, Any]:
     return out
 
 
+def read_study_file(path: str | Path, model: type[Any], *, quick: bool = False
+                    ) -> tuple[Any, str]:
+    """A study file (sweep or sensitivity) validated as ``model``, ``quick:`` applied if
+    asked; and where it came from (for messages)."""
+    document, where = read_yaml(path)
+    if quick:
+        document = apply_quick(document, where)
+    try:
+        return model.model_validate(document), where
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, model, where)) from None
+
+
 def load_study(path: str | Path, *, quick: bool = False) -> Study:
     """Read a study file, expand its tasks and validate every task's scenario.
 
     ``quick``: with the file's ``quick:`` changes (a smoke run of the study).
     """
-    document, where = read_yaml(path)
-    if quick:
-        document = apply_quick(document, where)
-    try:
-        config = StudyConfig.model_validate(document)
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, StudyConfig, where)) from None
+    config, where = read_study_file(path, StudyConfig, quick=quick)
     return build_study(config, Path(path).resolve().parent, where)
 
 
