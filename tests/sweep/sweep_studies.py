@@ -4,6 +4,8 @@ A plain module, not a conftest: a second conftest module would shadow the root o
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,3 +21,9 @@ def qec_study(points: int = 6, repetitions: int = 1, shots: int = 3000, **extra:
         "repetitions": repetitions, "seed": 11, "metrics": ["shots", "errors", "rate"],
         **extra})
     return build_study(config, Path("."))
+
+
+def qdcnet_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """``python -m qdcnet ARGS`` in ``cwd``, as a user would run it."""
+    return subprocess.run([sys.executable, "-m", "qdcnet", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)

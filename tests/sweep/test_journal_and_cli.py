@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from sweep_studies import qdcnet_cli
 
 from qdcnet.sweep.journal import Journal, merge_rows, read_rows
 
@@ -56,14 +55,10 @@ def test_journal_rows_are_whole_or_absent(tmp_path):
     assert [r["task_id"] for r in read_rows(path)[0]] == ["a"]
 
 
-def _qdcnet(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "qdcnet", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
-
 
 def test_sweep_command_runs_resumes_and_refuses_to_overwrite(tmp_path):
     (tmp_path / "study.yaml").write_text(STUDY)
-    done = _qdcnet("sweep", "study.yaml", "--workers", "2", "--out", "out", "--json",
+    done = qdcnet_cli("sweep", "study.yaml", "--workers", "2", "--out", "out", "--json",
                    cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -74,17 +69,17 @@ def test_sweep_command_runs_resumes_and_refuses_to_overwrite(tmp_path):
     assert all(r["metrics"]["shots"] == 2000 and r["version"] for r in rows)
     assert result["results"]["plots"] == ["plots/errors.png"]
     assert (tmp_path / "out" / "plots" / "errors.png").stat().st_size > 10_000
-    again = _qdcnet("sweep", "study.yaml", "--out", "out", cwd=tmp_path)
+    again = qdcnet_cli("sweep", "study.yaml", "--out", "out", cwd=tmp_path)
     assert again.returncode != 0
     assert "--resume to finish it or --force" in again.stderr
-    resumed = _qdcnet("sweep", "study.yaml", "--out", "out", "--resume", "--json",
+    resumed = qdcnet_cli("sweep", "study.yaml", "--out", "out", "--resume", "--json",
                       cwd=tmp_path)
     assert json.loads(resumed.stdout)["results"]["skipped"] == 4
-    merged = _qdcnet("sweep-merge", "out/journal.jsonl", "out/journal.jsonl", "-o",
+    merged = qdcnet_cli("sweep-merge", "out/journal.jsonl", "out/journal.jsonl", "-o",
                      "merged.jsonl", cwd=tmp_path)
     assert merged.returncode == 0, merged.stderr
     assert len(read_rows(Path(tmp_path / "merged.jsonl"))[0]) == 4
-    quick = _qdcnet("sweep", "study.yaml", "--out", "quick", "--quick", "--json",
+    quick = qdcnet_cli("sweep", "study.yaml", "--out", "quick", "--quick", "--json",
                     cwd=tmp_path)
     assert quick.returncode == 0, quick.stderr
     assert json.loads(quick.stdout)["results"]["tasks"] == 2
@@ -92,7 +87,7 @@ def test_sweep_command_runs_resumes_and_refuses_to_overwrite(tmp_path):
 
 def test_bad_study_fails_in_one_line_before_any_task(tmp_path):
     (tmp_path / "study.yaml").write_text(STUDY.replace("[0.02, 0.1]", "[0.02, 0.9]"))
-    failed = _qdcnet("sweep", "study.yaml", "--out", "out", cwd=tmp_path)
+    failed = qdcnet_cli("sweep", "study.yaml", "--out", "out", cwd=tmp_path)
     assert failed.returncode != 0
     assert "seam = 0.9" in failed.stderr
     assert "Traceback" not in failed.stderr
@@ -102,7 +97,7 @@ def test_bad_study_fails_in_one_line_before_any_task(tmp_path):
 def test_parquet_parts_hold_the_rows_flat(tmp_path):
     pq = pytest.importorskip("pyarrow.parquet")
     (tmp_path / "study.yaml").write_text(STUDY)
-    done = _qdcnet("sweep", "study.yaml", "--workers", "1", "--out", "out", "--json",
+    done = qdcnet_cli("sweep", "study.yaml", "--workers", "1", "--out", "out", "--json",
                    cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     part = json.loads(done.stdout)["results"]["parquet_part"]
@@ -113,7 +108,7 @@ def test_parquet_parts_hold_the_rows_flat(tmp_path):
     # Rows no part holds (an interrupted call's) go into the next call's part.
     for path in (tmp_path / "out" / "parts").iterdir():
         path.unlink()
-    resumed = _qdcnet("sweep", "study.yaml", "--out", "out", "--resume", "--json",
+    resumed = qdcnet_cli("sweep", "study.yaml", "--out", "out", "--resume", "--json",
                       cwd=tmp_path)
     part = json.loads(resumed.stdout)["results"]["parquet_part"]
     assert len(pq.read_table(tmp_path / "out" / part).to_pylist()) == 4
@@ -121,7 +116,7 @@ def test_parquet_parts_hold_the_rows_flat(tmp_path):
 
 def test_a_plot_of_a_column_the_rows_will_not_have_is_refused_first(tmp_path):
     (tmp_path / "study.yaml").write_text(STUDY.replace("y: [errors, shots]", "y: [rate]"))
-    failed = _qdcnet("sweep", "study.yaml", "--out", "out", cwd=tmp_path)
+    failed = qdcnet_cli("sweep", "study.yaml", "--out", "out", cwd=tmp_path)
     assert failed.returncode != 0
     assert "plots[errors].y = 'rate'" in failed.stderr
     assert "an input or metric of the rows: errors, seam, shots" in failed.stderr
@@ -132,7 +127,7 @@ def test_force_never_deletes_the_study_it_was_given(tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "study.yaml").write_text(STUDY)
     (tmp_path / "out" / "journal.jsonl").write_text("")
-    refused = _qdcnet("sweep", "out/study.yaml", "--out", "out", "--force", cwd=tmp_path)
+    refused = qdcnet_cli("sweep", "out/study.yaml", "--out", "out", "--force", cwd=tmp_path)
     assert refused.returncode == 2
     assert "would delete out/study.yaml" in refused.stderr
     assert (tmp_path / "out" / "study.yaml").read_text() == STUDY

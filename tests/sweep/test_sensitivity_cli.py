@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+from sweep_studies import qdcnet_cli
 
 from qdcnet.config.sensitivity import SensitivityConfig, build_sensitivity
 from qdcnet.config.study_runs import run_task
@@ -35,14 +35,10 @@ quick: {repetitions: 2}
 """
 
 
-def _qdcnet(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "qdcnet", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
-
 
 def test_sensitivity_command_ranks_tables_draws_and_resumes(tmp_path):
     (tmp_path / "s.yaml").write_text(STUDY)
-    done = _qdcnet("sensitivity", "s.yaml", "--workers", "2", "--out", "out", "--json",
+    done = qdcnet_cli("sensitivity", "s.yaml", "--workers", "2", "--out", "out", "--json",
                    cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -64,17 +60,17 @@ def test_sensitivity_command_ranks_tables_draws_and_resumes(tmp_path):
     with (folder / "sensitivity.csv").open() as handle:
         assert [row["parameter"] for row in csv.DictReader(handle)] == [
             r["parameter"] for r in ranking]
-    resumed = _qdcnet("sensitivity", "s.yaml", "--out", "out", "--resume", "--json",
+    resumed = qdcnet_cli("sensitivity", "s.yaml", "--out", "out", "--resume", "--json",
                       cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     again = json.loads(resumed.stdout)["results"]
     assert again["skipped"] == 15
     assert again["ran"] == 0
     assert again["ranking"] == ranking
-    refused = _qdcnet("sensitivity", "s.yaml", "--out", "out", cwd=tmp_path)
+    refused = qdcnet_cli("sensitivity", "s.yaml", "--out", "out", cwd=tmp_path)
     assert refused.returncode != 0
     assert "it holds a sensitivity: add --resume" in refused.stderr
-    quick = _qdcnet("sensitivity", "s.yaml", "--out", "quick", "--quick", "--json",
+    quick = qdcnet_cli("sensitivity", "s.yaml", "--out", "quick", "--quick", "--json",
                     cwd=tmp_path)
     assert quick.returncode == 0, quick.stderr
     assert json.loads(quick.stdout)["results"]["tasks"] == 5 * 2
@@ -82,7 +78,7 @@ def test_sensitivity_command_ranks_tables_draws_and_resumes(tmp_path):
 
 def test_a_bad_file_is_refused_before_anything_runs_without_a_traceback(tmp_path):
     (tmp_path / "s.yaml").write_text(STUDY.replace("field: seam", "field: distance"))
-    done = _qdcnet("sensitivity", "s.yaml", "--out", "out", cwd=tmp_path)
+    done = qdcnet_cli("sensitivity", "s.yaml", "--out", "out", cwd=tmp_path)
     assert done.returncode != 0
     assert "parameters[0] (distance): the name does not say how it improves" in done.stderr
     assert "Traceback" not in done.stderr
