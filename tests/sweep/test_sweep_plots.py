@@ -73,6 +73,21 @@ def test_plot_command_writes_the_picture_the_table_and_the_result(tmp_path):
     assert (tmp_path / "figure" / "plot.png").read_bytes()[:4] == b"\x89PNG"
     assert len((tmp_path / "figure" / "plot.csv").read_text().splitlines()) == 5
     assert result["results"]["failed_rows"] == 1
+    sliced = subprocess.run([sys.executable, "-m", "qdcnet", "plot", "journal.jsonl", "--x",
+                             "communication.t2", "--y", "rate", "--y", "rate",
+                             "--where", "communication_qubits=4", "--out", "slice", "--json"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert sliced.returncode == 0, sliced.stderr
+    metrics = json.loads(sliced.stdout)["results"]["metrics"]
+    assert [len(m["series"]) for m in metrics] == [1, 1]
+    assert [p["mean"] for p in metrics[0]["series"][0]["points"]] == [
+        pytest.approx(40.0), pytest.approx(41.0)]
+    refused = subprocess.run([sys.executable, "-m", "qdcnet", "plot", "journal.jsonl", "--x",
+                              "communication.t2", "--y", "rate", "--where", "qubits",
+                              "--out", "bad"], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=120)
+    assert refused.returncode != 0
+    assert "column=value" in refused.stderr
 
 
 def test_where_keeps_a_slice_of_the_grid():

@@ -377,9 +377,13 @@ def plot(
     results: Annotated[Path, typer.Argument(help="A sweep's folder or its journal.jsonl.")],
     x: Annotated[str, typer.Option("--x", help="The input (or metric) along x; a unique "
                                    "ending of its name is enough.")],
-    y: Annotated[str, typer.Option("--y", help="The metric along y.")],
+    y: Annotated[list[str], typer.Option("--y", help="The metric along y (repeat the "
+                                         "option for several in one picture).")],
     hue: Annotated[str | None, typer.Option("--hue", help="One line per value of this "
                                             "input.", show_default=False)] = None,
+    where: Annotated[list[str] | None, typer.Option(
+        "--where", help="Only rows with column=value (repeatable): one slice of a grid.",
+        show_default=False)] = None,
     log_x: Annotated[bool, typer.Option("--log-x", help="Logarithmic x axis.")] = False,
     log_y: Annotated[bool, typer.Option("--log-y", help="Logarithmic y axis.")] = False,
     out: OutOption = None,
@@ -391,7 +395,8 @@ def plot(
     from qdcnet.report import machine_output
 
     with machine_output(json_output):
-        run_plot(results, x=x, y=y, hue=hue, log_x=log_x, log_y=log_y, out=out, force=force)
+        run_plot(results, x=x, y=y, hue=hue, log_x=log_x, log_y=log_y, out=out, force=force,
+                 where=where)
 
 
 @app.command(name="sweep-merge")
