@@ -42,11 +42,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from qdcnet.config.common import (
-    MAX_SEED,
-    ScenarioError,
-    StrictModel,
-)
+from qdcnet.config.common import ScenarioError, StrictModel
+from qdcnet.config.study import StudyFile, read_base, read_study_file
 from qdcnet.errors import ParameterError, QdcnetError
 from qdcnet.provenance import content_hash
 from qdcnet.sweep.paths import expand_path, get_path, parse_path, set_path
@@ -76,28 +73,19 @@ class ParameterConfig(StrictModel):
         return self.label or self.field.replace(".overrides.", ".")
 
 
-class SensitivityConfig(StrictModel):
+class SensitivityConfig(StudyFile):
     """The sensitivity file (see the module docstring)."""
 
     sensitivity: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
-    base: str | None = None
-    scenario: dict[str, Any] | None = None
-    run: dict[str, Any] = Field(default_factory=dict)
     metric: str
     better: Literal["lower", "higher"]
     factor: float = Field(gt=1.0, le=1e6)
     degrade: bool = False
     parameters: list[ParameterConfig] = Field(min_length=1, max_length=200)
     repetitions: int = Field(default=10, ge=2, le=10_000)
-    seed: int = Field(default=0, ge=0, le=MAX_SEED)
-    #: What ``--quick`` changes (paths into this file), for a smoke run of the study.
-    quick: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> SensitivityConfig:
-        if (self.base is None) == (self.scenario is None):
-            raise ValueError("give the base scenario as a file (base: path) or inline "
-                             "(scenario: {...}), one of them")
         parse_path(self.metric)
         labels = [p.name for p in self.parameters]
         repeated = sorted({label for label in labels if labels.count(label) > 1})
@@ -160,8 +148,6 @@ class SensitivityStudy:
 
 def load_sensitivity(path: str | Path, *, quick: bool = False) -> SensitivityStudy:
     """Read a sensitivity file and build every variant's tasks, each validated."""
-    from qdcnet.config.study import read_study_file
-
     config, where = read_study_file(path, SensitivityConfig, quick=quick)
     return build_sensitivity(config, Path(path).resolve().parent, where)
 
@@ -174,7 +160,6 @@ def crn_seed(root_seed: int, repetition: int) -> int:
 def build_sensitivity(config: SensitivityConfig, base_dir: Path,
                       where: str = "sensitivity") -> SensitivityStudy:
     """The variants of ``config`` and their tasks, every scenario validated."""
-    from qdcnet.config.study import read_base
     from qdcnet.config.study_runs import (
         check_metrics,
         check_run_options,
@@ -215,23 +200,23 @@ def build_sensitivity(config: SensitivityConfig, base_dir: Path,
                                     kind_name, direction, changes))
     study = SensitivityStudy(config, kind, variants)
     seen: dict[str, str] = {}
-    scenarios = [("baseline", "baseline", base)]
+    # (label, direction, scenario as written, scenario with its files resolved)
+    scenarios = [("baseline", "baseline", base, resolved)]
     for variant in variants:
         written = copy.deepcopy(base)
         for change in variant.changes:
             set_path(written, change.path, change.after)
-        label = f"{variant.label} ({variant.direction}d by {config.factor:g})"
-        validate_scenario(kind, resolve_paths(kind, written, scenario_dir), scenario_dir,
-                          f"{where}: {label}")
-        scenarios.append((variant.label, variant.direction, written))
+        scenario = resolve_paths(kind, written, scenario_dir)
+        validate_scenario(kind, scenario, scenario_dir, f"{where}: {variant.label} "
+                          f"({variant.direction}d by {config.factor:g})")
+        scenarios.append((variant.label, variant.direction, written, scenario))
     index = 0
-    for label, direction, written in scenarios:
+    for label, direction, written, scenario in scenarios:
         identity = content_hash(written)
         if identity in seen:
             raise ScenarioError(f"{where}: {seen[identity]} and {label} ({direction}) give the "
                                 "same scenario (one field named twice?)")
         seen[identity] = f"{label} ({direction})"
-        scenario = resolve_paths(kind, written, scenario_dir)
         for repetition in range(config.repetitions):
             canonical = {"kind": kind, "scenario": written, "run": config.run,
                          "repetition": repetition, "common_random_numbers": True}

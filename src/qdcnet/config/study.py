@@ -60,7 +60,8 @@ from qdcnet.sweep.paths import parse_path, set_path
 from qdcnet.sweep.tasks import Task, derive_seed
 from qdcnet.units import UnitError, parse
 
-__all__ = ["KINDS", "RUN_OPTIONS", "PlotConfig", "Study", "StudyConfig", "apply_quick",
+__all__ = ["KINDS", "RUN_OPTIONS", "PlotConfig", "Study", "StudyConfig", "StudyFile",
+           "apply_quick",
            "build_study", "load_study", "read_base", "read_study_file"]
 
 KINDS = ("datacenter", "link", "qec")
@@ -152,29 +153,39 @@ class PlotConfig(StrictModel):
     log_y: bool = False
 
 
-class StudyConfig(StrictModel):
-    """The study file (see the module docstring)."""
+class StudyFile(StrictModel):
+    """What every study file has (a sweep's and a sensitivity study's): the base
+    scenario, as a file or inline, the run options, the root seed and ``quick:``."""
 
-    study: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     base: str | None = None
     scenario: dict[str, Any] | None = None
     run: dict[str, Any] = Field(default_factory=dict)
-    axes: list[AxisConfig] = Field(default_factory=list)
-    combine: Literal["grid", "zip", "random"] = "grid"
-    samples: int | None = Field(default=None, ge=1, le=MAX_TASKS)
-    repetitions: int = Field(default=1, ge=1, le=10_000)
     seed: int = Field(default=0, ge=0, le=MAX_SEED)
-    metrics: list[str] = Field(default_factory=list)
-    #: Pictures drawn into the output folder's plots/ when the sweep finishes.
-    plots: list[PlotConfig] = Field(default_factory=list)
     #: What ``--quick`` changes (paths into this file), for a smoke run of the study.
     quick: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _consistent(self) -> StudyConfig:
+    def _one_base(self) -> StudyFile:
         if (self.base is None) == (self.scenario is None):
             raise ValueError("give the base scenario as a file (base: path) or inline "
                              "(scenario: {...}), one of them")
+        return self
+
+
+class StudyConfig(StudyFile):
+    """The study file (see the module docstring)."""
+
+    study: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    axes: list[AxisConfig] = Field(default_factory=list)
+    combine: Literal["grid", "zip", "random"] = "grid"
+    samples: int | None = Field(default=None, ge=1, le=MAX_TASKS)
+    repetitions: int = Field(default=1, ge=1, le=10_000)
+    metrics: list[str] = Field(default_factory=list)
+    #: Pictures drawn into the output folder's plots/ when the sweep finishes.
+    plots: list[PlotConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StudyConfig:
         if self.combine == "random" and self.samples is None:
             raise ValueError("combine: random needs samples: the number of points to draw")
         if self.combine != "random" and self.samples is not None:
