@@ -120,3 +120,12 @@ def test_swap_of_perfect_pairs_is_perfect_for_every_outcome():
         if m1:
             post = post.apply_gate("Z", 3)
         assert post.partial_trace([0, 3]).fidelity == pytest.approx(1.0, abs=TOL)
+
+
+@pytest.mark.parametrize("state", NON_WERNER)
+@pytest.mark.parametrize("basis", ["X", "Y", "Z"])
+def test_correlator_matches_density_matrix(state, basis):
+    pauli = {"X": np.array([[0, 1], [1, 0]]), "Y": np.array([[0, -1j], [1j, 0]]),
+             "Z": np.diag([1, -1])}[basis]
+    exact = np.trace(state.to_density_matrix().matrix @ np.kron(pauli, pauli)).real
+    assert state.correlator(basis) == pytest.approx(exact, abs=TOL)

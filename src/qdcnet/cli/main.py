@@ -430,6 +430,35 @@ def demo(
         run_demo(shots=shots, seed=seed, out=out, force=force, quiet=quiet)
 
 
+@app.command()
+def serve(
+    scenario: Annotated[Path, typer.Argument(help="A data-center scenario file.")],
+    db: Annotated[str | None, typer.Option(
+        help="The journal: a SQLite file or postgresql://USER@HOST:PORT/NAME; default "
+             "SCENARIO.journal.db here. Reopening it replays it.")] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    pace: Annotated[float, typer.Option(
+        help="Simulated seconds per wall second (paced mode).")] = 1.0,
+    free: Annotated[bool, typer.Option(
+        "--free", help="Run simulated time as fast as it goes between submissions.")] = False,
+    paused: Annotated[bool, typer.Option(
+        "--paused", help="Start with the clock paused (PATCH /v1/clock resumes it).")] = False,
+    no_workload: Annotated[bool, typer.Option(
+        "--no-workload", help="Leave out the scenario's own requests and jobs.")] = False,
+    engine: Annotated[Engine, typer.Option(help="Fidelity engine of jobs.")] = Engine.AUTO,
+    seed: SeedOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Serve the data center's orchestrator over HTTP: submit requests and jobs, follow
+    events, cancel; every input journaled and replayed after a restart."""
+    from qdcnet.cli.serve import run as run_serve
+
+    run_serve(scenario, db=db, host=host, port=port, pace=pace, free=free, paused=paused,
+              seed=seed, workload=not no_workload,
+              engine=engine.value, quiet=quiet)
+
+
 qec_app = typer.Typer(
     help="Distributed error correction: the seam threshold, the pair supply, the decoder.",
     no_args_is_help=True,

@@ -8,7 +8,13 @@ times each, and :func:`compile_circuit` runs the standard ones. The output,
 simulates it against the circuit.
 """
 
-from qdcnet.compiler.frontend import CircuitError, Load, from_qiskit, load_circuit
+from qdcnet.compiler.frontend import (
+    CircuitError,
+    Load,
+    circuit_from_text,
+    from_qiskit,
+    load_circuit,
+)
 from qdcnet.compiler.ir import Circuit, Condition, Gate
 from qdcnet.compiler.normalize import Normalize
 from qdcnet.compiler.partition import MODELS, Partition
@@ -52,6 +58,7 @@ __all__ = [
     "RemoteOps",
     "Translate",
     "check",
+    "circuit_from_text",
     "compile_circuit",
     "from_qiskit",
     "load_circuit",

@@ -43,7 +43,8 @@ if TYPE_CHECKING:
 
     from qdcnet.compiler.passes import CompileState
 
-__all__ = ["CircuitError", "Load", "from_qiskit", "load_circuit", "read_circuit_file"]
+__all__ = ["CircuitError", "Load", "circuit_from_text", "from_qiskit", "load_circuit",
+           "read_circuit_file"]
 
 #: Gates kept by name; anything else is unrolled by Qiskit into these. Every one- and
 #: two-qubit gate of ``qelib1.inc`` and ``stdgates.inc`` is here, so that ``normalize``
@@ -85,6 +86,12 @@ def load_circuit(source: Any, *, name: str | None = None) -> Circuit:
     raise CircuitError(
         f"cannot read a circuit from {type(source).__name__}: give OpenQASM text, a .qasm "
         "path, a qiskit QuantumCircuit or a qdcnet Circuit")
+
+
+def circuit_from_text(text: str, *, name: str = "circuit", where: str = "<string>") -> Circuit:
+    """A :class:`Circuit` from OpenQASM source text, never read as a file path (for text
+    that comes from a network client)."""
+    return _from_text(text, where=where, name=name)
 
 
 @dataclass(frozen=True)

@@ -221,10 +221,14 @@ class Orchestrator:
         if isinstance(decision, Refusal):
             handle.reason = decision.reason
             self._finish(handle, RequestStatus.REFUSED)
+            if handle.on_decision is not None:
+                handle.on_decision(handle)
             return
         handle.plan = decision.plan
         handle.admitted_ps = self.sim.now
         handle.status = RequestStatus.QUEUED
+        if handle.on_decision is not None:
+            handle.on_decision(handle)
         if request.deadline_ps is not None:
             self.sim.schedule_at(max(self.sim.now, request.deadline_ps), self._expire, handle)
         self.stock.serve(handle)

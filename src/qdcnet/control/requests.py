@@ -274,6 +274,9 @@ class RequestHandle:
     #: Receives each pair as a :class:`~qdcnet.control.lease.PairLease` the
     #: consumer holds until it releases it (instead of ``on_pair``).
     on_lease: Callable[[PairLease], None] | None = None
+    #: Called when the control plane decides: with :attr:`plan` set (queued) or
+    #: :attr:`reason` set (refused), at the control plane's simulated time.
+    on_decision: Callable[[RequestHandle], None] | None = None
     status: RequestStatus = RequestStatus.SUBMITTED
     plan: Plan | None = None
     reason: str = ""

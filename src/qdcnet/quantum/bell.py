@@ -130,6 +130,26 @@ class BellDiagonal:
         """Fidelity with Φ⁺."""
         return self._c[0]
 
+    def correlator(self, basis: str) -> float:
+        """⟨B⊗B⟩ when both qubits are measured in the Pauli basis ``basis`` (X, Y or Z).
+
+        The outcomes agree with probability (1 + ⟨B⊗B⟩)/2; each one alone is
+        uniform. Φ⁺ gives +1 in X and Z and −1 in Y.
+
+        >>> BellDiagonal.werner(0.7).correlator("Z")
+        0.6
+        >>> BellDiagonal.perfect().correlator("Y")
+        -1.0
+        """
+        c0, c1, c2, c3 = self._c
+        if basis == "Z":
+            return c0 - c1 - c2 + c3
+        if basis == "X":
+            return c0 + c1 - c2 - c3
+        if basis == "Y":
+            return -c0 + c1 - c2 + c3
+        raise ParameterError("basis", basis, "X, Y or Z")
+
     def to_array(self) -> np.ndarray:
         return np.array(self._c, dtype=float)
 

@@ -633,11 +633,14 @@ class JobManager:
     """
 
     def __init__(self, dc: DataCenter, orchestrator: Orchestrator, *,
-                 engine: str | None = "auto", fidelity_shots: int = 4) -> None:
+                 engine: str | None = "auto", fidelity_shots: int = 4,
+                 on_change: Callable[[JobRecord], None] | None = None) -> None:
         self.dc = dc
         self.orchestrator = orchestrator
         self.engine = engine
         self.fidelity_shots = fidelity_shots
+        #: Called whenever a job's status changes (refused, queued, running, and its end).
+        self.on_change = on_change
         self.records: list[JobRecord] = []
         self._waiting: list[JobRecord] = []
         self._busy: set[str] = set()
@@ -650,11 +653,31 @@ class JobManager:
             record.schedule = admit_job(self.dc, job)
         except JobRefused as exc:
             record.status, record.reason = "refused", str(exc)
+            self._changed(record)
             return record
         record.status = "queued"
         self._waiting.append(record)
+        self._changed(record)
         self._start_ready()
         return record
+
+    def cancel(self, record: JobRecord, reason: str = "cancelled") -> bool:
+        """Withdraw a queued job or stop a running one (its leases go back); False if it had
+        already ended."""
+        if record.status == "queued":
+            self._waiting.remove(record)
+            record.status, record.reason = "cancelled", reason
+            self._changed(record)
+            return True
+        if record.status == "running" and record.result is not None:
+            record.status = "cancelled"  # read by _done, which the abort calls
+            record.result.extra["execution"].abort(reason)
+            return True
+        return False
+
+    def _changed(self, record: JobRecord) -> None:
+        if self.on_change is not None:
+            self.on_change(record)
 
     def _start_ready(self) -> None:
         for record in list(self._waiting):
@@ -667,12 +690,24 @@ class JobManager:
             record.result = start_job(self.dc, self.orchestrator, record.job, record.schedule,
                                       submitted_ps=record.submitted_ps,
                                       on_done=lambda result, r=record: self._done(r, result))
+            self._changed(record)
 
     def _done(self, record: JobRecord, result: JobResult) -> None:
         self._busy -= record.qpus
-        record.status = "completed" if result.completed else "failed"
+        if record.status != "cancelled":
+            record.status = "completed" if result.completed else "failed"
         record.reason = result.failure or ""
+        self._changed(record)
         self._start_ready()
+
+    def evaluate(self, record: JobRecord) -> None:
+        """Compute a finished job's fidelity (measured and predicted) with this manager's engine."""
+        result = record.result
+        if result is not None and result.traces and self.engine is not None:
+            result.fidelity, result.predicted_fidelity = evaluate_fidelity(
+                self.dc, result, engine=self.engine, traces=self.fidelity_shots,
+                seed=self.dc.seed, samples=min(max(record.job.shots, 1000),
+                                               MAX_FIDELITY_SAMPLES))
 
     def finish(self) -> None:
         """After the run: note jobs still running or waiting, and compute the fidelities."""
@@ -681,9 +716,4 @@ class JobManager:
                 record.reason = (f"still {record.status} when the run ended "
                                  f"({0 if record.result is None else len(record.result.traces)}"
                                  f" of {record.job.shots} shots)")
-            result = record.result
-            if result is not None and result.traces and self.engine is not None:
-                result.fidelity, result.predicted_fidelity = evaluate_fidelity(
-                    self.dc, result, engine=self.engine, traces=self.fidelity_shots,
-                    seed=self.dc.seed, samples=min(max(record.job.shots, 1000),
-                                                   MAX_FIDELITY_SAMPLES))
+            self.evaluate(record)

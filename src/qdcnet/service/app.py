@@ -1,0 +1,246 @@
+"""The HTTP API of a :class:`~qdcnet.service.core.Service` (FastAPI; OpenAPI at /openapi.json).
+
+=========================  ======================================================
+``POST /v1/requests``      an entanglement request: 201 with the plan or the
+                           refusal, 202 if not yet decided, 200 for a known
+                           client key (the first submission), 409 if that key
+                           names another body, 422 for bad input
+``POST /v1/jobs``          a circuit, shots and QoS: likewise
+``GET /v1/requests``       list (``status``, ``limit``, ``offset``); also jobs
+``GET /v1/requests/{id}``  one submission: status, plan, result, live progress
+``DELETE .../{id}``        cancel (409 once it has ended)
+``GET /v1/events``         server-sent events, resumable with ``Last-Event-ID``
+                           (or ``?after=``); ``follow=false`` ends the stream
+                           after what is recorded
+``GET/PATCH /v1/clock``    the clock: pause, resume, mode, pace
+``GET /v1/datacenter``     the scenario served
+``GET /health``            liveness, database, replay figures
+``GET /metrics``           Prometheus text format
+=========================  ======================================================
+
+Every refusal is a 4xx whose ``detail`` names the field and what is allowed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, Header, HTTPException, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+
+from qdcnet._version import __version__
+from qdcnet.errors import ParameterError, QdcnetError
+from qdcnet.service.core import Conflict, NotFound, Service
+from qdcnet.service.schema import (
+    ClockIn,
+    ClockOut,
+    ErrorOut,
+    HealthOut,
+    JobIn,
+    RequestIn,
+    SubmissionOut,
+)
+
+__all__ = ["create_app"]
+
+#: Largest id a path accepts (the database's integer).
+MAX_ID = 2**31 - 1
+#: Events sent per database read of the stream.
+EVENT_BATCH = 500
+#: Seconds between keep-alive comments on a quiet stream.
+KEEPALIVE_S = 15.0
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "no such submission"},
+    409: {"model": ErrorOut, "description": "conflict (a reused client key, an ended "
+          "submission)"},
+    422: {"model": ErrorOut, "description": "bad input, naming the field"},
+}
+
+SubmissionId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def create_app(service: Service, *, drive: bool = True) -> FastAPI:
+    """The FastAPI application of ``service`` (``drive``: run its clock in the background)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(service.drive()) if drive else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            service.flush(force_clock=True)
+
+    app = FastAPI(title="qdcnet orchestrator", version=__version__, lifespan=lifespan,
+                  description="The control plane of a simulated quantum data center: "
+                  "entanglement requests and jobs, admitted or refused, served and "
+                  "measured. Times are simulated seconds.")
+
+    @app.exception_handler(QdcnetError)
+    async def _qdcnet_error(_request: Request, exc: QdcnetError) -> JSONResponse:
+        status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) \
+            else 422
+        return JSONResponse(status_code=status, content={"detail": exc.details()})
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type")}
+            for e in exc.errors()]})
+
+    async def _submit(kind: str, body: RequestIn | JobIn, key: str | None, wait: float,
+                      response: Response) -> dict[str, Any]:
+        data = body.model_dump(mode="json")
+        if key is not None:
+            if data.get("client_key") not in (None, key):
+                raise ParameterError("Idempotency-Key", key, f"the body's client_key "
+                                     f"{data['client_key']!r} (or leave one out)")
+            data["client_key"] = key
+        view, created = await service.submit(kind, data, wait_s=wait)
+        decided = view["decided_s"] is not None or view["status"] != "submitted"
+        response.status_code = (201 if decided else 202) if created else 200
+        return view
+
+    wait_query = Query(2.0, ge=0.0, le=60.0, description="wall seconds to wait for the "
+                       "decision before answering 202")
+    key_header = Header(None, alias="Idempotency-Key", min_length=1, max_length=200)
+
+    @app.post("/v1/requests", response_model=SubmissionOut, status_code=201,
+              responses={200: {"model": SubmissionOut, "description": "known client key"},
+                         202: {"model": SubmissionOut, "description": "not yet decided"},
+                         **_ERRORS}, tags=["requests"])
+    async def submit_request(body: RequestIn, response: Response,
+                             wait: float = wait_query,
+                             idempotency_key: str | None = key_header) -> dict[str, Any]:
+        """Submit an entanglement request; answered with its plan or the refusal's reason."""
+        return await _submit("request", body, idempotency_key, wait, response)
+
+    @app.post("/v1/jobs", response_model=SubmissionOut, status_code=201,
+              responses={200: {"model": SubmissionOut, "description": "known client key"},
+                         202: {"model": SubmissionOut, "description": "not yet decided"},
+                         **_ERRORS}, tags=["jobs"])
+    async def submit_job(body: JobIn, response: Response, wait: float = wait_query,
+                         idempotency_key: str | None = key_header) -> dict[str, Any]:
+        """Submit a circuit as a job; answered with its schedule or the refusal's reason."""
+        return await _submit("job", body, idempotency_key, wait, response)
+
+    for kind, plural in (("request", "requests"), ("job", "jobs")):
+        _routes(app, service, kind, plural)
+
+    @app.get("/v1/events", tags=["events"], responses={
+        200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}})
+    async def events(after: int | None = Query(None, ge=0, le=2**62),
+                     follow: bool = Query(True, description="keep the stream open"),
+                     submission: int | None = Query(None, ge=1, le=MAX_ID),
+                     last_event_id: str | None = Header(None, alias="Last-Event-ID",
+                                                        max_length=32)) -> StreamingResponse:
+        """Events in order (``request.admitted``, ``request.pair``, ``job.finished``, ...).
+
+        Resumes after ``Last-Event-ID`` (or ``after``); each event's ``id`` is its number.
+        """
+        start = after or 0
+        if last_event_id is not None:
+            try:
+                start = max(start, int(last_event_id))
+            except ValueError:
+                raise ParameterError("Last-Event-ID", last_event_id,
+                                     "an event number (an integer >= 0)") from None
+        return StreamingResponse(_stream(service, start, follow, submission),
+                                 media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache"})
+
+    @app.get("/v1/clock", response_model=ClockOut, tags=["clock"])
+    async def get_clock() -> dict[str, Any]:
+        return service.clock_view()
+
+    @app.patch("/v1/clock", response_model=ClockOut, tags=["clock"],
+               responses={422: _ERRORS[422]})
+    async def set_clock(change: ClockIn) -> dict[str, Any]:
+        """Pause or resume the simulated clock, or change its mode or pace."""
+        return service.set_clock(paused=change.paused, mode=change.mode, pace=change.pace)
+
+    @app.get("/v1/datacenter", tags=["datacenter"])
+    async def datacenter() -> dict[str, Any]:
+        scenario = service.scenario
+        return {"name": scenario.name, "description": scenario.description,
+                "seed": service.seed, "version": __version__,
+                "qpus": [q.name for q in scenario.qpus],
+                "memory_banks": [m.name for m in scenario.memory_banks],
+                "switches": [s.name for s in scenario.switches],
+                "bsm_stations": [s.name for s in scenario.bsm_stations],
+                "control_plane": (scenario.control_plane.model_dump(mode="json")
+                                  if scenario.control_plane else None),
+                "policy": scenario.orchestrator.policy}
+
+    @app.get("/health", response_model=HealthOut, tags=["service"])
+    async def health(response: Response) -> dict[str, Any]:
+        report = service.health()
+        if report["database"] != "ok":
+            response.status_code = 503
+        return report
+
+    @app.get("/metrics", response_class=PlainTextResponse, tags=["service"])
+    async def metrics() -> str:
+        return service.metrics()
+
+    return app
+
+
+def _routes(app: FastAPI, service: Service, kind: str, plural: str) -> None:
+    @app.get(f"/v1/{plural}", response_model=list[SubmissionOut], tags=[plural],
+             name=f"list_{plural}")
+    async def listing(status: Literal["submitted", "queued", "running", "completed",
+                                      "expired", "cancelled", "failed", "refused",
+                                      "interrupted"] | None = None,
+                      limit: int = Query(100, ge=1, le=1000),
+                      offset: int = Query(0, ge=0, le=MAX_ID)) -> list[dict[str, Any]]:
+        return service.views(kind=kind, status=status, limit=limit, offset=offset)
+
+    @app.get(f"/v1/{plural}/{{submission_id}}", response_model=SubmissionOut, tags=[plural],
+             responses={404: _ERRORS[404]}, name=f"get_{kind}")
+    async def one(submission_id: SubmissionId) -> dict[str, Any]:
+        view = service.view(submission_id) if service.store.get(submission_id) else None
+        if view is None or view["kind"] != kind:
+            raise HTTPException(404, {"code": "not_found",
+                                      "message": f"no {kind} with id {submission_id}"})
+        return view
+
+    @app.delete(f"/v1/{plural}/{{submission_id}}", response_model=SubmissionOut,
+                tags=[plural], responses={404: _ERRORS[404], 409: _ERRORS[409]},
+                name=f"cancel_{kind}")
+    async def cancel(submission_id: SubmissionId) -> dict[str, Any]:
+        """Cancel it: its resources go back; 409 if it has already ended."""
+        return service.cancel(submission_id, kind)
+
+
+async def _stream(service: Service, after: int, follow: bool,
+                  submission: int | None) -> AsyncIterator[str]:
+    last = after
+    while True:
+        changed = service.changed()
+        rows = service.store.events_after(last, EVENT_BATCH)
+        for row in rows:
+            last = row["seq"]
+            if submission is not None and row["submission_id"] != submission:
+                continue
+            payload = {"seq": row["seq"], "time_s": row["time_ps"] / 1e12,
+                       "kind": row["kind"], "submission": row["submission_id"],
+                       "data": row["data"]}
+            yield f"id: {row['seq']}\nevent: {row['kind']}\ndata: {json.dumps(payload)}\n\n"
+        if len(rows) == EVENT_BATCH:
+            continue
+        if not follow:
+            return
+        try:
+            await asyncio.wait_for(changed.wait(), KEEPALIVE_S)
+        except TimeoutError:
+            yield ": keep-alive\n\n"

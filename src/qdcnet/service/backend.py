@@ -1,0 +1,388 @@
+"""What the service drives: a :class:`Backend` (submit, cancel, events), and the simulated one.
+
+The service owns time and the journal; a backend owns the data center. It
+takes submissions the service has already validated and journaled, and
+reports what happens to them as :class:`BackendEvent` objects in the order
+they happen. :class:`SimulatedBackend` is today's one implementation: a
+:class:`~qdcnet.network.DataCenter` with its
+:class:`~qdcnet.control.orchestrator.Orchestrator` and
+:class:`~qdcnet.runtime.jobs.JobManager`, run on the event kernel. A driver
+for real hardware would implement the same protocol, with
+:meth:`Backend.advance` waiting for the wall clock instead of simulating.
+
+Every event is produced inside a kernel callback, so a backend rebuilt from
+the same seed and given the same inputs at the same simulated times emits
+the same events, numbered the same: that is what lets the service replay its
+journal after a crash.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from qdcnet.config.scenario import DataCenterScenario, build_datacenter
+from qdcnet.control.orchestrator import Orchestrator
+from qdcnet.control.requests import EntanglementRequest, RequestHandle, RequestStatus
+from qdcnet.errors import ParameterError, QdcnetError
+from qdcnet.link.pair import EntangledPair
+from qdcnet.runtime.jobs import Job, JobManager, JobRecord, predicted_total_ps
+from qdcnet.schedule import Schedule
+from qdcnet.units import PS_PER_S
+
+__all__ = ["Backend", "BackendEvent", "PreparedJob", "PreparedRequest", "SimulatedBackend",
+           "json_safe"]
+
+#: Statuses after which nothing more happens to a submission.
+FINAL = frozenset({"refused", "completed", "expired", "cancelled", "failed", "interrupted"})
+
+
+@dataclass(frozen=True)
+class BackendEvent:
+    """Something that happened to a submission (or the data center) at a simulated time."""
+
+    seq: int
+    time_ps: int
+    kind: str
+    submission: int | None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """A validated entanglement request; ``measure``: the basis each pair is measured in
+    at delivery (measure-directly), ``None``: create and keep."""
+
+    request: EntanglementRequest
+    max_time_s: float | None = None
+    measure: str | None = None
+    purpose_id: int = 0
+
+
+@dataclass(frozen=True)
+class PreparedJob:
+    """A job compiled for the data center (its deadline counts from its arrival)."""
+
+    job: Job
+    purpose_id: int = 0
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """The interface between the service and a data center, simulated or real."""
+
+    def now_ps(self) -> int:
+        """The backend's current time (ps)."""
+        ...
+
+    def next_event_ps(self) -> int | None:
+        """When something next happens without new input (``None``: nothing pending)."""
+        ...
+
+    def advance(self, until_ps: int) -> None:
+        """Let time pass up to ``until_ps``; events produced go to :meth:`drain`."""
+        ...
+
+    def submit(self, submission_id: int, prepared: PreparedRequest | PreparedJob) -> None:
+        """Hand over a journaled submission now; its decision comes as an event."""
+        ...
+
+    def cancel(self, submission_id: int) -> bool:
+        """Withdraw a submission; False if it had already ended (or is unknown)."""
+        ...
+
+    def drain(self) -> list[BackendEvent]:
+        """The events produced since the last call, in order."""
+        ...
+
+    def progress(self, submission_id: int) -> dict[str, Any] | None:
+        """Live figures of a submission still running (``None``: not known or ended)."""
+        ...
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with non-finite floats as ``None`` and tuples as lists (JSON has no NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (str, int, bool)) or value is None:
+        return value
+    if hasattr(value, "item"):  # numpy scalars
+        return json_safe(value.item())
+    return str(value)
+
+
+def request_plan(handle: RequestHandle) -> dict[str, Any] | None:
+    plan = handle.plan
+    if plan is None:
+        return None
+    return json_safe({"path": list(plan.path), "distillation_rounds": plan.distillation_rounds,
+                      "protocol": plan.protocol if plan.distillation_rounds else None,
+                      "strategy": plan.strategy.label(), "rate_hz": plan.rate_hz,
+                      "fidelity": plan.fidelity, "describe": plan.describe()})
+
+
+def job_plan(schedule: Schedule, shots: int) -> dict[str, Any]:
+    """What admission predicts for a job of ``shots`` shots (the schedule places a few
+    shots and repeats its period)."""
+    period = schedule.shot_period_ps
+    return json_safe({
+        "policy": schedule.policy, "shots": shots,
+        "predicted_makespan_s": schedule.makespan_ps / PS_PER_S,
+        "predicted_total_s": predicted_total_ps(schedule, shots) / PS_PER_S,
+        "shot_period_s": None if period is None else period / PS_PER_S,
+        "ebits_per_shot": sum(1 for e in schedule.ebits if e.shot == 0),
+        "bounds": schedule.bounds.to_dict(), "ratio": schedule.ratio,
+        "qpu_pairs": ["-".join(pair) for pair in schedule.supplies],
+    })
+
+
+class SimulatedBackend:
+    """The simulated data center of a scenario, behind the :class:`Backend` interface.
+
+    >>> from qdcnet.network.topology import star
+    >>> from qdcnet.config.scenario import validate_document
+    >>> backend = SimulatedBackend(validate_document(star(2, profile="trapped_ion_oxford")),
+    ...                            seed=3)
+    >>> backend.submit(1, PreparedRequest(EntanglementRequest("qpu0", "qpu1", num_pairs=2)))
+    >>> backend.advance(backend.now_ps() + 10**12)
+    >>> [e.kind for e in backend.drain()]
+    ['request.admitted', 'request.pair', 'request.pair', 'request.finished']
+    """
+
+    def __init__(self, scenario: DataCenterScenario, *, seed: int | None = None,
+                 engine: str | None = "auto") -> None:
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else seed
+        self.dc = build_datacenter(scenario, seed=self.seed)
+        self.sim = self.dc.sim
+        self.orchestrator = Orchestrator.from_settings(self.dc, scenario.orchestrator_settings())
+        self.jobs = JobManager(self.dc, self.orchestrator, engine=engine,
+                               on_change=self._job_changed)
+        self._events: list[BackendEvent] = []
+        self._seq = 0
+        self._requests: dict[int, tuple[RequestHandle, PreparedRequest]] = {}
+        self._job_records: dict[int, JobRecord] = {}
+        self._record_ids: dict[int, int] = {}  # id(record) -> submission
+        self._admitting = 0
+        self._pending_jobs: dict[int, PreparedJob] = {}
+        self._measured: dict[int, dict[str, list[int]]] = {}
+        self._measure_rng = self.sim.rng("service.measure-directly")
+
+    # -- the Backend protocol -----------------------------------------------------------
+
+    def prepare(self, kind: str, body: Mapping[str, Any]) -> PreparedRequest | PreparedJob:
+        """Check a submission's body against this data center and build what it asks for.
+
+        Raises :class:`~qdcnet.errors.QdcnetError` naming the field (unknown node, a
+        circuit that does not parse or fit): the service answers 422 and journals nothing.
+        A job's circuit is compiled here (it may take a while: call it off the loop).
+        """
+        from qdcnet.service.schema import JobIn, RequestIn
+
+        if kind == "request":
+            model = RequestIn.model_validate(dict(body))
+            fabric = self.dc.fabric
+            for where, node in (("src", model.src), ("dst", model.dst)):
+                try:
+                    fabric.check_node(node, memory=True)
+                except QdcnetError as exc:
+                    raise ParameterError(where, node, "a QPU or memory bank of the data "
+                                         "center", str(exc)) from None
+            request = EntanglementRequest(
+                model.src, model.dst, num_pairs=model.pairs, rate_hz=model.rate,
+                duration_s=model.duration, min_fidelity=model.min_fidelity,
+                priority=model.priority, weight=model.weight, name=model.name,
+                path=tuple(model.path) if model.path else None,
+                distillation=model.distillation.plan() if model.distillation else None,
+                strategy=model.strategy.strategy() if model.strategy else None)
+            if request.path is not None:
+                for node in request.path:
+                    fabric.check_node(node)
+            measure = None if model.type == "keep" else (model.basis or "random")
+            return PreparedRequest(request, model.max_time, measure, model.purpose_id)
+        if kind == "job":
+            from qdcnet.compiler import circuit_from_text
+            from qdcnet.runtime.jobs import compile_job
+            from qdcnet.runtime.workload import TimedJob
+
+            job_model = JobIn.model_validate(dict(body))
+            circuit = circuit_from_text(job_model.circuit, name=job_model.name or "job",
+                                        where="circuit")
+            if not circuit.gates:
+                raise ParameterError("circuit", "(no gates)", "a circuit with gates or "
+                                     "measurements")
+            job = compile_job(self.dc, TimedJob(
+                0.0, circuit, shots=job_model.shots, policy=job_model.policy,
+                min_fidelity=job_model.min_fidelity, deadline_s=job_model.max_time,
+                model=job_model.model, name=job_model.name or circuit.name))
+            return PreparedJob(job, job_model.purpose_id)
+        raise ParameterError("kind", kind, "request or job")
+
+    def now_ps(self) -> int:
+        return self.sim.now
+
+    def next_event_ps(self) -> int | None:
+        return self.sim.peek()
+
+    def advance(self, until_ps: int) -> None:
+        if until_ps > self.sim.now:
+            self.sim.run(until=until_ps)
+
+    def submit(self, submission_id: int, prepared: PreparedRequest | PreparedJob) -> None:
+        if isinstance(prepared, PreparedRequest):
+            self._submit_request(submission_id, prepared)
+        else:
+            # The control plane takes its processing time to admit a job, as for a request.
+            self._pending_jobs[submission_id] = prepared
+            self.sim.schedule(self.orchestrator.processing_ps, self._admit_job, submission_id)
+
+    def cancel(self, submission_id: int) -> bool:
+        if submission_id in self._requests:
+            handle, _ = self._requests[submission_id]
+            if handle.finished:
+                return False
+            handle.reason = "cancelled by the client"
+            handle.cancel()
+            return True
+        if submission_id in self._pending_jobs:
+            del self._pending_jobs[submission_id]
+            self._emit("job.finished", submission_id, {
+                "status": "cancelled", "reason": "cancelled by the client before admission",
+                "result": None})
+            return True
+        record = self._job_records.get(submission_id)
+        if record is None:
+            return False
+        return self.jobs.cancel(record, "cancelled by the client")
+
+    def drain(self) -> list[BackendEvent]:
+        out, self._events = self._events, []
+        return out
+
+    def progress(self, submission_id: int) -> dict[str, Any] | None:
+        if submission_id in self._requests:
+            handle, _ = self._requests[submission_id]
+            return {"status": handle.status.value, "delivered": handle.delivered,
+                    "pairs_wanted": handle.request.pairs_wanted}
+        record = self._job_records.get(submission_id)
+        if record is None:
+            return {"status": "submitted"} if submission_id in self._pending_jobs else None
+        execution = record.result.extra.get("execution") if record.result else None
+        done = 0 if execution is None else len(execution.traces)
+        return {"status": record.status, "completed_shots": done, "shots": record.job.shots}
+
+    # -- requests -------------------------------------------------------------------------
+
+    def _submit_request(self, submission_id: int, prepared: PreparedRequest) -> None:
+        request = prepared.request
+        if prepared.max_time_s is not None:
+            # Dahlberg et al.'s max_time counts from submission: an absolute deadline here.
+            request = _with_deadline(request, self.sim.now / PS_PER_S + prepared.max_time_s)
+        handle = self.orchestrator.submit(
+            request, on_pair=lambda pair, sid=submission_id: self._pair(sid, pair),
+            on_done=lambda h, sid=submission_id: self._request_done(sid, h))
+        handle.on_decision = lambda h, sid=submission_id: self._decided(sid, h)
+        self._requests[submission_id] = (handle, prepared)
+        if prepared.measure is not None:
+            self._measured[submission_id] = {"basis": [], "a": [], "b": []}
+
+    def _decided(self, submission_id: int, handle: RequestHandle) -> None:
+        if handle.status is RequestStatus.REFUSED:
+            self._emit("request.refused", submission_id, {"reason": handle.reason})
+        else:
+            self._emit("request.admitted", submission_id, {"plan": request_plan(handle)})
+
+    def _pair(self, submission_id: int, pair: EntangledPair) -> None:
+        handle, prepared = self._requests[submission_id]
+        now = self.sim.now
+        data: dict[str, Any] = {"n": handle.delivered,
+                                "fidelity": handle.fidelities[-1],
+                                "ends": [str(pair.end_a), str(pair.end_b)]}
+        if prepared.measure is not None:
+            state = pair.consume(now).to_bell_diagonal()
+            rng = self._measure_rng
+            basis = prepared.measure if prepared.measure != "random" else "XYZ"[
+                int(rng.integers(3))]
+            a = int(rng.integers(2))
+            agree = rng.random() < (1.0 + state.correlator(basis)) / 2.0
+            b = a if agree else 1 - a
+            record = self._measured[submission_id]
+            record["basis"].append("XYZ".index(basis))
+            record["a"].append(a)
+            record["b"].append(b)
+            data |= {"basis": basis, "outcome_a": a, "outcome_b": b}
+        self._emit("request.pair", submission_id, data)
+
+    def _request_done(self, submission_id: int, handle: RequestHandle) -> None:
+        if handle.status is RequestStatus.REFUSED:
+            return  # reported when decided
+        result = json_safe(handle.metrics())
+        measured = self._measured.get(submission_id)
+        if measured is not None:
+            result["measurements"] = _measurement_summary(measured)
+        self._emit("request.finished", submission_id, {
+            "status": handle.status.value, "reason": handle.reason, "result": result})
+
+    # -- jobs ---------------------------------------------------------------------------
+
+    def _admit_job(self, submission_id: int) -> None:
+        prepared = self._pending_jobs.pop(submission_id, None)
+        if prepared is None:
+            return  # cancelled before the control plane took it
+        self._admitting = submission_id  # read by _job_changed while submit() runs
+        self.jobs.submit(prepared.job)
+
+    def _job_changed(self, record: JobRecord) -> None:
+        submission_id = self._record_ids.setdefault(id(record), self._admitting)
+        self._job_records[submission_id] = record
+        status = record.status
+        if status == "refused":
+            self._emit("job.refused", submission_id, {"reason": record.reason})
+        elif status == "queued":
+            assert record.schedule is not None
+            self._emit("job.admitted", submission_id,
+                       {"plan": job_plan(record.schedule, record.job.shots)})
+        elif status == "running":
+            self._emit("job.started", submission_id, {})
+        else:
+            self.jobs.evaluate(record)
+            self._emit("job.finished", submission_id, {
+                "status": status, "reason": record.reason,
+                "result": json_safe(record.row())})
+
+    # -- events -------------------------------------------------------------------------
+
+    def _emit(self, kind: str, submission: int | None, data: dict[str, Any]) -> None:
+        self._seq += 1
+        self._events.append(BackendEvent(self._seq, self.sim.now, kind, submission,
+                                         json_safe(data)))
+
+
+def _with_deadline(request: EntanglementRequest, deadline_s: float) -> EntanglementRequest:
+    from dataclasses import replace
+
+    if request.deadline_s is not None:
+        deadline_s = min(deadline_s, request.deadline_s)
+    try:
+        return replace(request, deadline_s=deadline_s)
+    except ParameterError as exc:
+        raise QdcnetError(f"max_time: {exc}") from None
+
+
+def _measurement_summary(measured: dict[str, list[int]]) -> dict[str, Any]:
+    """Per basis: pairs measured and the fraction whose outcomes disagree (the QBER in Z
+    and X; in Y a Φ⁺ pair's outcomes always disagree)."""
+    out: dict[str, Any] = {}
+    for index, basis in enumerate("XYZ"):
+        picks = [i for i, b in enumerate(measured["basis"]) if b == index]
+        if not picks:
+            continue
+        differ = sum(measured["a"][i] != measured["b"][i] for i in picks)
+        out[basis] = {"pairs": len(picks), "disagree_fraction": differ / len(picks)}
+    return out

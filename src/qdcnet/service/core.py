@@ -1,0 +1,497 @@
+"""The orchestrator as a service: journal first, then the simulation, driven by the clock.
+
+A :class:`Service` ties three parts together:
+
+- the :class:`~qdcnet.service.store.Store`, whose journal records every
+  accepted input (a submission or a cancellation) with the simulated time at
+  which it entered, before the client hears that it was accepted;
+- the :class:`~qdcnet.service.backend.Backend` (the simulated data center),
+  which turns inputs into events;
+- the :class:`~qdcnet.service.clock.Clock`, which says how far simulated time
+  may run.
+
+Inputs enter the backend in one order, (arrival time, journal sequence), live
+and on replay alike, and the backend runs between them with
+``advance(until)``, whose result does not depend on how a stretch of time is
+cut into slices. A service reopened on its journal therefore rebuilds the
+same simulation from the seed: it replays every input up to the simulated
+time last recorded, checks each regenerated event against the one stored
+(a mismatch is counted as a divergence, and the stored one stands), serves
+finished results from the database and carries on. An input that can no
+longer be prepared (its circuit, say, no longer compiles) is marked
+``interrupted`` with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import heapq
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from qdcnet._version import __version__
+from qdcnet.config.scenario import DataCenterScenario
+from qdcnet.errors import QdcnetError
+from qdcnet.service.backend import FINAL, BackendEvent, SimulatedBackend
+from qdcnet.service.clock import Clock
+from qdcnet.service.schema import JobIn, RequestIn
+from qdcnet.service.store import Input, Store, StoreError
+from qdcnet.units import PS_PER_S, s_to_ps
+
+__all__ = ["Conflict", "NotFound", "Service"]
+
+#: Wall seconds between two records of the simulated time reached (when nothing else
+#: is written): how far a restart may have to replay beyond the last event.
+HEARTBEAT_S = 1.0
+#: Wall time one step of the driver aims at; slices of simulated time adapt to it.
+STEP_WALL_S = 0.02
+#: Bounds of a slice of simulated time (1 us to 10 s).
+MIN_SLICE_PS, MAX_SLICE_PS = 10**6, 10**13
+
+#: Event kinds that decide a submission (the POST that made it waits for one).
+DECISIONS = frozenset({"request.admitted", "request.refused", "job.admitted", "job.refused",
+                       "job.finished"})
+
+
+class NotFound(QdcnetError):
+    code = "not_found"
+
+
+class Conflict(QdcnetError):
+    code = "conflict"
+
+
+def scenario_hash(scenario: DataCenterScenario) -> str:
+    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
+
+
+def body_hash(body: dict[str, Any]) -> str:
+    """What identifies a submission's content (its client key aside)."""
+    content = {k: v for k, v in body.items() if k != "client_key"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+class Service:
+    """One data center served: see the module's description.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario (its data center, control plane and orchestrator).
+    store
+        The journal.
+    seed
+        The simulation's seed (default the scenario's); the journal records it.
+    clock
+        How simulated time passes (default paced at 1.0).
+    workload
+        Journal the scenario's own requests and jobs at their start times (only
+        when the journal is new).
+    engine
+        The physics engine for jobs' fidelities (``None``: none).
+    """
+
+    def __init__(self, scenario: DataCenterScenario, store: Store, *, seed: int | None = None,
+                 clock: Clock | None = None, workload: bool = True,
+                 engine: str | None = "auto") -> None:
+        self.scenario = scenario
+        self.store = store
+        self.seed = scenario.seed if seed is None else seed
+        self.clock = clock or Clock()
+        self.workload = workload
+        self.backend = SimulatedBackend(scenario, seed=self.seed, engine=engine)
+        self._pending: list[tuple[int, int, Input]] = []
+        self._applied: set[int] = set()
+        self._cancelled_early: set[int] = set()
+        self._final: set[int] = set()
+        self._stored_seq = 0
+        self._waiters: dict[int, list[asyncio.Future[None]]] = {}
+        self._changed: asyncio.Event | None = None
+        self._slice_ps = 10**9
+        self._last_heartbeat = 0.0
+        self._replaying = False
+        self.replayed_inputs = 0
+        self.divergences = 0
+        self.interrupted = 0
+        self.started_wall = time.time()
+        self.fresh = True
+
+    # -- opening: identity, workload, replay ----------------------------------------------
+
+    def open(self) -> None:
+        """Check the journal belongs to this scenario and seed, then rebuild from it."""
+        meta = self.store.meta()
+        digest = scenario_hash(self.scenario)
+        self.fresh = not meta
+        if not meta:
+            self.store.set_meta({"scenario_sha256": digest, "scenario": self.scenario.name,
+                                 "seed": str(self.seed), "version": __version__,
+                                 "clock_ps": "0"})
+            if self.workload:
+                self._journal_workload()
+        else:
+            if meta.get("scenario_sha256") != digest:
+                raise StoreError(
+                    f"db: this database journals scenario {meta.get('scenario')!r} "
+                    f"(sha256 {meta.get('scenario_sha256', '?')[:12]}), not this one "
+                    f"({self.scenario.name!r}, sha256 {digest[:12]}): serve the same scenario "
+                    "file, or give a new --db")
+            if meta.get("seed") != str(self.seed):
+                raise StoreError(f"seed = {self.seed}: this database journals seed "
+                                 f"{meta.get('seed')}; a replay needs the same seed "
+                                 "(leave --seed out, or give a new --db)")
+        self._stored_seq = self.store.last_event_seq()
+        self._final = {row["id"] for row in self.store.list(limit=10**9)
+                       if row["status"] in FINAL}
+        self._replay(int(meta.get("clock_ps", "0")) if meta else 0)
+        self.clock.anchor(self.backend.now_ps())
+        self._last_heartbeat = time.monotonic()
+
+    def _journal_workload(self) -> None:
+        """The scenario's own requests and jobs, as submissions at their start times."""
+        for index, config in enumerate(self.scenario.workload.requests):
+            body = {"src": config.src, "dst": config.dst, "pairs": config.pairs,
+                    "rate": config.rate, "duration": config.duration,
+                    "min_fidelity": config.min_fidelity, "priority": config.priority,
+                    "weight": config.weight, "path": config.path, "name": config.name,
+                    "max_time": (None if config.deadline is None
+                                 else config.deadline - config.start),
+                    "distillation": (config.distillation.model_dump(mode="json")
+                                     if config.distillation else None),
+                    "strategy": (config.strategy.model_dump(mode="json")
+                                 if config.strategy else None),
+                    "client_key": f"scenario:request:{index}"}
+            self._journal_at("request", RequestIn, body, s_to_ps(config.start))
+        for index, job in enumerate(self.scenario.workload.jobs):
+            body = {"circuit": Path(job.circuit).read_text(encoding="utf-8"),
+                    "shots": job.shots, "policy": job.policy, "min_fidelity": job.min_fidelity,
+                    "max_time": job.deadline, "model": job.model, "name": job.name,
+                    "client_key": f"scenario:job:{index}"}
+            self._journal_at("job", JobIn, body, s_to_ps(job.start))
+
+    def _journal_at(self, kind: str, model: Any, body: dict[str, Any], arrival_ps: int) -> None:
+        try:
+            checked = model.model_validate(body).model_dump(mode="json")
+        except ValueError as exc:
+            raise QdcnetError(f"workload entry {body.get('name')!r}: {exc}") from None
+        self.store.add_submission(kind, checked["client_key"], checked["name"], checked,
+                                  body_hash(checked), arrival_ps)
+
+    def _replay(self, until_ps: int) -> None:
+        inputs = self.store.inputs()
+        for item in inputs:
+            heapq.heappush(self._pending, (item.arrival_ps, item.seq, item))
+        self._replaying = True
+        try:
+            self._advance_to(until_ps)
+            self.flush(force_clock=False)
+        finally:
+            self._replaying = False
+        # On a new journal the inputs applied so far are the scenario's own, not a replay.
+        self.replayed_inputs = 0 if self.fresh else len(self._applied) + len(
+            self._cancelled_early)
+
+    # -- the driver --------------------------------------------------------------------
+
+    def _advance_to(self, target_ps: int) -> None:
+        pending, backend = self._pending, self.backend
+        while pending and pending[0][0] <= target_ps:
+            arrival, _, item = heapq.heappop(pending)
+            backend.advance(arrival)
+            self._apply(item)
+            if self._replaying:
+                self.flush(force_clock=False)
+        backend.advance(target_ps)
+
+    def _apply(self, item: Input) -> None:
+        sid = item.submission_id
+        if item.action == "cancel":
+            if sid in self._applied:
+                self.backend.cancel(sid)
+            elif sid not in self._cancelled_early:
+                # Cancelled before its start time came: it never enters the simulation.
+                self._cancelled_early.add(sid)
+                self._pending = [p for p in self._pending if not (
+                    p[2].submission_id == sid and p[2].action == "submit")]
+                heapq.heapify(self._pending)
+                self._update_final(sid, {"status": "cancelled",
+                                         "reason": "cancelled before its start time",
+                                         "finished_ps": self.backend.now_ps()})
+            return
+        if sid in self._cancelled_early or sid in self._applied:
+            return
+        try:
+            prepared = self.backend.prepare(item.kind, item.body)
+        except (QdcnetError, ValueError) as exc:
+            self.interrupted += 1
+            self._update_final(sid, {"status": "interrupted",
+                                     "reason": f"cannot be replayed: {exc}",
+                                     "finished_ps": self.backend.now_ps()})
+            return
+        self._applied.add(sid)
+        self.backend.submit(sid, prepared)
+
+    def _update_final(self, sid: int, values: dict[str, Any]) -> None:
+        if sid in self._final:
+            return
+        self._final.add(sid)
+        self.store.apply([(sid, values)], [])
+
+    def step(self) -> bool:
+        """Let simulated time run one slice as the clock allows, then record what happened.
+
+        Returns whether simulated time moved.
+        """
+        now = self.backend.now_ps()
+        target: int | None = None
+        if self.clock.paused:
+            target = None
+        elif self.clock.mode == "free":
+            if self.backend.next_event_ps() is not None:
+                target = now + self._slice_ps
+            elif self._pending:
+                target = self._pending[0][0]  # nothing runs until the next input
+        else:
+            paced = self.clock.target_ps(now)
+            if paced is not None:
+                target = min(paced, now + self._slice_ps)
+        moved = target is not None and target > now
+        if target is not None and (moved or (self._pending and self._pending[0][0] <= now)):
+            began = time.perf_counter()
+            self._advance_to(target)
+            took = time.perf_counter() - began
+            if took < STEP_WALL_S / 2:
+                self._slice_ps = min(MAX_SLICE_PS, self._slice_ps * 2)
+            elif took > STEP_WALL_S * 2:
+                self._slice_ps = max(MIN_SLICE_PS, self._slice_ps // 2)
+        self.flush()
+        return moved
+
+    async def drive(self) -> None:
+        """Run the clock until cancelled (the server's background task)."""
+        while True:
+            moved = self.step()
+            if self.clock.running_free and moved:
+                await asyncio.sleep(0)
+            else:
+                await asyncio.sleep(0.05 if self.clock.paused else 0.005)
+
+    # -- recording ---------------------------------------------------------------------
+
+    def flush(self, *, force_clock: bool = False) -> list[BackendEvent]:
+        """Write the backend's new events and the submissions they change, in one transaction,
+        then wake whoever waits for them."""
+        drained = self.backend.drain()
+        now = self.backend.now_ps()
+        wall = time.monotonic()
+        heartbeat = force_clock or wall - self._last_heartbeat >= HEARTBEAT_S
+        if not drained and not heartbeat:
+            return drained
+        updates: list[tuple[int, dict[str, Any]]] = []
+        rows: list[dict[str, Any]] = []
+        stored = self._stored_events(drained)
+        for event in drained:
+            if event.seq <= self._stored_seq:
+                old = stored.get(event.seq)
+                if old is None or (old["kind"], old["submission_id"], old["time_ps"]) != (
+                        event.kind, event.submission, event.time_ps):
+                    self.divergences += 1
+            else:
+                rows.append({"seq": event.seq, "time_ps": event.time_ps, "kind": event.kind,
+                             "submission_id": event.submission, "data": event.data})
+            change = _row_change(event)
+            if change is None or event.submission is None:
+                continue
+            if event.submission in self._final:
+                continue  # served from the database as it was recorded
+            if change.get("status") in FINAL:
+                self._final.add(event.submission)
+            updates.append((event.submission, change))
+        clock_ps = now if (heartbeat or drained) and not self._replaying else None
+        self.store.apply(updates, rows, clock_ps)
+        if rows:
+            self._stored_seq = rows[-1]["seq"]
+        if clock_ps is not None:
+            self._last_heartbeat = wall
+        self._wake(drained)
+        return drained
+
+    def _stored_events(self, drained: list[BackendEvent]) -> dict[int, dict[str, Any]]:
+        old = [e for e in drained if e.seq <= self._stored_seq]
+        if not old:
+            return {}
+        rows = self.store.events_after(old[0].seq - 1, limit=len(old))
+        return {row["seq"]: row for row in rows}
+
+    def _wake(self, drained: list[BackendEvent]) -> None:
+        for event in drained:
+            if event.kind in DECISIONS and event.submission in self._waiters:
+                for future in self._waiters.pop(event.submission):
+                    if not future.done():
+                        future.set_result(None)
+        if drained and self._changed is not None:
+            self._changed.set()
+            self._changed = asyncio.Event()
+
+    def changed(self) -> asyncio.Event:
+        """An event set when new events have been recorded (then replaced by a fresh one)."""
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        return self._changed
+
+    # -- what clients do --------------------------------------------------------------
+
+    async def submit(self, kind: str, body: dict[str, Any], *, wait_s: float = 2.0,
+                     prepare: Callable[..., Any] | None = None) -> tuple[dict[str, Any], bool]:
+        """Journal and enter a submission; returns its view and whether it is new.
+
+        With a client key seen before, the first submission (409 :class:`Conflict` if
+        the body differs). Waits up to ``wait_s`` wall seconds for the decision.
+        """
+        key = body.get("client_key")
+        digest = body_hash(body)
+        if key is not None:
+            existing = self.store.by_client_key(key)
+            if existing is not None:
+                return self._checked_existing(existing, kind, digest), False
+        prepared = await asyncio.to_thread(prepare or self.backend.prepare, kind, body)
+        arrival = self.backend.now_ps()
+        sid, created = self.store.add_submission(kind, key, body.get("name") or "", body,
+                                                 digest, arrival, clock_ps=arrival)
+        if not created:
+            existing = self.store.get(sid)
+            assert existing is not None
+            return self._checked_existing(existing, kind, digest), False
+        self._applied.add(sid)
+        self.backend.submit(sid, prepared)
+        if wait_s > 0:
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.setdefault(sid, []).append(future)
+            try:
+                await asyncio.wait_for(future, wait_s)
+            except TimeoutError:
+                self._waiters.pop(sid, None)
+        return self.view(sid), True
+
+    def _checked_existing(self, row: dict[str, Any], kind: str, digest: str) -> dict[str, Any]:
+        if row["kind"] != kind or row["body_hash"] != digest:
+            raise Conflict(f"client_key = {row['client_key']!r} names submission {row['id']} "
+                           f"(a {row['kind']} with another body): a key identifies one "
+                           "submission; use a new key for a new one")
+        return self.view(row["id"])
+
+    def cancel(self, submission_id: int, kind: str | None = None) -> dict[str, Any]:
+        """Journal and enter a cancellation now."""
+        row = self.store.get(submission_id)
+        if row is None or (kind is not None and row["kind"] != kind):
+            raise NotFound(f"no {kind or 'submission'} with id {submission_id}")
+        if row["status"] in FINAL or submission_id in self._final:
+            raise Conflict(f"{row['kind']} {submission_id} has already ended "
+                           f"({row['status']}): nothing to cancel")
+        arrival = self.backend.now_ps()
+        self.store.add_cancel(submission_id, arrival)
+        self._apply(Input(0, arrival, "cancel", submission_id, row["kind"], row["body"]))
+        self.flush()
+        return self.view(submission_id)
+
+    def view(self, submission_id: int, row: dict[str, Any] | None = None) -> dict[str, Any]:
+        row = row or self.store.get(submission_id)
+        if row is None:
+            raise NotFound(f"no submission with id {submission_id}")
+        progress = None
+        status = row["status"]
+        if status not in FINAL:
+            progress = self.backend.progress(submission_id)
+            if progress is not None and progress.get("status") not in (None, *FINAL):
+                status = progress["status"]
+
+        def seconds(ps: int | None) -> float | None:
+            return None if ps is None else ps / PS_PER_S
+
+        return {"id": row["id"], "kind": row["kind"], "name": row["name"],
+                "client_key": row["client_key"], "status": status, "reason": row["reason"],
+                "arrival_s": row["arrival_ps"] / PS_PER_S,
+                "decided_s": seconds(row["decided_ps"]),
+                "finished_s": seconds(row["finished_ps"]), "plan": row["plan"],
+                "result": row["result"], "progress": progress, "body": row["body"]}
+
+    def views(self, *, kind: str | None, status: str | None, limit: int,
+              offset: int) -> list[dict[str, Any]]:
+        return [self.view(row["id"], row) for row in
+                self.store.list(kind=kind, status=status, limit=limit, offset=offset)]
+
+    # -- the clock and health ---------------------------------------------------------
+
+    def clock_view(self) -> dict[str, Any]:
+        now = self.backend.now_ps()
+        target = None
+        if self.clock.mode == "paced" and not self.clock.paused:
+            target = self.clock.target_ps(now)
+        return {"mode": self.clock.mode, "pace": self.clock.pace, "paused": self.clock.paused,
+                "now_s": now / PS_PER_S,
+                "target_s": None if target is None else target / PS_PER_S,
+                "lag_s": 0.0 if target is None else max(0, target - now) / PS_PER_S}
+
+    def set_clock(self, *, paused: bool | None, mode: str | None,
+                  pace: float | None) -> dict[str, Any]:
+        now = self.backend.now_ps()
+        self.clock.set(now, mode=mode, pace=pace)  # type: ignore[arg-type]
+        if paused is True:
+            self.clock.pause(now)
+        elif paused is False:
+            self.clock.resume(now)
+        return self.clock_view()
+
+    def health(self) -> dict[str, Any]:
+        database = "ok" if self.store.ping() else "unreachable"
+        return {"status": "ok" if database == "ok" and not self.divergences else "degraded",
+                "database": database, "replayed_inputs": self.replayed_inputs,
+                "replay_divergences": self.divergences, "version": __version__,
+                "scenario": self.scenario.name, "seed": self.seed}
+
+    def metrics(self) -> str:
+        """The service's figures in the Prometheus text format."""
+        lines = ["# HELP qdcnet_submissions Submissions by kind and status.",
+                 "# TYPE qdcnet_submissions gauge"]
+        for (kind, status), n in sorted(self.store.counts().items()):
+            lines.append(f'qdcnet_submissions{{kind="{kind}",status="{status}"}} {n}')
+        clock = self.clock_view()
+        figures = [
+            ("qdcnet_events_recorded_total", "counter", "Events recorded.", self._stored_seq),
+            ("qdcnet_simulated_seconds", "gauge", "Simulated time reached.", clock["now_s"]),
+            ("qdcnet_clock_lag_seconds", "gauge", "Simulated time behind the paced target.",
+             clock["lag_s"]),
+            ("qdcnet_clock_paused", "gauge", "1 while the clock is paused.",
+             int(clock["paused"])),
+            ("qdcnet_kernel_events_total", "counter", "Kernel events executed.",
+             self.backend.sim.num_events),
+            ("qdcnet_replayed_inputs", "gauge", "Inputs replayed when the service opened.",
+             self.replayed_inputs),
+            ("qdcnet_replay_divergences", "gauge",
+             "Replayed events that differ from the recorded ones.", self.divergences),
+            ("qdcnet_uptime_seconds", "gauge", "Wall seconds since the service started.",
+             round(time.time() - self.started_wall, 3)),
+        ]
+        for name, kind, text, value in figures:
+            lines += [f"# HELP {name} {text}", f"# TYPE {name} {kind}", f"{name} {value}"]
+        return "\n".join(lines) + "\n"
+
+
+def _row_change(event: BackendEvent) -> dict[str, Any] | None:
+    data, now = event.data, event.time_ps
+    kind = event.kind
+    if kind in ("request.admitted", "job.admitted"):
+        return {"status": "queued", "plan": data.get("plan"), "decided_ps": now}
+    if kind in ("request.refused", "job.refused"):
+        return {"status": "refused", "reason": data.get("reason", ""), "decided_ps": now,
+                "finished_ps": now}
+    if kind == "job.started":
+        return {"status": "running"}
+    if kind in ("request.finished", "job.finished"):
+        return {"status": data["status"], "reason": data.get("reason") or "",
+                "result": data.get("result"), "finished_ps": now}
+    return None

@@ -1,0 +1,314 @@
+"""The service's journal in a database: SQLite by default, PostgreSQL by URL.
+
+Four tables (created and upgraded by the Alembic migrations beside this
+module, never by ``create_all``):
+
+- ``submissions``: every accepted request and job, with its client key
+  (unique: a second submission with the same key is the same submission),
+  its body, simulated arrival time, status, plan and result;
+- ``journal``: the inputs (submissions and cancellations) in the order they
+  entered the simulation, each with its simulated time: what a restart
+  replays;
+- ``events``: everything the backend reported, numbered (the server-sent
+  event ids);
+- ``service_meta``: what the journal belongs to (the scenario's hash, the
+  seed, the version that wrote it) and the simulated time reached.
+
+A submission is committed before it is answered, so an accepted submission
+survives a kill -9. SQLite runs in WAL mode with ``synchronous=FULL``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from qdcnet.errors import ParameterError, QdcnetError
+
+__all__ = ["Input", "Store", "StoreError", "database_url", "metadata", "migrate"]
+
+metadata = sa.MetaData()
+
+service_meta = sa.Table(
+    "service_meta", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+submissions = sa.Table(
+    "submissions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("client_key", sa.String(200), nullable=True, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("body_hash", sa.String(64), nullable=False),
+    sa.Column("arrival_ps", sa.BigInteger, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("plan", sa.JSON, nullable=True),
+    sa.Column("result", sa.JSON, nullable=True),
+    sa.Column("decided_ps", sa.BigInteger, nullable=True),
+    sa.Column("finished_ps", sa.BigInteger, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_submissions_kind_status", "kind", "status"),
+)
+journal = sa.Table(
+    "journal", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("arrival_ps", sa.BigInteger, nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False),
+)
+events = sa.Table(
+    "events", metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("time_ps", sa.BigInteger, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("submission_id", sa.Integer, nullable=True),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Index("ix_events_submission", "submission_id"),
+)
+
+
+class StoreError(QdcnetError):
+    """The database cannot be used (unreachable, or it journals another scenario)."""
+
+    code = "bad_database"
+
+
+@dataclass(frozen=True)
+class Input:
+    """One journaled input: a submission or a cancellation, at a simulated time."""
+
+    seq: int
+    arrival_ps: int
+    action: str  # "submit" or "cancel"
+    submission_id: int
+    kind: str
+    body: dict[str, Any]
+
+
+def database_url(db: str | Path) -> str:
+    """A SQLAlchemy URL from what a user writes: a file path (SQLite) or a URL.
+
+    ``postgresql://`` means the psycopg 3 driver (the one the ``service`` extra installs).
+
+    >>> database_url("journal.db")
+    'sqlite:///journal.db'
+    >>> database_url("postgresql://qdc@localhost:5433/qdc")
+    'postgresql+psycopg://qdc@localhost:5433/qdc'
+    """
+    text = str(db)
+    if "://" not in text:
+        return f"sqlite:///{text}"
+    scheme, rest = text.split("://", 1)
+    if scheme in ("postgresql", "postgres"):
+        return f"postgresql+psycopg://{rest}"
+    if scheme.startswith(("sqlite", "postgresql+")):
+        return text
+    raise ParameterError("db", text, "a file path (SQLite), sqlite:///PATH or "
+                         "postgresql://USER@HOST:PORT/NAME")
+
+
+def migrate(connection: Connection) -> None:
+    """Bring the schema to the newest Alembic revision (creating it on an empty database)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Store:
+    """The journal of one service (see the module's description).
+
+    >>> store = Store("sqlite://")  # in memory
+    >>> sid, created = store.add_submission("request", "k1", "ab", {"src": "a"}, "h", 0)
+    >>> store.add_submission("request", "k1", "ab", {"src": "a"}, "h", 5)
+    (1, False)
+    >>> [(i.action, i.submission_id) for i in store.inputs()]
+    [('submit', 1)]
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            self.engine: Engine = sa.create_engine(url, future=True, **_engine_options(url))
+            if self.engine.dialect.name == "sqlite":
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            with self.engine.begin() as connection:
+                migrate(connection)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"db = {_safe_url(url)}: cannot open the database "
+                             f"({exc.__class__.__name__}: {str(exc).splitlines()[0]})") from None
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- what the journal belongs to ---------------------------------------------------
+
+    def meta(self) -> dict[str, str]:
+        with self.engine.connect() as c:
+            return {row.key: row.value for row in c.execute(sa.select(service_meta))}
+
+    def set_meta(self, values: dict[str, str], connection: Connection | None = None) -> None:
+        def write(c: Connection) -> None:
+            for key, value in values.items():
+                updated = c.execute(sa.update(service_meta).where(service_meta.c.key == key)
+                                    .values(value=value)).rowcount
+                if not updated:
+                    c.execute(sa.insert(service_meta).values(key=key, value=value))
+
+        if connection is not None:
+            write(connection)
+            return
+        with self.engine.begin() as c:
+            write(c)
+
+    # -- inputs --------------------------------------------------------------------------
+
+    def add_submission(self, kind: str, client_key: str | None, name: str, body: dict[str, Any],
+                       body_hash: str, arrival_ps: int,
+                       clock_ps: int | None = None) -> tuple[int, bool]:
+        """Journal a submission at ``arrival_ps``; with a known client key, the existing one.
+
+        Returns the submission's id and whether it was new. ``clock_ps`` records the
+        simulated time reached in the same transaction (an input that entered the
+        simulation live: a restart replays at least that far).
+        """
+        if client_key is not None:
+            existing = self.by_client_key(client_key)
+            if existing is not None:
+                return int(existing["id"]), False
+        try:
+            with self.engine.begin() as c:
+                sid = c.execute(sa.insert(submissions).values(
+                    kind=kind, client_key=client_key, name=name, body=body, body_hash=body_hash,
+                    arrival_ps=arrival_ps, status="submitted", reason="",
+                    created_at=_now())).inserted_primary_key[0]
+                c.execute(sa.insert(journal).values(arrival_ps=arrival_ps, action="submit",
+                                                    submission_id=sid))
+                if clock_ps is not None:
+                    self.set_meta({"clock_ps": str(clock_ps)}, c)
+        except IntegrityError:
+            # Two submissions raced on one key: the first one committed is the submission.
+            existing = self.by_client_key(client_key) if client_key is not None else None
+            if existing is None:
+                raise
+            return int(existing["id"]), False
+        return int(sid), True
+
+    def add_cancel(self, submission_id: int, arrival_ps: int) -> None:
+        """Journal a cancellation that entered the simulation at ``arrival_ps`` (now)."""
+        with self.engine.begin() as c:
+            c.execute(sa.insert(journal).values(arrival_ps=arrival_ps, action="cancel",
+                                                submission_id=submission_id))
+            self.set_meta({"clock_ps": str(arrival_ps)}, c)
+
+    def inputs(self) -> list[Input]:
+        """Every journaled input in the order it entered the simulation."""
+        query = (sa.select(journal, submissions.c.kind, submissions.c.body)
+                 .join(submissions, submissions.c.id == journal.c.submission_id)
+                 .order_by(journal.c.arrival_ps, journal.c.seq))
+        with self.engine.connect() as c:
+            return [Input(r.seq, r.arrival_ps, r.action, r.submission_id, r.kind, r.body)
+                    for r in c.execute(query)]
+
+    # -- state --------------------------------------------------------------------------
+
+    def apply(self, updates: Iterable[tuple[int, dict[str, Any]]],
+              new_events: Sequence[dict[str, Any]], clock_ps: int | None = None) -> None:
+        """One transaction: submission updates, new events, and the simulated time reached."""
+        with self.engine.begin() as c:
+            for sid, values in updates:
+                c.execute(sa.update(submissions).where(submissions.c.id == sid).values(**values))
+            if new_events:
+                c.execute(sa.insert(events), list(new_events))
+            if clock_ps is not None:
+                self.set_meta({"clock_ps": str(clock_ps)}, c)
+
+    def get(self, submission_id: int) -> dict[str, Any] | None:
+        with self.engine.connect() as c:
+            row = c.execute(sa.select(submissions).where(
+                submissions.c.id == submission_id)).mappings().first()
+        return None if row is None else dict(row)
+
+    def by_client_key(self, client_key: str) -> dict[str, Any] | None:
+        with self.engine.connect() as c:
+            row = c.execute(sa.select(submissions).where(
+                submissions.c.client_key == client_key)).mappings().first()
+        return None if row is None else dict(row)
+
+    def list(self, *, kind: str | None = None, status: str | None = None, limit: int = 100,
+             offset: int = 0) -> list[dict[str, Any]]:
+        query = sa.select(submissions).order_by(submissions.c.id).limit(limit).offset(offset)
+        if kind is not None:
+            query = query.where(submissions.c.kind == kind)
+        if status is not None:
+            query = query.where(submissions.c.status == status)
+        with self.engine.connect() as c:
+            return [dict(row) for row in c.execute(query).mappings()]
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        query = (sa.select(submissions.c.kind, submissions.c.status, sa.func.count())
+                 .group_by(submissions.c.kind, submissions.c.status))
+        with self.engine.connect() as c:
+            return {(kind, status): n for kind, status, n in c.execute(query)}
+
+    def events_after(self, seq: int, limit: int = 1000) -> list[dict[str, Any]]:
+        query = (sa.select(events).where(events.c.seq > seq).order_by(events.c.seq)
+                 .limit(limit))
+        with self.engine.connect() as c:
+            return [dict(row) for row in c.execute(query).mappings()]
+
+    def last_event_seq(self) -> int:
+        with self.engine.connect() as c:
+            return int(c.execute(sa.select(sa.func.max(events.c.seq))).scalar() or 0)
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as c:
+                c.execute(sa.select(1))
+        except sa.exc.SQLAlchemyError:
+            return False
+        return True
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # One connection per thread; the service's loop and its worker threads both read.
+        return {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password (it goes into error messages)."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url
