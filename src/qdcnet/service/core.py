@@ -192,8 +192,7 @@ class Service:
         finally:
             self._replaying = False
         # On a new journal the inputs applied so far are the scenario's own, not a replay.
-        self.replayed_inputs = 0 if self.fresh else len(self._applied) + len(
-            self._cancelled_early)
+        self.replayed_inputs = 0 if self.fresh else len(inputs) - len(self._pending)
 
     # -- the driver --------------------------------------------------------------------
 

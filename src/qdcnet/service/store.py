@@ -145,6 +145,9 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        path = sa.engine.make_url(url).database if url.startswith("sqlite") else None
+        if path and path != ":memory:" and not Path(path).parent.is_dir():
+            raise StoreError(f"db = {path}: the folder {Path(path).parent} does not exist")
         try:
             self.engine: Engine = sa.create_engine(url, future=True, **_engine_options(url))
             if self.engine.dialect.name == "sqlite":
