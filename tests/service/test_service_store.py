@@ -1,0 +1,82 @@
+"""The journal's database: migrations, URLs, idempotent submissions, the clock."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from service_fixtures import database
+
+from qdcnet.errors import ParameterError
+from qdcnet.service.clock import Clock
+from qdcnet.service.store import Store, StoreError, database_url, metadata
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_migrations_build_the_schema_the_code_uses(tmp_path, kind):
+    with database(kind, tmp_path) as url:
+        store = Store(database_url(url))
+        with store.engine.connect() as connection:
+            context = MigrationContext.configure(connection)
+            assert context.get_current_revision() == "0001"
+            assert compare_metadata(context, metadata) == []
+        Store(database_url(url)).close()  # reopening upgrades nothing and keeps the data
+        store.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_client_key_names_one_submission(tmp_path, kind):
+    with database(kind, tmp_path) as url:
+        store = Store(database_url(url))
+        first = store.add_submission("request", "key", "a", {"x": 1}, "h", 10, clock_ps=10)
+        second = store.add_submission("request", "key", "a", {"x": 1}, "h", 20, clock_ps=20)
+        other = store.add_submission("job", None, "b", {"y": 2}, "g", 15)
+        store.add_cancel(other[0], 30)
+        assert first == (1, True)
+        assert second == (1, False)
+        assert [(i.action, i.submission_id, i.arrival_ps) for i in store.inputs()] == [
+            ("submit", 1, 10), ("submit", 2, 15), ("cancel", 2, 30)]
+        assert store.meta()["clock_ps"] == "30"
+        store.close()
+
+
+def test_database_urls_and_refusals(tmp_path):
+    assert database_url(tmp_path / "j.db") == f"sqlite:///{tmp_path / 'j.db'}"
+    assert database_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert database_url("postgresql+psycopg://u@h/d") == "postgresql+psycopg://u@h/d"
+    with pytest.raises(ParameterError, match="db"):
+        database_url("mysql://u@h/d")
+    with pytest.raises(StoreError, match="does not exist"):
+        Store(database_url(tmp_path / "missing" / "j.db"))
+    with pytest.raises(StoreError, match="cannot open") as info:
+        Store("postgresql+psycopg://nobody:secret@127.0.0.1:1/none")
+    assert "secret" not in str(info.value)
+
+
+def test_sqlite_journal_is_durable_wal(tmp_path):
+    store = Store(database_url(tmp_path / "w.db"))
+    with store.engine.connect() as c:
+        assert c.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert c.execute(sa.text("PRAGMA synchronous")).scalar() == 2  # FULL
+    store.close()
+
+
+def test_clock_pace_pause_and_free_mode():
+    wall = [100.0]
+    clock = Clock("paced", pace=2.0, wall=lambda: wall[0])
+    clock.anchor(5)
+    wall[0] = 101.5
+    assert clock.target_ps(5) == 5 + 3 * 10**12
+    clock.pause(7)
+    wall[0] = 200.0
+    assert clock.target_ps(7) is None
+    clock.resume(7)  # re-anchored: no jump for the time spent paused
+    assert clock.target_ps(7) == 7
+    clock.set(7, mode="free")
+    assert clock.target_ps(7) is None
+    assert clock.running_free
+    with pytest.raises(ParameterError, match="pace"):
+        Clock(pace=0.0)
+    with pytest.raises(ParameterError, match="mode"):
+        clock.set(7, mode="fast")  # type: ignore[arg-type]
