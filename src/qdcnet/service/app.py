@@ -35,7 +35,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from qdcnet._version import __version__
 from qdcnet.errors import ParameterError, QdcnetError
-from qdcnet.service.core import Conflict, NotFound, Service
+from qdcnet.service.core import Conflict, NotFound, Service, Unavailable
 from qdcnet.service.schema import (
     ClockIn,
     ClockOut,
@@ -50,6 +50,8 @@ __all__ = ["create_app"]
 
 #: Largest id a path accepts (the database's integer).
 MAX_ID = 2**31 - 1
+#: Largest event number a client may resume from.
+MAX_EVENT_ID = 2**62
 #: Events sent per database read of the stream.
 EVENT_BATCH = 500
 #: Seconds between keep-alive comments on a quiet stream.
@@ -57,6 +59,7 @@ KEEPALIVE_S = 15.0
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "no such submission"},
+    503: {"model": ErrorOut, "description": "the simulation stopped: restart to replay"},
     409: {"model": ErrorOut, "description": "conflict (a reused client key, an ended "
           "submission)"},
     422: {"model": ErrorOut, "description": "bad input, naming the field"},
@@ -87,8 +90,8 @@ def create_app(service: Service, *, drive: bool = True) -> FastAPI:
 
     @app.exception_handler(QdcnetError)
     async def _qdcnet_error(_request: Request, exc: QdcnetError) -> JSONResponse:
-        status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) \
-            else 422
+        status = (404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict)
+                  else 503 if isinstance(exc, Unavailable) else 422)
         return JSONResponse(status_code=status, content={"detail": exc.details()})
 
     @app.exception_handler(RequestValidationError)
@@ -138,7 +141,7 @@ def create_app(service: Service, *, drive: bool = True) -> FastAPI:
 
     @app.get("/v1/events", tags=["events"], responses={
         200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}})
-    async def events(after: int | None = Query(None, ge=0, le=2**62),
+    async def events(after: int | None = Query(None, ge=0, le=MAX_EVENT_ID),
                      follow: bool = Query(True, description="keep the stream open"),
                      submission: int | None = Query(None, ge=1, le=MAX_ID),
                      last_event_id: str | None = Header(None, alias="Last-Event-ID",
@@ -150,10 +153,13 @@ def create_app(service: Service, *, drive: bool = True) -> FastAPI:
         start = after or 0
         if last_event_id is not None:
             try:
-                start = max(start, int(last_event_id))
+                resume = int(last_event_id)
             except ValueError:
+                resume = -1
+            if not 0 <= resume <= MAX_EVENT_ID:
                 raise ParameterError("Last-Event-ID", last_event_id,
-                                     "an event number (an integer >= 0)") from None
+                                     f"an event number (an integer in 0..{MAX_EVENT_ID})")
+            start = max(start, resume)
         return StreamingResponse(_stream(service, start, follow, submission),
                                  media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})
@@ -181,10 +187,12 @@ def create_app(service: Service, *, drive: bool = True) -> FastAPI:
                                   if scenario.control_plane else None),
                 "policy": scenario.orchestrator.policy}
 
-    @app.get("/health", response_model=HealthOut, tags=["service"])
+    @app.get("/health", response_model=HealthOut, tags=["service"],
+             responses={503: {"model": HealthOut, "description": "the database is "
+                              "unreachable, or the simulation stopped (see fault)"}})
     async def health(response: Response) -> dict[str, Any]:
         report = service.health()
-        if report["database"] != "ok":
+        if report["database"] != "ok" or report["fault"] is not None:
             response.status_code = 503
         return report
 
@@ -215,7 +223,7 @@ def _routes(app: FastAPI, service: Service, kind: str, plural: str) -> None:
         return view
 
     @app.delete(f"/v1/{plural}/{{submission_id}}", response_model=SubmissionOut,
-                tags=[plural], responses={404: _ERRORS[404], 409: _ERRORS[409]},
+                tags=[plural], responses={k: _ERRORS[k] for k in (404, 409, 503)},
                 name=f"cancel_{kind}")
     async def cancel(submission_id: SubmissionId) -> dict[str, Any]:
         """Cancel it: its resources go back; 409 if it has already ended."""

@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from pydantic import ValidationError
+
 from qdcnet.config.scenario import DataCenterScenario, build_datacenter
 from qdcnet.control.orchestrator import Orchestrator
 from qdcnet.control.requests import EntanglementRequest, RequestHandle, RequestStatus
@@ -30,7 +32,8 @@ from qdcnet.errors import ParameterError, QdcnetError
 from qdcnet.link.pair import EntangledPair
 from qdcnet.runtime.jobs import Job, JobManager, JobRecord, predicted_total_ps
 from qdcnet.schedule import Schedule
-from qdcnet.units import PS_PER_S
+from qdcnet.service.schema import JobIn, RequestIn
+from qdcnet.units import PS_PER_S, s_to_ps
 
 __all__ = ["Backend", "BackendEvent", "PreparedJob", "PreparedRequest", "SimulatedBackend",
            "json_safe"]
@@ -63,7 +66,7 @@ class PreparedRequest:
 
 @dataclass(frozen=True)
 class PreparedJob:
-    """A job compiled for the data center (its deadline counts from its arrival)."""
+    """A job compiled for the data center (its deadline counts from its admission)."""
 
     job: Job
     purpose_id: int = 0
@@ -183,8 +186,14 @@ class SimulatedBackend:
         circuit that does not parse or fit): the service answers 422 and journals nothing.
         A job's circuit is compiled here (it may take a while: call it off the loop).
         """
-        from qdcnet.service.schema import JobIn, RequestIn
+        try:
+            return self._prepare(kind, body)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(x) for x in first.get("loc", ())) or kind
+            raise ParameterError(where, first.get("input"), first.get("msg", "")) from None
 
+    def _prepare(self, kind: str, body: Mapping[str, Any]) -> PreparedRequest | PreparedJob:
         if kind == "request":
             model = RequestIn.model_validate(dict(body))
             fabric = self.dc.fabric
@@ -242,6 +251,20 @@ class SimulatedBackend:
             self._pending_jobs[submission_id] = prepared
             self.sim.schedule(self.orchestrator.processing_ps, self._admit_job, submission_id)
 
+    def can_cancel(self, submission_id: int) -> bool:
+        """Whether :meth:`cancel` would withdraw something (no side effect)."""
+        if submission_id in self._requests:
+            return not self._requests[submission_id][0].finished
+        if submission_id in self._pending_jobs:
+            return True
+        record = self._job_records.get(submission_id)
+        return record is not None and record.status in ("queued", "running")
+
+    def withdraw(self, submission_id: int, kind: str, reason: str) -> None:
+        """Report a submission that ends before it enters (cancelled before its start)."""
+        self._emit(f"{kind}.finished", submission_id,
+                   {"status": "cancelled", "reason": reason, "result": None})
+
     def cancel(self, submission_id: int) -> bool:
         if submission_id in self._requests:
             handle, _ = self._requests[submission_id]
@@ -282,8 +305,10 @@ class SimulatedBackend:
     def _submit_request(self, submission_id: int, prepared: PreparedRequest) -> None:
         request = prepared.request
         if prepared.max_time_s is not None:
-            # Dahlberg et al.'s max_time counts from submission: an absolute deadline here.
-            request = _with_deadline(request, self.sim.now / PS_PER_S + prepared.max_time_s)
+            # Dahlberg et al.'s max_time counts from submission: an absolute deadline here,
+            # added in integer picoseconds (a float sum would lose them late in a run).
+            deadline_ps = self.sim.now + max(1, s_to_ps(prepared.max_time_s))
+            request = _with_deadline(request, deadline_ps / PS_PER_S)
         handle = self.orchestrator.submit(
             request, on_pair=lambda pair, sid=submission_id: self._pair(sid, pair),
             on_done=lambda h, sid=submission_id: self._request_done(sid, h))
@@ -301,7 +326,7 @@ class SimulatedBackend:
     def _pair(self, submission_id: int, pair: EntangledPair) -> None:
         handle, prepared = self._requests[submission_id]
         now = self.sim.now
-        data: dict[str, Any] = {"n": handle.delivered,
+        data: dict[str, Any] = {"n": handle.delivered, "purpose_id": prepared.purpose_id,
                                 "fidelity": handle.fidelities[-1],
                                 "ends": [str(pair.end_a), str(pair.end_b)]}
         if prepared.measure is not None:

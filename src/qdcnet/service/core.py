@@ -42,7 +42,7 @@ from qdcnet.service.schema import JobIn, RequestIn
 from qdcnet.service.store import Input, Store, StoreError
 from qdcnet.units import PS_PER_S, s_to_ps
 
-__all__ = ["Conflict", "NotFound", "Service"]
+__all__ = ["Conflict", "NotFound", "Service", "Unavailable"]
 
 #: Wall seconds between two records of the simulated time reached (when nothing else
 #: is written): how far a restart may have to replay beyond the last event.
@@ -53,8 +53,8 @@ STEP_WALL_S = 0.02
 MIN_SLICE_PS, MAX_SLICE_PS = 10**6, 10**13
 
 #: Event kinds that decide a submission (the POST that made it waits for one).
-DECISIONS = frozenset({"request.admitted", "request.refused", "job.admitted", "job.refused",
-                       "job.finished"})
+DECISIONS = frozenset({"request.admitted", "request.refused", "request.finished",
+                       "job.admitted", "job.refused", "job.finished"})
 
 
 class NotFound(QdcnetError):
@@ -63,6 +63,12 @@ class NotFound(QdcnetError):
 
 class Conflict(QdcnetError):
     code = "conflict"
+
+
+class Unavailable(QdcnetError):
+    """The simulation stopped on an internal error: restart the service to replay."""
+
+    code = "unavailable"
 
 
 def scenario_hash(scenario: DataCenterScenario) -> str:
@@ -103,6 +109,9 @@ class Service:
         self.seed = scenario.seed if seed is None else seed
         self.clock = clock or Clock()
         self.workload = workload
+        self.engine = engine
+        #: Why the simulation stopped (an internal error): the service then refuses work.
+        self.fault: str | None = None
         self.backend = SimulatedBackend(scenario, seed=self.seed, engine=engine)
         self._pending: list[tuple[int, int, Input]] = []
         self._applied: set[int] = set()
@@ -128,11 +137,13 @@ class Service:
         digest = scenario_hash(self.scenario)
         self.fresh = not meta
         if not meta:
-            self.store.set_meta({"scenario_sha256": digest, "scenario": self.scenario.name,
-                                 "seed": str(self.seed), "version": __version__,
-                                 "clock_ps": "0"})
+            # The workload first, the facts last: a crash in between leaves no facts, so
+            # the next open journals the workload again (its client keys make that a no-op).
             if self.workload:
                 self._journal_workload()
+            self.store.set_meta({"scenario_sha256": digest, "scenario": self.scenario.name,
+                                 "seed": str(self.seed), "engine": str(self.engine),
+                                 "version": __version__, "clock_ps": "0"})
         else:
             if meta.get("scenario_sha256") != digest:
                 raise StoreError(
@@ -144,6 +155,10 @@ class Service:
                 raise StoreError(f"seed = {self.seed}: this database journals seed "
                                  f"{meta.get('seed')}; a replay needs the same seed "
                                  "(leave --seed out, or give a new --db)")
+            if meta.get("engine", str(self.engine)) != str(self.engine):
+                raise StoreError(f"engine = {self.engine}: this database journals engine "
+                                 f"{meta.get('engine')}; a replay needs the same one "
+                                 "(give --engine as before, or a new --db)")
         self._stored_seq = self.store.last_event_seq()
         self._final = {row["id"] for row in self.store.list(limit=10**9)
                        if row["status"] in FINAL}
@@ -206,7 +221,8 @@ class Service:
                 self.flush(force_clock=False)
         backend.advance(target_ps)
 
-    def _apply(self, item: Input) -> None:
+    def _apply(self, item: Input, prepared: Any = None) -> None:
+        """Enter one input into the backend now (``prepared``: already prepared, live)."""
         sid = item.submission_id
         if item.action == "cancel":
             if sid in self._applied:
@@ -214,25 +230,24 @@ class Service:
             elif sid not in self._cancelled_early:
                 # Cancelled before its start time came: it never enters the simulation.
                 self._cancelled_early.add(sid)
-                self._pending = [p for p in self._pending if not (
+                self._pending[:] = [p for p in self._pending if not (
                     p[2].submission_id == sid and p[2].action == "submit")]
                 heapq.heapify(self._pending)
-                self._update_final(sid, {"status": "cancelled",
-                                         "reason": "cancelled before its start time",
-                                         "finished_ps": self.backend.now_ps()})
+                self.backend.withdraw(sid, item.kind, "cancelled before its start time")
             return
         if sid in self._cancelled_early or sid in self._applied:
             return
         try:
-            prepared = self.backend.prepare(item.kind, item.body)
+            if prepared is None:
+                prepared = self.backend.prepare(item.kind, item.body)
+            self._applied.add(sid)
+            self.backend.submit(sid, prepared)
         except (QdcnetError, ValueError) as exc:
             self.interrupted += 1
             self._update_final(sid, {"status": "interrupted",
-                                     "reason": f"cannot be replayed: {exc}",
+                                     "reason": f"cannot be "
+                                     f"{'replayed' if self._replaying else 'entered'}: {exc}",
                                      "finished_ps": self.backend.now_ps()})
-            return
-        self._applied.add(sid)
-        self.backend.submit(sid, prepared)
 
     def _update_final(self, sid: int, values: dict[str, Any]) -> None:
         if sid in self._final:
@@ -271,9 +286,20 @@ class Service:
         return moved
 
     async def drive(self) -> None:
-        """Run the clock until cancelled (the server's background task)."""
+        """Run the clock until cancelled (the server's background task).
+
+        An internal error stops the simulation: :attr:`fault` says why, ``/health``
+        answers 503 and submissions are refused; a restart replays the journal.
+        """
         while True:
-            moved = self.step()
+            try:
+                moved = self.step()
+            except Exception as exc:
+                import traceback
+
+                self.fault = f"{type(exc).__name__}: {exc}"
+                traceback.print_exc()
+                return
             if self.clock.running_free and moved:
                 await asyncio.sleep(0)
             else:
@@ -292,26 +318,32 @@ class Service:
             return drained
         updates: list[tuple[int, dict[str, Any]]] = []
         rows: list[dict[str, Any]] = []
+        ending: set[int] = set()
+        diverged = 0
         stored = self._stored_events(drained)
         for event in drained:
             if event.seq <= self._stored_seq:
                 old = stored.get(event.seq)
-                if old is None or (old["kind"], old["submission_id"], old["time_ps"]) != (
-                        event.kind, event.submission, event.time_ps):
-                    self.divergences += 1
+                if old is None or (old["kind"], old["submission_id"], old["time_ps"],
+                                   old["data"]) != (event.kind, event.submission,
+                                                    event.time_ps, event.data):
+                    diverged += 1
             else:
                 rows.append({"seq": event.seq, "time_ps": event.time_ps, "kind": event.kind,
                              "submission_id": event.submission, "data": event.data})
             change = _row_change(event)
             if change is None or event.submission is None:
                 continue
-            if event.submission in self._final:
+            if event.submission in self._final or event.submission in ending:
                 continue  # served from the database as it was recorded
             if change.get("status") in FINAL:
-                self._final.add(event.submission)
+                ending.add(event.submission)
             updates.append((event.submission, change))
         clock_ps = now if (heartbeat or drained) and not self._replaying else None
         self.store.apply(updates, rows, clock_ps)
+        # Only once committed: a failed commit leaves memory as the database is.
+        self.divergences += diverged
+        self._final |= ending
         if rows:
             self._stored_seq = rows[-1]["seq"]
         if clock_ps is not None:
@@ -351,6 +383,7 @@ class Service:
         With a client key seen before, the first submission (409 :class:`Conflict` if
         the body differs). Waits up to ``wait_s`` wall seconds for the decision.
         """
+        self._check_running()
         key = body.get("client_key")
         digest = body_hash(body)
         if key is not None:
@@ -365,16 +398,26 @@ class Service:
             existing = self.store.get(sid)
             assert existing is not None
             return self._checked_existing(existing, kind, digest), False
-        self._applied.add(sid)
-        self.backend.submit(sid, prepared)
-        if wait_s > 0:
+        self._apply(Input(0, arrival, "submit", sid, kind, body), prepared)
+        if wait_s > 0 and sid not in self._final:
             future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._waiters.setdefault(sid, []).append(future)
             try:
                 await asyncio.wait_for(future, wait_s)
             except TimeoutError:
-                self._waiters.pop(sid, None)
+                pass
+            finally:
+                waiting = self._waiters.get(sid, [])
+                if future in waiting:
+                    waiting.remove(future)
+                if not waiting:
+                    self._waiters.pop(sid, None)
         return self.view(sid), True
+
+    def _check_running(self) -> None:
+        if self.fault is not None:
+            raise Unavailable(f"the simulation stopped ({self.fault}); restart the service "
+                              "to replay its journal")
 
     def _checked_existing(self, row: dict[str, Any], kind: str, digest: str) -> dict[str, Any]:
         if row["kind"] != kind or row["body_hash"] != digest:
@@ -385,10 +428,13 @@ class Service:
 
     def cancel(self, submission_id: int, kind: str | None = None) -> dict[str, Any]:
         """Journal and enter a cancellation now."""
+        self._check_running()
         row = self.store.get(submission_id)
         if row is None or (kind is not None and row["kind"] != kind):
             raise NotFound(f"no {kind or 'submission'} with id {submission_id}")
-        if row["status"] in FINAL or submission_id in self._final:
+        started = submission_id in self._applied
+        if row["status"] in FINAL or submission_id in self._final or (
+                started and not self.backend.can_cancel(submission_id)):
             raise Conflict(f"{row['kind']} {submission_id} has already ended "
                            f"({row['status']}): nothing to cancel")
         arrival = self.backend.now_ps()
@@ -447,10 +493,13 @@ class Service:
 
     def health(self) -> dict[str, Any]:
         database = "ok" if self.store.ping() else "unreachable"
-        return {"status": "ok" if database == "ok" and not self.divergences else "degraded",
-                "database": database, "replayed_inputs": self.replayed_inputs,
+        status = ("failed" if self.fault is not None else
+                  "ok" if database == "ok" and not self.divergences else "degraded")
+        return {"status": status, "fault": self.fault, "database": database,
+                "replayed_inputs": self.replayed_inputs,
                 "replay_divergences": self.divergences, "version": __version__,
-                "scenario": self.scenario.name, "seed": self.seed}
+                "scenario": self.scenario.name, "seed": self.seed,
+                "engine": str(self.engine)}
 
     def metrics(self) -> str:
         """The service's figures in the Prometheus text format."""

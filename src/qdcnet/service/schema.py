@@ -29,9 +29,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from qdcnet.config.scenario import DistillationConfig, StrategyConfig
+from qdcnet.config.scenario import DistillationConfig
+from qdcnet.errors import ParameterError
+from qdcnet.network.distillation import DistillationMode, DistillationProtocol
+from qdcnet.network.strategies import Pairing, Strategy, SwapOrder
 
-__all__ = ["ClockIn", "ClockOut", "JobIn", "RequestIn", "SubmissionOut"]
+__all__ = ["ClockIn", "ClockOut", "JobIn", "RequestIn", "StrategyIn", "SubmissionOut"]
 
 #: Bounds of a body's size (a request's path, a job's circuit text).
 MAX_PATH_NODES = 64
@@ -50,6 +53,32 @@ class _Body(BaseModel):
         description="idempotency key: a second submission with this key is the first one")
 
 
+class StrategyIn(BaseModel):
+    """How the relays build a request's pairs (SI numbers: ``cutoff`` in seconds)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    swap_order: SwapOrder = SwapOrder.ASAP
+    pairing: Pairing = Pairing.OLDEST
+    cutoff: float | None = Field(default=None, gt=0.0, le=1e6,
+                                 description="memory cutoff of a waiting pair (s)")
+    nesting: list[int] = Field(default_factory=list, max_length=16)
+    nesting_protocol: DistillationProtocol = DistillationProtocol.DEJMPS
+    nesting_mode: DistillationMode = DistillationMode.RECURRENCE
+
+    @model_validator(mode="after")
+    def _runnable(self) -> StrategyIn:
+        try:
+            self.strategy()
+        except ParameterError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    def strategy(self) -> Strategy:
+        return Strategy(self.swap_order, self.pairing, self.cutoff, tuple(self.nesting),
+                        self.nesting_protocol, self.nesting_mode)
+
+
 class RequestIn(_Body):
     """An entanglement request (Dahlberg et al. 2019's CREATE, adapted)."""
 
@@ -65,13 +94,13 @@ class RequestIn(_Body):
     duration: float | None = Field(default=None, gt=0.0, le=1e6,
                                    description="how long a rate is served (s)")
     min_fidelity: float | None = Field(default=None, gt=0.25, le=1.0)
-    max_time: float | None = Field(default=None, gt=0.0, le=1e6,
+    max_time: float | None = Field(default=None, ge=1e-9, le=1e6,
                                    description="seconds from submission to completion")
     priority: int = Field(default=0, ge=-1000, le=1000)
     weight: float = Field(default=1.0, gt=0.0, le=1e6)
     path: list[str] | None = Field(default=None, min_length=2, max_length=MAX_PATH_NODES)
     distillation: DistillationConfig | None = None
-    strategy: StrategyConfig | None = None
+    strategy: StrategyIn | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> RequestIn:
@@ -99,8 +128,9 @@ class JobIn(_Body):
     shots: int = Field(default=100, ge=1, le=100_000)
     policy: Literal["jit", "prefetch", "lookahead"] = "prefetch"
     min_fidelity: float | None = Field(default=None, gt=0.25, le=1.0)
-    max_time: float | None = Field(default=None, gt=0.0, le=1e6,
-                                   description="seconds from submission to the last shot")
+    max_time: float | None = Field(
+        default=None, ge=1e-9, le=1e6, description="seconds from the job's admission (its "
+        "arrival plus the control plane's processing time) to its last shot")
     model: Literal["fixed", "teleport"] = "fixed"
 
 
@@ -144,13 +174,15 @@ class ClockOut(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok", "degraded"]
+    status: Literal["ok", "degraded", "failed"]
+    fault: str | None = Field(default=None, description="why the simulation stopped")
     database: Literal["ok", "unreachable"]
     replayed_inputs: int
     replay_divergences: int
     version: str
     scenario: str
     seed: int
+    engine: str
 
 
 class ErrorOut(BaseModel):

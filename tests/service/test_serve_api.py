@@ -37,6 +37,7 @@ def test_request_is_answered_with_its_plan_and_served(live):
     pairs = [e for e in client.events(follow=False, submission=sub.id)
              if e.kind == "request.pair"]
     assert [e.data["n"] for e in pairs] == [1, 2, 3, 4, 5]
+    assert {e.data["purpose_id"] for e in pairs} == {7}
     assert all(e.data["fidelity"] >= 0.9 for e in pairs)
 
 
@@ -57,6 +58,8 @@ def test_unreachable_fidelity_is_refused_with_the_reason(live):
     ({"src": "r0q0", "dst": "r0q1", "rate": 10.0}, "duration"),
     ({"src": "r0q0", "dst": "r0q1", "pairs": 1, "basis": "X"}, "measure"),
     ({"src": "r0q0", "dst": "r0q1", "max_time": 1.0}, "open-ended"),
+    ({"src": "r0q0", "dst": "r0q1", "pairs": 1, "strategy": {"cutoff": "10 us"}}, "cutoff"),
+    ({"src": "r0q0", "dst": "r0q1", "pairs": 1, "max_time": 1e-13}, "max_time"),
 ])
 def test_bad_requests_are_422_naming_the_field(live, body, field):
     _, client = live
@@ -206,3 +209,39 @@ def test_paced_clock_follows_wall_time(tmp_path):
         # 1 s of wall time at pace 0.01 is about 10 ms simulated (the sleep is at least 1 s;
         # the bound above allows the scheduler's slack on a loaded machine).
         assert 0.009 <= advanced <= 0.05, advanced
+
+
+def test_a_strategy_and_a_short_max_time_are_honoured(live):
+    _, client = live
+    sub = client.request("r0q0", "r0q2", pairs=2, strategy={"cutoff": 0.05},
+                         max_time=1e-6)
+    done = client.wait([sub], timeout=30)[0]
+    assert done.body["strategy"]["cutoff"] == 0.05
+    assert done.status in ("expired", "refused")  # 1 us is too short for two pairs
+
+
+def test_a_resume_point_beyond_any_event_is_refused(live):
+    _, client = live
+    response = client._http.get("/v1/events", params={"follow": False},
+                                headers={"Last-Event-ID": "9" * 30})
+    assert response.status_code == 422
+    assert "Last-Event-ID" in response.text
+
+
+def test_a_stopped_simulation_is_reported_and_refuses_work(tmp_path):
+    with serving(f"sqlite:///{tmp_path / 'f.db'}", mode="free") as (service, client):
+        def broken(until_ps):
+            raise RuntimeError("injected fault")
+
+        service.backend.advance = broken
+        client._http.post("/v1/requests", params={"wait": 0},
+                          json={"src": "r0q0", "dst": "r0q1", "pairs": 1})
+        deadline = time.monotonic() + 10
+        while service.fault is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        response = client._http.get("/health")
+        assert response.status_code == 503
+        assert "injected fault" in response.json()["fault"]
+        with pytest.raises(ServiceError) as info:
+            client.request("r0q0", "r0q1", pairs=1)
+        assert info.value.status_code == 503

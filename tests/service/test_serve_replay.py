@@ -155,6 +155,8 @@ def test_another_scenario_or_seed_is_refused(tmp_path):
     _open(url).store.close()
     with pytest.raises(StoreError, match="seed"):
         _open(url, seed=8)
+    with pytest.raises(StoreError, match="engine"):
+        Service(SCENARIO, Store(database_url(url)), engine="density").open()
     other = SCENARIO.model_copy(update={"name": "renamed"})
     with pytest.raises(StoreError, match="renamed"):
         Service(other, Store(database_url(url))).open()
@@ -169,8 +171,10 @@ def test_cancelled_before_its_start_time_never_runs(tmp_path):
     row = service.store.get(streaming["id"])
     assert row["status"] == "cancelled"
     assert "before its start time" in row["reason"]
-    assert not [e for e in service.store.events_after(0, 10**6)
+    reported = [e for e in service.store.events_after(0, 10**6)
                 if e["submission_id"] == streaming["id"]]
+    assert [(e["kind"], e["data"]["status"]) for e in reported] == [
+        ("request.finished", "cancelled")]
     service.store.close()
     again = _open(url)
     assert again.store.get(streaming["id"])["status"] == "cancelled"
