@@ -46,6 +46,7 @@ SUITES = {
     "engines": "benchmarks.bench_engines",
     "planner": "benchmarks.bench_planner",
     "sweep": "benchmarks.bench_sweep",
+    "service": "benchmarks.bench_service",
 }
 
 

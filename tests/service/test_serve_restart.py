@@ -108,3 +108,31 @@ def test_kill_9_and_restart_loses_nothing(tmp_path, kind):
                 process.kill()
             client.close()
         assert os.path.exists(db.removeprefix("sqlite:///")) or kind == "postgresql"
+
+
+def test_the_readme_flow_serve_and_the_batch_example(tmp_path):
+    """`qdcnet serve examples/two_racks.yaml --free` and `python examples/service_batch.py`."""
+    port = free_port()
+    process = _start(str(tmp_path / "journal.db"), port, tmp_path / "serve.log", "--free",
+                     "--no-workload")
+    try:
+        runs = [subprocess.run(
+            [sys.executable, str(ROOT / "examples" / "service_batch.py"), "--url",
+             f"http://127.0.0.1:{port}", "--shots", "10"], capture_output=True, text=True,
+            cwd=tmp_path, check=False, timeout=600) for _ in range(2)]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    for run in runs:
+        assert run.returncode == 0, run.stderr[-3000:]
+        table = [line for line in run.stdout.splitlines() if line.startswith("ghz")]
+        assert [line.split()[:2] for line in table] == [
+            [f"ghz{n}", "completed"] for n in (2, 4, 6, 8)]
+    # The second run found its four jobs by their client keys: the same ids, no new jobs.
+    ids = [[line.split()[1] for line in run.stdout.splitlines() if line.startswith("  job")]
+           for run in runs]
+    assert ids[0] == ids[1]
+    assert len(ids[0]) == 4
