@@ -385,8 +385,9 @@ class SimulatedBackend:
 
     def _emit(self, kind: str, submission: int | None, data: dict[str, Any]) -> None:
         self._seq += 1
-        self._events.append(BackendEvent(self._seq, self.sim.now, kind, submission,
-                                         json_safe(data)))
+        # Producers hand over JSON-ready data (plans and results through json_safe); a
+        # pair's figures are plain numbers, so the hot path skips the walk.
+        self._events.append(BackendEvent(self._seq, self.sim.now, kind, submission, data))
 
 
 def _with_deadline(request: EntanglementRequest, deadline_s: float) -> EntanglementRequest:

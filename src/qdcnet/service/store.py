@@ -239,9 +239,16 @@ class Store:
     def apply(self, updates: Iterable[tuple[int, dict[str, Any]]],
               new_events: Sequence[dict[str, Any]], clock_ps: int | None = None) -> None:
         """One transaction: submission updates, new events, and the simulated time reached."""
+        merged: dict[int, dict[str, Any]] = {}
+        for sid, values in updates:  # in order: a later value of a column wins
+            merged.setdefault(sid, {}).update(values)
+        batches: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for sid, values in merged.items():
+            batches.setdefault(tuple(sorted(values)), []).append({"sid_": sid, **values})
         with self.engine.begin() as c:
-            for sid, values in updates:
-                c.execute(sa.update(submissions).where(submissions.c.id == sid).values(**values))
+            for columns, rows in batches.items():
+                c.execute(sa.update(submissions).where(submissions.c.id == sa.bindparam("sid_"))
+                          .values({name: sa.bindparam(name) for name in columns}), rows)
             if new_events:
                 c.execute(sa.insert(events), list(new_events))
             if clock_ps is not None:
