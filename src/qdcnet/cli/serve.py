@@ -62,6 +62,10 @@ def run(scenario_path: Path, *, db: str | None, host: str, port: int, pace: floa
                       f"{service.divergences} divergences, {service.interrupted} interrupted")
         console.print(f"  API docs http://{host}:{port}/docs  events "
                       f"http://{host}:{port}/v1/events")
+        # The file's duration bounds `qdcnet run`; a service runs until it is stopped.
+        console.print(f"  the scenario's duration ({scenario.duration:g} s) does not apply: "
+                      "the service runs until stopped"
+                      + ("" if workload else "; its own workload is left out (--no-workload)"))
     uvicorn.run(create_app(service), host=host, port=port, log_level="warning",
                 access_log=False)
     store.close()
