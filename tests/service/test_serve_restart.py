@@ -23,6 +23,14 @@ from qdcnet.client import Client, ServiceError
 pytestmark = pytest.mark.slow
 
 
+def _stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def _start(db: str, port: int, log: Path, *extra: str) -> subprocess.Popen:
     with log.open("a") as out:
         process = subprocess.Popen(
@@ -101,11 +109,7 @@ def test_kill_9_and_restart_loses_nothing(tmp_path, kind):
                               "replayed_inputs": health["replayed_inputs"],
                               "divergences": health["replay_divergences"]}))
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            _stop(process)
             client.close()
         assert os.path.exists(db.removeprefix("sqlite:///")) or kind == "postgresql"
 
@@ -121,11 +125,7 @@ def test_the_readme_flow_serve_and_the_batch_example(tmp_path):
              f"http://127.0.0.1:{port}", "--shots", "10"], capture_output=True, text=True,
             cwd=tmp_path, check=False, timeout=600) for _ in range(2)]
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
     for run in runs:
         assert run.returncode == 0, run.stderr[-3000:]
         table = [line for line in run.stdout.splitlines() if line.startswith("ghz")]

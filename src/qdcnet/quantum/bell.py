@@ -150,6 +150,14 @@ class BellDiagonal:
             return -c0 + c1 - c2 + c3
         raise ParameterError("basis", basis, "X, Y or Z")
 
+    def agreement(self, basis: str) -> float:
+        """Probability that both ends, measured in ``basis``, give the same outcome.
+
+        >>> round(BellDiagonal.werner(0.7).agreement("X"), 12)
+        0.8
+        """
+        return (1.0 + self.correlator(basis)) / 2.0
+
     def to_array(self) -> np.ndarray:
         return np.array(self._c, dtype=float)
 

@@ -335,7 +335,7 @@ class SimulatedBackend:
             basis = prepared.measure if prepared.measure != "random" else "XYZ"[
                 int(rng.integers(3))]
             a = int(rng.integers(2))
-            agree = rng.random() < (1.0 + state.correlator(basis)) / 2.0
+            agree = rng.random() < state.agreement(basis)
             b = a if agree else 1 - a
             record = self._measured[submission_id]
             record["basis"].append("XYZ".index(basis))

@@ -29,10 +29,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from qdcnet.config.scenario import DistillationConfig
-from qdcnet.errors import ParameterError
-from qdcnet.network.distillation import DistillationMode, DistillationProtocol
-from qdcnet.network.strategies import Pairing, Strategy, SwapOrder
+from qdcnet.config.scenario import DistillationConfig, StrategyConfig
 
 __all__ = ["ClockIn", "ClockOut", "JobIn", "RequestIn", "StrategyIn", "SubmissionOut"]
 
@@ -53,30 +50,12 @@ class _Body(BaseModel):
         description="idempotency key: a second submission with this key is the first one")
 
 
-class StrategyIn(BaseModel):
-    """How the relays build a request's pairs (SI numbers: ``cutoff`` in seconds)."""
+class StrategyIn(StrategyConfig):
+    """How the relays build a request's pairs: a scenario's ``strategy`` with SI numbers
+    (``cutoff`` in seconds), so that a stored body validates again as it was stored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    swap_order: SwapOrder = SwapOrder.ASAP
-    pairing: Pairing = Pairing.OLDEST
-    cutoff: float | None = Field(default=None, gt=0.0, le=1e6,
+    cutoff: float | None = Field(default=None, gt=0.0, le=1e6,  # type: ignore[assignment]
                                  description="memory cutoff of a waiting pair (s)")
-    nesting: list[int] = Field(default_factory=list, max_length=16)
-    nesting_protocol: DistillationProtocol = DistillationProtocol.DEJMPS
-    nesting_mode: DistillationMode = DistillationMode.RECURRENCE
-
-    @model_validator(mode="after")
-    def _runnable(self) -> StrategyIn:
-        try:
-            self.strategy()
-        except ParameterError as exc:
-            raise ValueError(str(exc)) from None
-        return self
-
-    def strategy(self) -> Strategy:
-        return Strategy(self.swap_order, self.pairing, self.cutoff, tuple(self.nesting),
-                        self.nesting_protocol, self.nesting_mode)
 
 
 class RequestIn(_Body):
