@@ -45,6 +45,7 @@ from qdcnet.service.schema import (
     RequestIn,
     SubmissionOut,
 )
+from qdcnet.service.store import StoreError
 
 __all__ = ["create_app"]
 
@@ -91,7 +92,7 @@ def create_app(service: Service, *, drive: bool = True) -> FastAPI:
     @app.exception_handler(QdcnetError)
     async def _qdcnet_error(_request: Request, exc: QdcnetError) -> JSONResponse:
         status = (404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict)
-                  else 503 if isinstance(exc, Unavailable) else 422)
+                  else 503 if isinstance(exc, (Unavailable, StoreError)) else 422)
         return JSONResponse(status_code=status, content={"detail": exc.details()})
 
     @app.exception_handler(RequestValidationError)

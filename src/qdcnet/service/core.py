@@ -25,11 +25,13 @@ longer be prepared (its circuit, say, no longer compiles) is marked
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import heapq
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +121,9 @@ class Service:
         self._final: set[int] = set()
         self._stored_seq = 0
         self._waiters: dict[int, list[asyncio.Future[None]]] = {}
+        self._intake: list[_Intake] = []
+        self._wakeup = asyncio.Event()
+        self._driving = False
         self._changed: asyncio.Event | None = None
         self._slice_ps = 10**9
         self._last_heartbeat = 0.0
@@ -291,19 +296,35 @@ class Service:
         An internal error stops the simulation: :attr:`fault` says why, ``/health``
         answers 503 and submissions are refused; a restart replays the journal.
         """
-        while True:
-            try:
-                moved = self.step()
-            except Exception as exc:
-                import traceback
+        self._wakeup = asyncio.Event()  # bound to this loop
+        self._driving = True
+        try:
+            while True:
+                try:
+                    self.enter_intake()
+                    moved = self.step()
+                except Exception as exc:
+                    import traceback
 
-                self.fault = f"{type(exc).__name__}: {exc}"
-                traceback.print_exc()
-                return
-            if self.clock.running_free and moved:
-                await asyncio.sleep(0)
-            else:
-                await asyncio.sleep(0.05 if self.clock.paused else 0.005)
+                    self.fault = f"{type(exc).__name__}: {exc}"
+                    traceback.print_exc()
+                    for item in self._intake:
+                        if not item.entered.done():
+                            item.entered.set_exception(Unavailable(self.fault))
+                    self._intake = []
+                    return
+                if self.clock.running_free and moved:
+                    await asyncio.sleep(0)
+                    continue
+                # Sleep until the next tick, or until a submission arrives.
+                self._wakeup.clear()
+                if self._intake:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(),
+                                           0.05 if self.clock.paused else 0.005)
+        finally:
+            self._driving = False
 
     # -- recording ---------------------------------------------------------------------
 
@@ -390,15 +411,21 @@ class Service:
             existing = self.store.by_client_key(key)
             if existing is not None:
                 return self._checked_existing(existing, kind, digest), False
-        prepared = await asyncio.to_thread(prepare or self.backend.prepare, kind, body)
-        arrival = self.backend.now_ps()
-        sid, created = self.store.add_submission(kind, key, body.get("name") or "", body,
-                                                 digest, arrival, clock_ps=arrival)
+        if kind == "job" or prepare is not None:  # compiling may take a while: off the loop
+            prepared = await asyncio.to_thread(prepare or self.backend.prepare, kind, body)
+        else:
+            prepared = self.backend.prepare(kind, body)
+        entered: asyncio.Future[tuple[int, bool]] = asyncio.get_running_loop().create_future()
+        self._intake.append(_Intake(kind, key, body, digest, prepared, entered))
+        if self._driving:
+            self._wakeup.set()  # the driver journals every waiting submission in one commit
+        else:
+            self.enter_intake()
+        sid, created = await entered
         if not created:
             existing = self.store.get(sid)
             assert existing is not None
             return self._checked_existing(existing, kind, digest), False
-        self._apply(Input(0, arrival, "submit", sid, kind, body), prepared)
         if wait_s > 0 and sid not in self._final:
             future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._waiters.setdefault(sid, []).append(future)
@@ -413,6 +440,29 @@ class Service:
                 if not waiting:
                     self._waiters.pop(sid, None)
         return self.view(sid), True
+
+    def enter_intake(self) -> None:
+        """Journal the submissions waiting to enter in one transaction (group commit), at
+        the simulated time now, then enter them in that order and tell their callers."""
+        items, self._intake = self._intake, []
+        if not items:
+            return
+        arrival = self.backend.now_ps()
+        try:
+            results = self.store.add_submissions(
+                [(i.kind, i.key, i.body.get("name") or "", i.body, i.digest) for i in items],
+                arrival, clock_ps=arrival)
+        except Exception as exc:
+            for item in items:
+                if not item.entered.done():
+                    item.entered.set_exception(exc)
+            raise
+        for item, (sid, created) in zip(items, results, strict=True):
+            if created:
+                self._apply(Input(0, arrival, "submit", sid, item.kind, item.body),
+                            item.prepared)
+            if not item.entered.done():
+                item.entered.set_result((sid, created))
 
     def _check_running(self) -> None:
         if self.fault is not None:
@@ -527,6 +577,18 @@ class Service:
         for name, kind, text, value in figures:
             lines += [f"# HELP {name} {text}", f"# TYPE {name} {kind}", f"{name} {value}"]
         return "\n".join(lines) + "\n"
+
+
+@dataclass
+class _Intake:
+    """A prepared submission waiting for the next group commit."""
+
+    kind: str
+    key: str | None
+    body: dict[str, Any]
+    digest: str
+    prepared: Any
+    entered: asyncio.Future[tuple[int, bool]]
 
 
 def _row_change(event: BackendEvent) -> dict[str, Any] | None:

@@ -28,7 +28,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
 
 from qdcnet.errors import ParameterError, QdcnetError
 
@@ -196,27 +195,41 @@ class Store:
         simulated time reached in the same transaction (an input that entered the
         simulation live: a restart replays at least that far).
         """
-        if client_key is not None:
-            existing = self.by_client_key(client_key)
-            if existing is not None:
-                return int(existing["id"]), False
-        try:
-            with self.engine.begin() as c:
-                sid = c.execute(sa.insert(submissions).values(
-                    kind=kind, client_key=client_key, name=name, body=body, body_hash=body_hash,
+        return self.add_submissions([(kind, client_key, name, body, body_hash)], arrival_ps,
+                                    clock_ps=clock_ps)[0]
+
+    def add_submissions(self, items: Sequence[tuple[str, str | None, str, dict[str, Any], str]],
+                        arrival_ps: int, *, clock_ps: int | None = None
+                        ) -> list[tuple[int, bool]]:
+        """Journal several submissions (kind, client key, name, body, body hash) at one
+        arrival time in one transaction; per item its id and whether it is new.
+
+        An item whose key is already journaled, or repeats an earlier item's key, is that
+        submission (not new).
+        """
+        keys = {item[1] for item in items if item[1] is not None}
+        with self.engine.begin() as c:
+            known = {row.client_key: row.id for row in c.execute(
+                sa.select(submissions.c.client_key, submissions.c.id).where(
+                    submissions.c.client_key.in_(keys)))} if keys else {}
+            out: list[tuple[int, bool]] = []
+            now = _now()
+            for kind, key, name, body, digest in items:
+                if key is not None and key in known:
+                    out.append((int(known[key]), False))
+                    continue
+                sid = int(c.execute(sa.insert(submissions).values(
+                    kind=kind, client_key=key, name=name, body=body, body_hash=digest,
                     arrival_ps=arrival_ps, status="submitted", reason="",
-                    created_at=_now())).inserted_primary_key[0]
+                    created_at=now)).inserted_primary_key[0])
                 c.execute(sa.insert(journal).values(arrival_ps=arrival_ps, action="submit",
                                                     submission_id=sid))
-                if clock_ps is not None:
-                    self.set_meta({"clock_ps": str(clock_ps)}, c)
-        except IntegrityError:
-            # Two submissions raced on one key: the first one committed is the submission.
-            existing = self.by_client_key(client_key) if client_key is not None else None
-            if existing is None:
-                raise
-            return int(existing["id"]), False
-        return int(sid), True
+                if key is not None:
+                    known[key] = sid
+                out.append((sid, True))
+            if clock_ps is not None:
+                self.set_meta({"clock_ps": str(clock_ps)}, c)
+        return out
 
     def add_cancel(self, submission_id: int, arrival_ps: int) -> None:
         """Journal a cancellation that entered the simulation at ``arrival_ps`` (now)."""
