@@ -47,6 +47,7 @@ SUITES = {
     "planner": "benchmarks.bench_planner",
     "sweep": "benchmarks.bench_sweep",
     "service": "benchmarks.bench_service",
+    "service_load": "benchmarks.bench_service_load",
 }
 
 
