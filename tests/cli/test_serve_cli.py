@@ -43,7 +43,9 @@ def test_a_journal_of_another_seed_is_refused(tmp_path, monkeypatch, capsys):
 
     db = tmp_path / "j.db"
     scenario, _ = load_scenario(TWO_RACKS)
-    Service(scenario, Store(database_url(db)), workload=False).open()
+    service = Service(scenario, Store(database_url(db)), workload=False)
+    service.open()
+    service.store.close()
     code, err = run_cli(["serve", str(TWO_RACKS), "--db", str(db), "--seed", "99"],
                         monkeypatch, capsys)
     assert code == 2, err

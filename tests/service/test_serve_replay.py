@@ -130,6 +130,7 @@ def test_a_changed_recorded_event_is_reported_as_a_divergence(tmp_path):
     _run_until_idle(again)
     assert again.divergences == 1
     assert again.health()["status"] == "degraded"
+    again.store.close()
 
 
 def test_an_input_that_cannot_be_replayed_is_marked_interrupted(tmp_path):
@@ -148,6 +149,7 @@ def test_an_input_that_cannot_be_replayed_is_marked_interrupted(tmp_path):
     assert row["status"] == "interrupted"
     assert "cannot be replayed" in row["reason"]
     assert again.interrupted == 1
+    again.store.close()
 
 
 def test_another_scenario_or_seed_is_refused(tmp_path):
@@ -180,3 +182,4 @@ def test_cancelled_before_its_start_time_never_runs(tmp_path):
     assert again.store.get(streaming["id"])["status"] == "cancelled"
     _run_until_idle(again)
     assert again.divergences == 0
+    again.store.close()

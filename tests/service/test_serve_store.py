@@ -80,3 +80,22 @@ def test_clock_pace_pause_and_free_mode():
         Clock(pace=0.0)
     with pytest.raises(ParameterError, match="mode"):
         clock.set(7, mode="fast")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_one_journal_has_one_writer(tmp_path, kind):
+    from service_fixtures import TWO_RACKS
+
+    from qdcnet.config.scenario import load_scenario
+    from qdcnet.service.core import Service
+
+    scenario, _ = load_scenario(TWO_RACKS)
+    with database(kind, tmp_path) as url:
+        first = Service(scenario, Store(database_url(url)), workload=False)
+        first.open()
+        second = Service(scenario, Store(database_url(url)), workload=False)
+        with pytest.raises(StoreError, match="another qdcnet serve"):
+            second.open()
+        first.store.close()
+        second.open()  # the first writer gone, the journal is free again
+        second.store.close()

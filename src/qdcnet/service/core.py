@@ -137,7 +137,16 @@ class Service:
     # -- opening: identity, workload, replay ----------------------------------------------
 
     def open(self) -> None:
-        """Check the journal belongs to this scenario and seed, then rebuild from it."""
+        """Claim the journal, check it belongs to this scenario, seed and engine, then
+        rebuild the simulation from it."""
+        self.store.claim_writer()
+        try:
+            self._open()
+        except BaseException:
+            self.store.release_writer()
+            raise
+
+    def _open(self) -> None:
         meta = self.store.meta()
         digest = scenario_hash(self.scenario)
         self.fresh = not meta

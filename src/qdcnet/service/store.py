@@ -35,6 +35,9 @@ __all__ = ["Input", "Store", "StoreError", "database_url", "metadata", "migrate"
 
 metadata = sa.MetaData()
 
+#: The advisory-lock key that marks a PostgreSQL journal's writer (one journal per database).
+WRITER_LOCK_KEY = 0x51DC_5E7E
+
 service_meta = sa.Table(
     "service_meta", metadata,
     sa.Column("key", sa.String(64), primary_key=True),
@@ -157,11 +160,63 @@ class Store:
             raise StoreError(f"db = {_safe_url(url)}: cannot open the database "
                              f"({exc.__class__.__name__}: {str(exc).splitlines()[0]})") from None
 
+        self._writer: Any = None
+
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def claim_writer(self) -> None:
+        """Become the journal's one writer, or refuse: two services writing one journal
+        would interleave their inputs and number their events twice.
+
+        SQLite: an exclusive ``flock`` on ``DB.writer.lock``; PostgreSQL: a session
+        advisory lock. Either is released when this store closes or its process dies
+        (a kill -9 included), so a restart is never locked out.
+        """
+        if self._writer is not None:
+            return
+        if self.dialect == "sqlite":
+            path = self.engine.url.database
+            if not path or path == ":memory:":
+                self._writer = True
+                return
+            import fcntl
+            import os
+
+            lock = open(f"{path}.writer.lock", "a+")  # noqa: SIM115 - held open until close
+            try:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.seek(0)
+                holder = lock.read().strip() or "?"
+                lock.close()
+                raise StoreError(f"db = {path}: another qdcnet serve (pid {holder}) is "
+                                 "writing this journal; stop it first, or give another "
+                                 "--db") from None
+            lock.seek(0)
+            lock.truncate()
+            lock.write(str(os.getpid()))
+            lock.flush()
+            self._writer = lock
+            return
+        connection = self.engine.connect()
+        held = connection.execute(sa.select(sa.func.pg_try_advisory_lock(WRITER_LOCK_KEY)))
+        if not held.scalar():
+            connection.close()
+            raise StoreError(f"db = {_safe_url(self.url)}: another qdcnet serve is writing "
+                             "this journal; stop it first, or give another --db")
+        connection.commit()
+        self._writer = connection
+
+    def release_writer(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is None or writer is True:
+            return
+        writer.close()  # the flock, or the session holding the advisory lock, ends here
+
     def close(self) -> None:
+        self.release_writer()
         self.engine.dispose()
 
     # -- what the journal belongs to ---------------------------------------------------
