@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import ValidationError
@@ -308,7 +308,7 @@ class SimulatedBackend:
             # Dahlberg et al.'s max_time counts from submission: an absolute deadline here,
             # added in integer picoseconds (a float sum would lose them late in a run).
             deadline_ps = self.sim.now + max(1, s_to_ps(prepared.max_time_s))
-            request = _with_deadline(request, deadline_ps / PS_PER_S)
+            request = replace(request, deadline_s=deadline_ps / PS_PER_S)
         handle = self.orchestrator.submit(
             request, on_pair=lambda pair, sid=submission_id: self._pair(sid, pair),
             on_done=lambda h, sid=submission_id: self._request_done(sid, h))
@@ -388,17 +388,6 @@ class SimulatedBackend:
         # Producers hand over JSON-ready data (plans and results through json_safe); a
         # pair's figures are plain numbers, so the hot path skips the walk.
         self._events.append(BackendEvent(self._seq, self.sim.now, kind, submission, data))
-
-
-def _with_deadline(request: EntanglementRequest, deadline_s: float) -> EntanglementRequest:
-    from dataclasses import replace
-
-    if request.deadline_s is not None:
-        deadline_s = min(deadline_s, request.deadline_s)
-    try:
-        return replace(request, deadline_s=deadline_s)
-    except ParameterError as exc:
-        raise QdcnetError(f"max_time: {exc}") from None
 
 
 def _measurement_summary(measured: dict[str, list[int]]) -> dict[str, Any]:

@@ -30,7 +30,6 @@ import hashlib
 import heapq
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -406,8 +405,8 @@ class Service:
 
     # -- what clients do --------------------------------------------------------------
 
-    async def submit(self, kind: str, body: dict[str, Any], *, wait_s: float = 2.0,
-                     prepare: Callable[..., Any] | None = None) -> tuple[dict[str, Any], bool]:
+    async def submit(self, kind: str, body: dict[str, Any], *, wait_s: float = 2.0
+                     ) -> tuple[dict[str, Any], bool]:
         """Journal and enter a submission; returns its view and whether it is new.
 
         With a client key seen before, the first submission (409 :class:`Conflict` if
@@ -420,8 +419,8 @@ class Service:
             existing = self.store.by_client_key(key)
             if existing is not None:
                 return self._checked_existing(existing, kind, digest), False
-        if kind == "job" or prepare is not None:  # compiling may take a while: off the loop
-            prepared = await asyncio.to_thread(prepare or self.backend.prepare, kind, body)
+        if kind == "job":  # compiling may take a while: off the loop
+            prepared = await asyncio.to_thread(self.backend.prepare, kind, body)
         else:
             prepared = self.backend.prepare(kind, body)
         entered: asyncio.Future[tuple[int, bool]] = asyncio.get_running_loop().create_future()
