@@ -19,10 +19,25 @@ from qdcnet.service.app import create_app
 from qdcnet.service.clock import Clock
 from qdcnet.service.core import Service
 from qdcnet.service.store import Store, database_url
+from qdcnet.service.tenants import Tenancy, TenantConfig, TenantsConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 TWO_RACKS = ROOT / "examples" / "two_racks.yaml"
 PG_URL = os.environ.get("QDCNET_TEST_PG_URL")
+
+#: The tests' tokens: the operator's, and two tenants' (``TENANTS``).
+OPERATOR_TOKEN = "operator-token-for-tests"
+ALICE_TOKEN = "alice-token-for-tests-0001"
+BOB_TOKEN = "bob-token-for-tests-000002"
+
+
+def tenancy(**alice_limits) -> Tenancy:
+    """The operator, alice (with ``alice_limits``) and bob (no limits)."""
+    return Tenancy(TenantsConfig(tenants=[
+        TenantConfig(name="ops", role="operator", token=OPERATOR_TOKEN),
+        TenantConfig(name="alice", token=ALICE_TOKEN, **alice_limits),
+        TenantConfig(name="bob", token=BOB_TOKEN)]))
+
 
 GHZ3 = ('OPENQASM 2.0; include "qelib1.inc"; qreg q[3]; creg c[3]; h q[0]; cx q[0],q[1]; '
         'cx q[1],q[2]; measure q -> c;')
@@ -36,15 +51,17 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serving(db_url: str, *, mode: str = "free", pace: float = 1.0, workload: bool = False,
-            seed: int | None = None, scenario: Path = TWO_RACKS
+            seed: int | None = None, scenario: Path = TWO_RACKS,
+            tenants: Tenancy | None = None, token: str = OPERATOR_TOKEN
             ) -> Iterator[tuple[Service, Client]]:
-    """A service on a loopback port, its clock driven by uvicorn's loop in a thread."""
+    """A service on a loopback port, its clock driven by uvicorn's loop in a thread; the
+    client holds ``token`` (default the operator's of :func:`tenancy`)."""
     import uvicorn
 
     model, _ = load_scenario(scenario)
     store = Store(database_url(db_url))
     service = Service(model, store, seed=seed, clock=Clock(mode, pace=pace),  # type: ignore[arg-type]
-                      workload=workload)
+                      workload=workload, tenancy=tenants or tenancy())
     service.open()
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(service), host="127.0.0.1", port=port,
@@ -57,7 +74,8 @@ def serving(db_url: str, *, mode: str = "free", pace: float = 1.0, workload: boo
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the service did not start")
         time.sleep(0.01)
-    client = Client(f"http://127.0.0.1:{port}", timeout=60)
+    service.url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
+    client = Client(service.url, token=token, timeout=60)  # type: ignore[attr-defined]
     try:
         yield service, client
     finally:

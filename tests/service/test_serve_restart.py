@@ -16,9 +16,11 @@ import time
 from pathlib import Path
 
 import pytest
-from service_fixtures import GHZ3, ROOT, TWO_RACKS, database, free_port
+from service_fixtures import GHZ3, OPERATOR_TOKEN, ROOT, TWO_RACKS, database, free_port
 
 from qdcnet.client import Client, ServiceError
+
+TOKEN = OPERATOR_TOKEN
 
 pytestmark = pytest.mark.slow
 
@@ -35,8 +37,9 @@ def _start(db: str, port: int, log: Path, *extra: str) -> subprocess.Popen:
     with log.open("a") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "qdcnet", "serve", str(TWO_RACKS), "--db", db, "--port",
-             str(port), "--quiet", *extra], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    client = Client(f"http://127.0.0.1:{port}", timeout=30)
+             str(port), "--quiet", "--token", TOKEN, *extra], cwd=ROOT, stdout=out,
+            stderr=subprocess.STDOUT)
+    client = Client(f"http://127.0.0.1:{port}", token=TOKEN, timeout=30)
     deadline = time.monotonic() + 90
     while True:
         if process.poll() is not None:
@@ -58,7 +61,7 @@ def test_kill_9_and_restart_loses_nothing(tmp_path, kind):
     with database(kind, tmp_path) as db:
         port = free_port()
         process = _start(db, port, tmp_path / "serve.log", "--pace", "1.0")
-        client = Client(f"http://127.0.0.1:{port}", timeout=30)
+        client = Client(f"http://127.0.0.1:{port}", token=TOKEN, timeout=30)
         try:
             keys = {f"req-{i}": client.request(f"r0q{i}", f"r1q{i}", pairs=60,
                                                client_key=f"req-{i}") for i in range(3)}
@@ -79,7 +82,7 @@ def test_kill_9_and_restart_loses_nothing(tmp_path, kind):
         assert running_before, "some work was unfinished at the kill"
 
         process = _start(db, port, tmp_path / "serve.log", "--free")
-        client = Client(f"http://127.0.0.1:{port}", timeout=30)
+        client = Client(f"http://127.0.0.1:{port}", token=TOKEN, timeout=30)
         try:
             health = client.health()
             assert health["replay_divergences"] == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -9,6 +11,7 @@ from alembic.migration import MigrationContext
 from service_fixtures import database
 
 from qdcnet.errors import ParameterError
+from qdcnet.service import store as store_module
 from qdcnet.service.clock import Clock
 from qdcnet.service.store import Store, StoreError, database_url, metadata
 
@@ -19,9 +22,35 @@ def test_migrations_build_the_schema_the_code_uses(tmp_path, kind):
         store = Store(database_url(url))
         with store.engine.connect() as connection:
             context = MigrationContext.configure(connection)
-            assert context.get_current_revision() == "0001"
+            assert context.get_current_revision() == "0002"
             assert compare_metadata(context, metadata) == []
         Store(database_url(url)).close()  # reopening upgrades nothing and keeps the data
+        store.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_journal_of_one_tenant_upgrades_to_tenants(tmp_path, kind):
+    """0001 had no tenants: its submissions become the operator's, their keys namespaced."""
+    from alembic import command
+    from alembic.config import Config
+
+    with database(kind, tmp_path) as url:
+        engine = sa.create_engine(database_url(url))
+        with engine.begin() as connection:
+            config = Config()
+            config.set_main_option("script_location", str(
+                Path(store_module.__file__).parent / "migrations"))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0001")
+            connection.execute(sa.text(
+                "INSERT INTO submissions (kind, client_key, name, body, body_hash, arrival_ps, "
+                "status, reason, created_at) VALUES ('request', 'k1', 'n', '{}', 'h', 5, "
+                "'submitted', '', CURRENT_TIMESTAMP)"))
+        engine.dispose()
+        store = Store(database_url(url))
+        row = store.get(1)
+        assert (row["tenant"], row["client_key"], row["limits"]) == ("operator", "operator/k1",
+                                                                     None)
         store.close()
 
 

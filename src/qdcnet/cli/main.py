@@ -447,16 +447,23 @@ def serve(
     no_workload: Annotated[bool, typer.Option(
         "--no-workload", help="Leave out the scenario's own requests and jobs.")] = False,
     engine: Annotated[Engine, typer.Option(help="Fidelity engine of jobs.")] = Engine.AUTO,
+    tenants: Annotated[Path | None, typer.Option(
+        help="A tenants file (YAML): tokens, roles and quotas. Without it, one operator "
+             "whose token is --token or drawn and printed.")] = None,
+    token: Annotated[str | None, typer.Option(
+        envvar="QDCNET_TOKEN", help="The operator's token when no --tenants file is given "
+        "(at least 16 characters).")] = None,
     seed: SeedOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Serve the data center's orchestrator over HTTP: submit requests and jobs, follow
-    events, cancel; every input journaled and replayed after a restart."""
+    events, cancel, watch it live at /; every input journaled and replayed after a
+    restart."""
     from qdcnet.cli.serve import run as run_serve
 
     run_serve(scenario, db=db, host=host, port=port, pace=pace, free=free, paused=paused,
               seed=seed, workload=not no_workload,
-              engine=engine.value, quiet=quiet)
+              engine=engine.value, tenants=tenants, token=token, quiet=quiet)
 
 
 qec_app = typer.Typer(

@@ -1,9 +1,10 @@
 """``qdcnet serve``: the orchestrator of a scenario's data center as an HTTP service.
 
 Everything is checked before the port opens: the extra is installed, the
-options are in range, the scenario is valid, the database opens and belongs
-to this scenario and seed. Then the journal is replayed (a restart rebuilds
-the simulation from the seed) and uvicorn serves the API.
+options are in range, the tenants file (if any) is valid, the scenario is
+valid, the database opens and belongs to this scenario and seed. Then the
+journal is replayed (a restart rebuilds the simulation from the seed) and
+uvicorn serves the API and the live page.
 """
 
 from __future__ import annotations
@@ -31,12 +32,22 @@ def _require_extra() -> None:
 
 def run(scenario_path: Path, *, db: str | None, host: str, port: int, pace: float,
         free: bool, paused: bool, seed: int | None, workload: bool, engine: str | None,
-        quiet: bool = False) -> None:
+        tenants: Path | None = None, token: str | None = None, quiet: bool = False) -> None:
     _require_extra()
     if not 0 <= port <= 65535:
         raise ParameterError("--port", port, "0..65535")
     if not 0.0 < pace <= 1e9:
         raise ParameterError("--pace", pace, "(0, 1e9] simulated seconds per wall second")
+    from qdcnet.service.tenants import MIN_TOKEN_CHARS, Tenancy, load_tenants
+
+    if tenants is not None and token is not None:
+        raise ParameterError("--token", "(given)", "left out when --tenants is given (the "
+                             "file holds the operators' tokens)")
+    if token is not None and len(token) < MIN_TOKEN_CHARS:
+        raise ParameterError("--token", f"{len(token)} characters",
+                             f"at least {MIN_TOKEN_CHARS} characters")
+    tenancy = (Tenancy(load_tenants(tenants)) if tenants is not None
+               else Tenancy.single_operator(token))
     import uvicorn
 
     from qdcnet.config.scenario import load_scenario
@@ -50,7 +61,7 @@ def run(scenario_path: Path, *, db: str | None, host: str, port: int, pace: floa
     store = Store(url)
     clock = Clock("free" if free else "paced", pace=pace, paused=paused)
     service = Service(scenario, store, seed=seed, clock=clock, workload=workload,
-                      engine=engine)
+                      engine=engine, tenancy=tenancy)
     service.open()
     console = make_console(stderr=True)
     if not quiet:
@@ -62,6 +73,14 @@ def run(scenario_path: Path, *, db: str | None, host: str, port: int, pace: floa
                       f"{service.divergences} divergences, {service.interrupted} interrupted")
         console.print(f"  API docs http://{host}:{port}/docs  events "
                       f"http://{host}:{port}/v1/events")
+        if tenants is None:
+            shown = tenancy.token if token is None else "(--token)"
+            console.print(f"  live page http://{host}:{port}/#token={shown}")
+            console.print(f"  operator token {shown}: send it as 'Authorization: Bearer "
+                          "TOKEN'")
+        else:
+            console.print(f"  live page http://{host}:{port}/ (give a tenant's token); "
+                          f"{len(tenancy.config.tenants)} tenants from {tenants}")
         # The file's duration bounds `qdcnet run`; a service runs until it is stopped.
         console.print(f"  the scenario's duration ({scenario.duration:g} s) does not apply: "
                       "the service runs until stopped"

@@ -52,6 +52,7 @@ class Submission:
     id: int
     kind: Literal["request", "job"]
     name: str
+    tenant: str
     client_key: str | None
     status: str
     reason: str
@@ -84,18 +85,23 @@ class Event:
 
 
 class Client:
-    """Talks to one service. ``base_url`` like ``http://127.0.0.1:8000``.
+    """Talks to one service as one tenant. ``base_url`` like ``http://127.0.0.1:8000``;
+    ``token`` the tenant's (default ``$QDCNET_TOKEN``).
 
     ``transport`` is an optional ``httpx`` transport (tests pass an ASGI one).
     """
 
-    def __init__(self, base_url: str = "http://127.0.0.1:8000", *, timeout: float = 60.0,
-                 transport: Any = None) -> None:
+    def __init__(self, base_url: str = "http://127.0.0.1:8000", *, token: str | None = None,
+                 timeout: float = 60.0, transport: Any = None) -> None:
+        import os
+
         import httpx
 
         self.base_url = base_url.rstrip("/")
+        token = token if token is not None else os.environ.get("QDCNET_TOKEN")
+        headers = {} if token is None else {"Authorization": f"Bearer {token}"}
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout,
-                                  transport=transport)
+                                  transport=transport, headers=headers)
 
     def close(self) -> None:
         self._http.close()

@@ -12,20 +12,31 @@ not the length of the queue (10,000 queued requests stay cheap). A grant is a *s
 instructions travel to every node of the path, the service runs, and the
 slice ends when the request does, or when a fair-share time slice is over
 and others wait (the request then rejoins the queue).
+
+A tenant may have a quota of pairs per second (:meth:`Dispatcher.set_quota`),
+an input of the dispatch like the policy's order: a token bucket of
+``burst`` pairs refilled at the quota, debited for each pair delivered to
+the tenant's requests. When it runs dry the tenant's slices end (their
+circuits go to others), its requests wait in the queue, and they are tried
+again when the bucket holds a pair again; over any window the tenant
+receives at most ``burst + quota x window`` pairs, plus those already in
+flight when its slices ended.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from qdcnet.control.policies import Policy
 from qdcnet.control.requests import RequestHandle, RequestStatus
+from qdcnet.errors import check_range
 from qdcnet.link.pair import EntangledPair
 from qdcnet.network.fabric import Circuit
 from qdcnet.network.service import PathService
-from qdcnet.units import s_to_ps
+from qdcnet.units import PS_PER_S, s_to_ps
 
 if TYPE_CHECKING:
     from qdcnet.control.orchestrator import Orchestrator
@@ -48,6 +59,18 @@ class Slice:
     started_ps: int | None = None
     #: The reservation's storage pair (distilling requests), until the service takes its own.
     holds_storage: bool = False
+
+
+@dataclass
+class _Bucket:
+    """A tenant's pairs-per-second quota: tokens (pairs) refilled at ``per_ps``."""
+
+    per_ps: float
+    burst: float
+    tokens: float
+    refilled_ps: int
+    #: While dry: when the bucket holds a pair again (its requests wait until then).
+    held_until_ps: int | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +104,86 @@ class Dispatcher:
         self._waiting_on: dict[Any, set[int]] = {}
         self._resource_keys: dict[int, frozenset[Any]] = {}
         self._demands: dict[int, _Demand] = {}
+        #: Tenants' pairs-per-second buckets, and their queued requests held while dry.
+        self._quotas: dict[str, _Bucket] = {}
+        self._held: dict[str, set[int]] = {}
+
+    # -- tenants' quotas -----------------------------------------------------------------
+
+    def set_quota(self, tenant: str, pairs_per_s: float | None,
+                  burst: float | None = None) -> None:
+        """Hold ``tenant``'s requests to ``pairs_per_s`` (``None``: no quota), with a bucket
+        of ``burst`` pairs (default a tenth of a second's worth, at least one).
+
+        A change keeps the pairs the bucket holds (capped at the new burst).
+        """
+        if pairs_per_s is None:
+            if self._quotas.pop(tenant, None) is not None:
+                self._release_held(tenant)
+            return
+        check_range("pairs_per_s", pairs_per_s, 0.0, low_open=True)
+        burst = max(1.0, pairs_per_s / 10) if burst is None else burst
+        check_range("burst", burst, 1.0)
+        now = self.sim.now
+        bucket = self._quotas.get(tenant)
+        if bucket is None:
+            self._quotas[tenant] = _Bucket(pairs_per_s / PS_PER_S, burst, burst, now)
+            return
+        self._refill(bucket, now)
+        bucket.per_ps, bucket.burst = pairs_per_s / PS_PER_S, burst
+        bucket.tokens = min(bucket.tokens, burst)
+
+    def quota(self, tenant: str | None) -> dict[str, Any] | None:
+        """A tenant's quota and bucket now (``None``: it has none)."""
+        bucket = self._quotas.get(tenant) if tenant is not None else None
+        if bucket is None:
+            return None
+        self._refill(bucket, self.sim.now)
+        return {"pairs_per_s": bucket.per_ps * PS_PER_S, "burst": bucket.burst,
+                "tokens": bucket.tokens, "held": bucket.held_until_ps is not None,
+                "held_until_s": (None if bucket.held_until_ps is None
+                                 else bucket.held_until_ps / PS_PER_S)}
+
+    @staticmethod
+    def _refill(bucket: _Bucket, now: int) -> None:
+        bucket.tokens = min(bucket.burst, bucket.tokens + (now - bucket.refilled_ps)
+                            * bucket.per_ps)
+        bucket.refilled_ps = now
+
+    def _debit(self, tenant: str, bucket: _Bucket) -> None:
+        """One pair delivered to ``tenant``: when the bucket runs dry, its slices end."""
+        now = self.sim.now
+        self._refill(bucket, now)
+        bucket.tokens -= 1.0
+        if bucket.tokens >= 1.0 or bucket.held_until_ps is not None:
+            return
+        # Integer picoseconds, rounded up: the bucket holds a whole pair then.
+        wait = max(1, math.ceil((1.0 - bucket.tokens) / bucket.per_ps))
+        bucket.held_until_ps = now + wait
+        self.sim.schedule(wait, self._refilled, tenant, bucket)
+        held = self._held.setdefault(tenant, set())
+        for served in [s for s in self.serving.values()
+                       if s.handle.request.tenant == tenant and not s.handle.finished]:
+            served.handle.status = RequestStatus.QUEUED
+            self._end_slice(served)
+            self.queue[served.handle.id] = served.handle
+            held.add(served.handle.id)
+
+    def _refilled(self, tenant: str, bucket: _Bucket) -> None:
+        if self._quotas.get(tenant) is not bucket or bucket.held_until_ps is None:
+            return
+        if bucket.held_until_ps > self.sim.now:
+            return  # a later debit moved it
+        self._release_held(tenant)
+
+    def _release_held(self, tenant: str) -> None:
+        bucket = self._quotas.get(tenant)
+        if bucket is not None:
+            bucket.held_until_ps = None
+        held = self._held.pop(tenant, set())
+        self._fresh |= {i for i in held if i in self.queue}
+        if held:
+            self.dispatch()
 
     # -- the queue -----------------------------------------------------------------------
 
@@ -93,6 +196,8 @@ class Dispatcher:
         """Take a finished request out: from the queue, or end its slice."""
         self.queue.pop(handle.id, None)
         self._fresh.discard(handle.id)
+        if handle.request.tenant in self._held:
+            self._held[handle.request.tenant].discard(handle.id)
         served = self.serving.get(handle.id)
         if served is not None:
             self._end_slice(served)  # forgets the handle once its circuits are back
@@ -154,11 +259,18 @@ class Dispatcher:
             if waiting:
                 tried |= waiting
         blocked = self._blocked
+        quotas = self._quotas
         candidates = []
         for request_id in tried:
             handle = queue.get(request_id)
             if handle is None:
                 continue
+            if quotas:
+                tenant = handle.request.tenant
+                bucket = quotas.get(tenant) if tenant is not None else None
+                if bucket is not None and bucket.held_until_ps is not None:
+                    self._held.setdefault(tenant, set()).add(request_id)  # type: ignore[arg-type]
+                    continue
             why = blocked.get(request_id)
             if why is not None:
                 if self._still_short(why[1]):
@@ -289,7 +401,13 @@ class Dispatcher:
 
     def _delivered(self, served: Slice, pair: EntangledPair) -> None:
         assert served.service is not None
-        self.orchestrator.deliver(served.handle, pair, served.service)
+        handle = served.handle
+        self.orchestrator.deliver(handle, pair, served.service)
+        if self._quotas:
+            tenant = handle.request.tenant
+            bucket = self._quotas.get(tenant) if tenant is not None else None
+            if bucket is not None:
+                self._debit(tenant, bucket)  # type: ignore[arg-type]
 
     def _quantum(self, served: Slice) -> None:
         handle = served.handle

@@ -85,6 +85,9 @@ class EntanglementRequest:
         with two communication qubits, ``qpu0 -> qpu1`` and ``qpu0 -> qpu2``
         of width 1 are served at once. The plan's estimate is made at this
         width.
+    tenant
+        Who asked: the dispatcher holds a tenant's requests to its pairs-per-second
+        quota (:meth:`~qdcnet.control.dispatcher.Dispatcher.set_quota`), if it has one.
 
     Without ``num_pairs`` and ``rate_hz`` the request is *open-ended*: it is
     served until it is cancelled or the run ends, and has no amount (so no
@@ -105,6 +108,7 @@ class EntanglementRequest:
     distillation: DistillationPlan | None = None
     streams: int | None = None
     strategy: Strategy | None = None
+    tenant: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.src, str) or not isinstance(self.dst, str) or not self.src \

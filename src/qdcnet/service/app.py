@@ -13,11 +13,19 @@
                            (or ``?after=``); ``follow=false`` ends the stream
                            after what is recorded
 ``GET/PATCH /v1/clock``    the clock: pause, resume, mode, pace
-``GET /v1/datacenter``     the scenario served
-``GET /health``            liveness, database, replay figures
-``GET /metrics``           Prometheus text format
+``GET /v1/jobs/{id}/gantt`` a job's Gantt chart (planned shot, shots as run)
+``GET /v1/datacenter``     the scenario served and its topology
+``GET /v1/telemetry``      every link's utilisation and pair fidelity now
+``GET /health``            liveness, database, replay figures (no token needed)
+``GET /metrics``           Prometheus text format (operator)
+``GET /``                  the live page: topology, queue, a job's Gantt chart
 =========================  ======================================================
 
+Every ``/v1`` call carries a tenant's token (``Authorization: Bearer``; 401
+without one): a tenant sees, cancels and streams the events of its own
+submissions only (another's id is 404, as an unknown one), an operator all
+of them; only an operator sets the clock (403). A tenant over a quota or
+rate limit gets 429 naming it (with ``Retry-After`` where waiting helps).
 Every refusal is a 4xx whose ``detail`` names the field and what is allowed.
 """
 
@@ -29,9 +37,10 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Header, HTTPException, Path, Query, Request, Response
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from qdcnet._version import __version__
 from qdcnet.errors import ParameterError, QdcnetError
@@ -46,6 +55,7 @@ from qdcnet.service.schema import (
     SubmissionOut,
 )
 from qdcnet.service.store import StoreError
+from qdcnet.service.tenants import Caller, RateLimited
 
 __all__ = ["create_app"]
 
@@ -59,6 +69,8 @@ EVENT_BATCH = 500
 KEEPALIVE_S = 15.0
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "no token, or an unknown one"},
+    429: {"model": ErrorOut, "description": "over a quota or rate limit (named)"},
     404: {"model": ErrorOut, "description": "no such submission"},
     503: {"model": ErrorOut, "description": "the simulation stopped: restart to replay"},
     409: {"model": ErrorOut, "description": "conflict (a reused client key, an ended "
@@ -66,7 +78,37 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut, "description": "bad input, naming the field"},
 }
 
+_UNAUTHORIZED = {401: _ERRORS[401]}
+_OPERATOR_ONLY = {401: _ERRORS[401],
+                  403: {"model": ErrorOut, "description": "an operator's call"}}
+
 SubmissionId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+_bearer = HTTPBearer(auto_error=False, description="a tenant's token")
+
+
+async def _authenticated(request: Request, credentials: Annotated[
+        HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
+    """The caller of a ``/v1`` route, by its bearer token (401 without a known one)."""
+    service: Service = request.app.state.service
+    caller = None if credentials is None else service.tenancy.authenticate(
+        credentials.credentials)
+    if caller is None:
+        raise HTTPException(401, {"code": "unauthorized", "message": (
+            "a tenant's token is needed: Authorization: Bearer TOKEN" if credentials
+            is None else "this token belongs to no tenant")},
+            headers={"WWW-Authenticate": "Bearer"})
+    return caller
+
+
+Authenticated = Annotated[Caller, Depends(_authenticated)]
+
+
+async def _operator(caller: Authenticated) -> Caller:
+    if not caller.is_operator:
+        raise HTTPException(403, {"code": "forbidden", "message": (
+            f"tenant {caller.name!r} is not an operator: this call is an operator's")})
+    return caller
 
 
 def create_app(service: Service, *, drive: bool = True) -> FastAPI:
@@ -92,8 +134,15 @@ def create_app(service: Service, *, drive: bool = True) -> FastAPI:
     @app.exception_handler(QdcnetError)
     async def _qdcnet_error(_request: Request, exc: QdcnetError) -> JSONResponse:
         status = (404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict)
+                  else 429 if isinstance(exc, RateLimited)
                   else 503 if isinstance(exc, (Unavailable, StoreError)) else 422)
-        return JSONResponse(status_code=status, content={"detail": exc.details()})
+        headers = None
+        if isinstance(exc, RateLimited) and exc.retry_after_s is not None:
+            headers = {"Retry-After": str(max(1, round(exc.retry_after_s + 0.5)))}
+        return JSONResponse(status_code=status, content={"detail": exc.details()},
+                            headers=headers)
+
+    app.state.service = service
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -102,14 +151,14 @@ def create_app(service: Service, *, drive: bool = True) -> FastAPI:
             for e in exc.errors()]})
 
     async def _submit(kind: str, body: RequestIn | JobIn, key: str | None, wait: float,
-                      response: Response) -> dict[str, Any]:
+                      response: Response, caller: Caller) -> dict[str, Any]:
         data = body.model_dump(mode="json")
         if key is not None:
             if data.get("client_key") not in (None, key):
                 raise ParameterError("Idempotency-Key", key, f"the body's client_key "
                                      f"{data['client_key']!r} (or leave one out)")
             data["client_key"] = key
-        view, created = await service.submit(kind, data, wait_s=wait)
+        view, created = await service.submit(kind, data, wait_s=wait, caller=caller)
         decided = view["decided_s"] is not None or view["status"] != "submitted"
         response.status_code = (201 if decided else 202) if created else 200
         return view
@@ -122,32 +171,39 @@ def create_app(service: Service, *, drive: bool = True) -> FastAPI:
               responses={200: {"model": SubmissionOut, "description": "known client key"},
                          202: {"model": SubmissionOut, "description": "not yet decided"},
                          **_ERRORS}, tags=["requests"])
-    async def submit_request(body: RequestIn, response: Response,
+    async def submit_request(caller: Authenticated, body: RequestIn, response: Response,
                              wait: float = wait_query,
                              idempotency_key: str | None = key_header) -> dict[str, Any]:
         """Submit an entanglement request; answered with its plan or the refusal's reason."""
-        return await _submit("request", body, idempotency_key, wait, response)
+        return await _submit("request", body, idempotency_key, wait, response, caller)
 
     @app.post("/v1/jobs", response_model=SubmissionOut, status_code=201,
               responses={200: {"model": SubmissionOut, "description": "known client key"},
                          202: {"model": SubmissionOut, "description": "not yet decided"},
                          **_ERRORS}, tags=["jobs"])
-    async def submit_job(body: JobIn, response: Response, wait: float = wait_query,
+    async def submit_job(caller: Authenticated, body: JobIn, response: Response,
+                         wait: float = wait_query,
                          idempotency_key: str | None = key_header) -> dict[str, Any]:
         """Submit a circuit as a job; answered with its schedule or the refusal's reason."""
-        return await _submit("job", body, idempotency_key, wait, response)
+        return await _submit("job", body, idempotency_key, wait, response, caller)
 
     for kind, plural in (("request", "requests"), ("job", "jobs")):
         _routes(app, service, kind, plural)
 
     @app.get("/v1/events", tags=["events"], responses={
-        200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}})
-    async def events(after: int | None = Query(None, ge=0, le=MAX_EVENT_ID),
+        200: {"content": {"text/event-stream": {}}, "description": "server-sent events"},
+        **_UNAUTHORIZED})
+    async def events(caller: Authenticated, after: int | None = Query(None, ge=0, le=MAX_EVENT_ID),
                      follow: bool = Query(True, description="keep the stream open"),
                      submission: int | None = Query(None, ge=1, le=MAX_ID),
                      last_event_id: str | None = Header(None, alias="Last-Event-ID",
-                                                        max_length=32)) -> StreamingResponse:
-        """Events in order (``request.admitted``, ``request.pair``, ``job.finished``, ...).
+                                                        max_length=32),
+                     telemetry: float | None = Query(None, ge=0.2, le=60.0, description=(
+                         "also send a datacenter.telemetry event (utilisation and fidelity "
+                         "of every link, not numbered, not stored) every this many wall "
+                         "seconds"))) -> StreamingResponse:
+        """Events in order (``request.admitted``, ``request.pair``, ``job.finished``, ...):
+        the caller's own, or every one for an operator.
 
         Resumes after ``Last-Event-ID`` (or ``after``); each event's ``id`` is its number.
         """
@@ -161,24 +217,30 @@ def create_app(service: Service, *, drive: bool = True) -> FastAPI:
                 raise ParameterError("Last-Event-ID", last_event_id,
                                      f"an event number (an integer in 0..{MAX_EVENT_ID})")
             start = max(start, resume)
-        return StreamingResponse(_stream(service, start, follow, submission),
+        owner = None if caller.is_operator else caller.name
+        return StreamingResponse(_stream(service, start, follow, submission, owner, telemetry),
                                  media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})
 
-    @app.get("/v1/clock", response_model=ClockOut, tags=["clock"])
+    @app.get("/v1/clock", response_model=ClockOut, tags=["clock"],
+             dependencies=[Depends(_authenticated)], responses=_UNAUTHORIZED)
     async def get_clock() -> dict[str, Any]:
         return service.clock_view()
 
     @app.patch("/v1/clock", response_model=ClockOut, tags=["clock"],
-               responses={422: _ERRORS[422]})
+               responses={**_OPERATOR_ONLY, 422: _ERRORS[422]},
+               dependencies=[Depends(_operator)])
     async def set_clock(change: ClockIn) -> dict[str, Any]:
         """Pause or resume the simulated clock, or change its mode or pace."""
         return service.set_clock(paused=change.paused, mode=change.mode, pace=change.pace)
 
-    @app.get("/v1/datacenter", tags=["datacenter"])
+    @app.get("/v1/datacenter", tags=["datacenter"], dependencies=[Depends(_authenticated)],
+             responses=_UNAUTHORIZED)
     async def datacenter() -> dict[str, Any]:
+        """The scenario served, and its topology (nodes with drawing positions, links)."""
         scenario = service.scenario
-        return {"name": scenario.name, "description": scenario.description,
+        return {"topology": service.topology(), "name": scenario.name,
+                "description": scenario.description,
                 "seed": service.seed, "version": __version__,
                 "qpus": [q.name for q in scenario.qpus],
                 "memory_banks": [m.name for m in scenario.memory_banks],
@@ -197,49 +259,79 @@ def create_app(service: Service, *, drive: bool = True) -> FastAPI:
             response.status_code = 503
         return report
 
-    @app.get("/metrics", response_class=PlainTextResponse, tags=["service"])
+    @app.get("/v1/jobs/{submission_id}/gantt", tags=["jobs"],
+             responses={k: _ERRORS[k] for k in (401, 404, 409)})
+    async def gantt(caller: Authenticated, submission_id: SubmissionId) -> dict[str, Any]:
+        """A job's Gantt chart: its first shot as scheduled, per QPU, and each shot as
+        run (409 until it has a schedule)."""
+        return service.gantt(submission_id, caller)
+
+    @app.get("/v1/telemetry", tags=["datacenter"], dependencies=[Depends(_authenticated)],
+             responses=_UNAUTHORIZED)
+    async def telemetry() -> dict[str, Any]:
+        """Every link's utilisation and its pairs' fidelity now (as the event stream's
+        ``datacenter.telemetry``)."""
+        return service.telemetry()
+
+    @app.get("/metrics", response_class=PlainTextResponse, tags=["service"],
+             dependencies=[Depends(_operator)], responses=_OPERATOR_ONLY)
     async def metrics() -> str:
         return service.metrics()
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def page() -> HTMLResponse:
+        from qdcnet.service.page import PAGE
+
+        return HTMLResponse(PAGE, headers={"Cache-Control": "no-cache"})
 
     return app
 
 
 def _routes(app: FastAPI, service: Service, kind: str, plural: str) -> None:
     @app.get(f"/v1/{plural}", response_model=list[SubmissionOut], tags=[plural],
-             name=f"list_{plural}")
-    async def listing(status: Literal["submitted", "queued", "running", "completed",
+             name=f"list_{plural}", responses={401: _ERRORS[401]})
+    async def listing(caller: Authenticated,
+                      status: Literal["submitted", "queued", "running", "completed",
                                       "expired", "cancelled", "failed", "refused",
                                       "interrupted"] | None = None,
                       limit: int = Query(100, ge=1, le=1000),
                       offset: int = Query(0, ge=0, le=MAX_ID)) -> list[dict[str, Any]]:
-        return service.views(kind=kind, status=status, limit=limit, offset=offset)
+        """The caller's own, in id order (an operator: everyone's)."""
+        return service.views(kind=kind, status=status, limit=limit, offset=offset,
+                             caller=caller)
 
     @app.get(f"/v1/{plural}/{{submission_id}}", response_model=SubmissionOut, tags=[plural],
-             responses={404: _ERRORS[404]}, name=f"get_{kind}")
-    async def one(submission_id: SubmissionId) -> dict[str, Any]:
-        view = service.view(submission_id) if service.store.get(submission_id) else None
-        if view is None or view["kind"] != kind:
-            raise HTTPException(404, {"code": "not_found",
-                                      "message": f"no {kind} with id {submission_id}"})
-        return view
+             responses={k: _ERRORS[k] for k in (401, 404)}, name=f"get_{kind}")
+    async def one(caller: Authenticated, submission_id: SubmissionId) -> dict[str, Any]:
+        row = service.store.get(submission_id)
+        if row is None or row["kind"] != kind:
+            raise NotFound(f"no {kind} with id {submission_id}")
+        return service.view(submission_id, row, caller=caller)
 
     @app.delete(f"/v1/{plural}/{{submission_id}}", response_model=SubmissionOut,
-                tags=[plural], responses={k: _ERRORS[k] for k in (404, 409, 503)},
+                tags=[plural], responses={k: _ERRORS[k] for k in (401, 404, 409, 429, 503)},
                 name=f"cancel_{kind}")
-    async def cancel(submission_id: SubmissionId) -> dict[str, Any]:
+    async def cancel(caller: Authenticated, submission_id: SubmissionId) -> dict[str, Any]:
         """Cancel it: its resources go back; 409 if it has already ended."""
-        return service.cancel(submission_id, kind)
+        return service.cancel(submission_id, kind, caller)
 
 
-async def _stream(service: Service, after: int, follow: bool,
-                  submission: int | None) -> AsyncIterator[str]:
+async def _stream(service: Service, after: int, follow: bool, submission: int | None,
+                  owner: str | None, telemetry_s: float | None) -> AsyncIterator[str]:
     last = after
+    loop = asyncio.get_running_loop()
+    next_telemetry = loop.time()
     while True:
+        if telemetry_s is not None and loop.time() >= next_telemetry:
+            next_telemetry = loop.time() + telemetry_s
+            yield f"event: datacenter.telemetry\ndata: {json.dumps(service.telemetry())}\n\n"
         changed = service.changed()
         rows = service.store.events_after(last, EVENT_BATCH)
         for row in rows:
             last = row["seq"]
             if submission is not None and row["submission_id"] != submission:
+                continue
+            if owner is not None and service.tenant_of(row["submission_id"]) != owner:
                 continue
             payload = {"seq": row["seq"], "time_s": row["time_ps"] / 1e12,
                        "kind": row["kind"], "submission": row["submission_id"],
@@ -249,7 +341,10 @@ async def _stream(service: Service, after: int, follow: bool,
             continue
         if not follow:
             return
+        wait = KEEPALIVE_S if telemetry_s is None else max(
+            0.0, next_telemetry - loop.time())
         try:
-            await asyncio.wait_for(changed.wait(), KEEPALIVE_S)
+            await asyncio.wait_for(changed.wait(), wait)
         except TimeoutError:
-            yield ": keep-alive\n\n"
+            if telemetry_s is None:
+                yield ": keep-alive\n\n"

@@ -18,6 +18,7 @@ journal after a crash.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -176,24 +177,33 @@ class SimulatedBackend:
         self._pending_jobs: dict[int, PreparedJob] = {}
         self._measured: dict[int, dict[str, list[int]]] = {}
         self._measure_rng = self.sim.rng("service.measure-directly")
+        #: Per fibre: pairs delivered over it and a moving mean of their fidelity.
+        self._fiber_pairs: dict[tuple[str, str], list[float]] = {}
+        self._fibers_of: dict[int, tuple[tuple[str, str], ...]] = {}
 
     # -- the Backend protocol -----------------------------------------------------------
 
-    def prepare(self, kind: str, body: Mapping[str, Any]) -> PreparedRequest | PreparedJob:
+    def prepare(self, kind: str, body: Mapping[str, Any], *, tenant: str | None = None,
+                max_qubits: int | None = None, max_depth: int | None = None
+                ) -> PreparedRequest | PreparedJob:
         """Check a submission's body against this data center and build what it asks for.
 
         Raises :class:`~qdcnet.errors.QdcnetError` naming the field (unknown node, a
-        circuit that does not parse or fit): the service answers 422 and journals nothing.
-        A job's circuit is compiled here (it may take a while: call it off the loop).
+        circuit that does not parse or fit, or is wider or deeper than ``max_qubits`` or
+        ``max_depth``, checked before it is compiled): the service answers 422 and
+        journals nothing. A job's circuit is compiled here (it may take a while: call it
+        off the loop). ``tenant`` tags a request for the dispatcher's quotas.
         """
         try:
-            return self._prepare(kind, body)
+            return self._prepare(kind, body, tenant, max_qubits, max_depth)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(x) for x in first.get("loc", ())) or kind
             raise ParameterError(where, first.get("input"), first.get("msg", "")) from None
 
-    def _prepare(self, kind: str, body: Mapping[str, Any]) -> PreparedRequest | PreparedJob:
+    def _prepare(self, kind: str, body: Mapping[str, Any], tenant: str | None,
+                 max_qubits: int | None, max_depth: int | None
+                 ) -> PreparedRequest | PreparedJob:
         if kind == "request":
             model = RequestIn.model_validate(dict(body))
             fabric = self.dc.fabric
@@ -209,7 +219,8 @@ class SimulatedBackend:
                 priority=model.priority, weight=model.weight, name=model.name,
                 path=tuple(model.path) if model.path else None,
                 distillation=model.distillation.plan() if model.distillation else None,
-                strategy=model.strategy.strategy() if model.strategy else None)
+                strategy=model.strategy.strategy() if model.strategy else None,
+                tenant=tenant)
             if request.path is not None:
                 for node in request.path:
                     fabric.check_node(node)
@@ -226,12 +237,28 @@ class SimulatedBackend:
             if not circuit.gates:
                 raise ParameterError("circuit", "(no gates)", "a circuit with gates or "
                                      "measurements")
+            if max_qubits is not None and circuit.num_qubits > max_qubits:
+                raise ParameterError("circuit", f"{circuit.num_qubits} qubits",
+                                     f"at most max_circuit_qubits = {max_qubits} (the "
+                                     "tenant's limit)")
+            if max_depth is not None and circuit.depth() > max_depth:
+                raise ParameterError("circuit", f"depth {circuit.depth()}",
+                                     f"at most max_circuit_depth = {max_depth} (the "
+                                     "tenant's limit)")
             job = compile_job(self.dc, TimedJob(
                 0.0, circuit, shots=job_model.shots, policy=job_model.policy,
                 min_fidelity=job_model.min_fidelity, deadline_s=job_model.max_time,
                 model=job_model.model, name=job_model.name or circuit.name))
             return PreparedJob(job, job_model.purpose_id)
         raise ParameterError("kind", kind, "request or job")
+
+    def set_quota(self, tenant: str, quota: Mapping[str, float] | None) -> None:
+        """The dispatcher's pairs-per-second quota for ``tenant`` (``None``: none)."""
+        if quota is None:
+            self.orchestrator.dispatcher.set_quota(tenant, None)
+        else:
+            self.orchestrator.dispatcher.set_quota(tenant, quota["pairs_per_s"],
+                                                   quota.get("pairs_burst"))
 
     def now_ps(self) -> int:
         return self.sim.now
@@ -291,8 +318,12 @@ class SimulatedBackend:
     def progress(self, submission_id: int) -> dict[str, Any] | None:
         if submission_id in self._requests:
             handle, _ = self._requests[submission_id]
-            return {"status": handle.status.value, "delivered": handle.delivered,
-                    "pairs_wanted": handle.request.pairs_wanted}
+            out = {"status": handle.status.value, "delivered": handle.delivered,
+                   "pairs_wanted": handle.request.pairs_wanted}
+            quota = self.orchestrator.dispatcher.quota(handle.request.tenant)
+            if quota is not None and not handle.finished:
+                out["held_by_quota"] = quota["held"]
+            return out
         record = self._job_records.get(submission_id)
         if record is None:
             return {"status": "submitted"} if submission_id in self._pending_jobs else None
@@ -326,8 +357,19 @@ class SimulatedBackend:
     def _pair(self, submission_id: int, pair: EntangledPair) -> None:
         handle, prepared = self._requests[submission_id]
         now = self.sim.now
+        fidelity = handle.fidelities[-1]
+        fibers = self._fibers_of.get(submission_id)
+        if fibers is None:
+            fibers = self._fibers_of[submission_id] = self._fibers(handle)
+        for fiber in fibers:
+            record = self._fiber_pairs.get(fiber)
+            if record is None:
+                self._fiber_pairs[fiber] = [1.0, fidelity]
+            else:
+                record[0] += 1.0
+                record[1] += FIDELITY_SMOOTHING * (fidelity - record[1])
         data: dict[str, Any] = {"n": handle.delivered, "purpose_id": prepared.purpose_id,
-                                "fidelity": handle.fidelities[-1],
+                                "fidelity": fidelity,
                                 "ends": [str(pair.end_a), str(pair.end_b)]}
         if prepared.measure is not None:
             state = pair.consume(now).to_bell_diagonal()
@@ -353,6 +395,84 @@ class SimulatedBackend:
             result["measurements"] = _measurement_summary(measured)
         self._emit("request.finished", submission_id, {
             "status": handle.status.value, "reason": handle.reason, "result": result})
+
+    def _fibers(self, handle: RequestHandle) -> tuple[tuple[str, str], ...]:
+        path = handle.plan.path if handle.plan is not None else ()
+        fabric = self.dc.fabric
+        fibers: set[tuple[str, str]] = set()
+        for a, b in itertools.pairwise(path):
+            fibers.update(fabric.route(a, b).fiber_counts)
+        return tuple(sorted(fibers))
+
+    # -- what the data center looks like -------------------------------------------------
+
+    def topology(self) -> dict[str, Any]:
+        """Nodes (name, kind, rack, communication qubits, a drawing position in [0, 1]^2)
+        and links (the fibres: ends, length, channels)."""
+        fabric = self.dc.fabric
+        graph = fabric.graph
+        racks = {n.name: n.rack for n in fabric.layout.memory_nodes}
+        racks |= {s.name: s.rack for s in fabric.layout.switches}
+        position = _positions(graph)
+        nodes = [{"name": name, "kind": graph.nodes[name]["kind"], "rack": racks.get(name),
+                  "communication_qubits": (fabric.communication_qubits(name)
+                                           if name in racks and graph.nodes[name]["kind"]
+                                           in ("qpu", "bank") else None),
+                  "x": position[name][0], "y": position[name][1]} for name in graph.nodes]
+        links = [{"id": _link_id(a, b), "a": a, "b": b, "length_m": data["length_m"],
+                  "channels": data["channels"]}
+                 for a, b, data in sorted(graph.edges(data=True))]
+        return {"nodes": nodes, "links": links}
+
+    def telemetry(self) -> dict[str, Any]:
+        """Now: each link's channels in use and the fidelity of the pairs delivered over
+        it (a moving mean), each node's communication qubits in use."""
+        fabric = self.dc.fabric
+        book = fabric.book
+        links = {}
+        for a, b, data in fabric.graph.edges(data=True):
+            fiber = tuple(sorted((a, b)))
+            capacity = data["channels"]
+            used = capacity - book.free_fiber_channels(fiber)  # type: ignore[arg-type]
+            pairs = self._fiber_pairs.get(fiber)  # type: ignore[arg-type]
+            links[_link_id(a, b)] = {
+                "in_use": used, "utilisation": used / capacity if capacity else 0.0,
+                "pairs": 0 if pairs is None else int(pairs[0]),
+                "fidelity": None if pairs is None else round(pairs[1], 6)}
+        busy = fabric.busy_summary()["communication_qubits"]
+        nodes = {name: {"in_use": used, "of": fabric.communication_qubits(name)}
+                 for name, used in busy.items()}
+        dispatcher = self.orchestrator.dispatcher
+        return {"time_s": self.sim.now / PS_PER_S, "links": links, "nodes": nodes,
+                "queued": len(dispatcher.queue), "serving": len(dispatcher.serving)}
+
+    def gantt(self, submission_id: int) -> dict[str, Any] | None:
+        """A job's Gantt chart: its first shot as scheduled (each operation on each QPU,
+        each ebit from generation to use, seconds from the shot's start) and each shot as
+        measured (simulated seconds); ``None`` until the job has a schedule."""
+        record = self._job_records.get(submission_id)
+        if record is None or record.schedule is None:
+            return None
+        schedule = record.schedule
+        ops = [op for op in schedule.ops if op.shot == 0][:MAX_GANTT_OPS]
+        ebits = [e for e in schedule.ebits if e.shot == 0][:MAX_GANTT_OPS]
+        execution = record.result.extra.get("execution") if record.result else None
+        traces = [] if execution is None else list(execution.traces)
+        if len(traces) > MAX_GANTT_SHOTS:
+            step = len(traces) / MAX_GANTT_SHOTS
+            traces = [traces[int(i * step)] for i in range(MAX_GANTT_SHOTS)]
+        return {
+            "qpus": sorted({q for op in ops for q in op.qpus}),
+            "planned": [{"op": op.op, "kind": op.kind, "qpus": list(op.qpus),
+                         "start_s": op.start_ps / PS_PER_S, "end_s": op.end_ps / PS_PER_S}
+                        for op in ops],
+            "ebits": [{"qpus": list(e.qpus), "generated_s": e.gen_ps / PS_PER_S,
+                       "used_s": e.use_ps / PS_PER_S} for e in ebits],
+            "makespan_s": schedule.makespan_ps / PS_PER_S,
+            "shots": [{"shot": t.shot, "start_s": t.start_ps / PS_PER_S,
+                       "end_s": t.end_ps / PS_PER_S} for t in traces],
+            "truncated": len(ops) < sum(1 for op in schedule.ops if op.shot == 0),
+        }
 
     # -- jobs ---------------------------------------------------------------------------
 
@@ -388,6 +508,52 @@ class SimulatedBackend:
         # Producers hand over JSON-ready data (plans and results through json_safe); a
         # pair's figures are plain numbers, so the hot path skips the walk.
         self._events.append(BackendEvent(self._seq, self.sim.now, kind, submission, data))
+
+
+#: Bounds of a Gantt chart's document: operations of the first shot, shots measured.
+MAX_GANTT_OPS = 5000
+MAX_GANTT_SHOTS = 500
+#: Weight of the newest pair in a link's moving mean of fidelity.
+FIDELITY_SMOOTHING = 0.05
+
+
+def _link_id(a: str, b: str) -> str:
+    return "~".join(sorted((a, b)))
+
+
+def _positions(graph: Any) -> dict[str, tuple[float, float]]:
+    """Where to draw each node, in [0, 1]^2, in layers from the bottom: QPUs and banks;
+    the switches that face them (leaves), sources and converters; the other switches
+    (spines); then each station just above what it hangs from. Within a layer, nodes
+    sit above their neighbours (a leaf above its rack), then by name."""
+    kinds = {name: data["kind"] for name, data in graph.nodes(data=True)}
+    layer: dict[str, int] = {}
+    for name, kind in kinds.items():
+        if kind in ("qpu", "bank"):
+            layer[name] = 0
+        elif kind in ("source", "converter"):
+            layer[name] = 1
+        elif kind == "switch":
+            faces_memory = any(kinds[n] in ("qpu", "bank") for n in graph.neighbors(name))
+            layer[name] = 1 if faces_memory else 2
+    for name, kind in kinds.items():
+        if kind == "station":
+            layer[name] = 1 + max((layer.get(n, 0) for n in graph.neighbors(name)), default=0)
+    rows = sorted(set(layer.values()))
+    out: dict[str, tuple[float, float]] = {}
+    for row, level in enumerate(rows):
+        names = sorted((n for n in layer if layer[n] == level),
+                       key=lambda n: (_neighbour_rank(graph, n, out), n))
+        y = 0.9 - 0.8 * row / max(1, len(rows) - 1)
+        for i, name in enumerate(names):
+            out[name] = (round((i + 0.5) / len(names), 4), round(y, 4))
+    return out
+
+
+def _neighbour_rank(graph: Any, name: str, placed: dict[str, tuple[float, float]]) -> float:
+    """The mean x of a node's neighbours already placed (so a switch sits above its rack)."""
+    xs = [placed[n][0] for n in graph.neighbors(name) if n in placed]
+    return sum(xs) / len(xs) if xs else 0.5
 
 
 def _measurement_summary(measured: dict[str, list[int]]) -> dict[str, Any]:

@@ -41,9 +41,10 @@ from qdcnet.service.backend import FINAL, BackendEvent, SimulatedBackend
 from qdcnet.service.clock import Clock
 from qdcnet.service.schema import JobIn, RequestIn
 from qdcnet.service.store import Input, Store, StoreError
+from qdcnet.service.tenants import OPERATOR, Caller, RateLimited, Tenancy, TenantConfig
 from qdcnet.units import PS_PER_S, s_to_ps
 
-__all__ = ["Conflict", "NotFound", "Service", "Unavailable"]
+__all__ = ["Conflict", "NotFound", "Service", "Unavailable", "internal_caller"]
 
 #: Wall seconds between two records of the simulated time reached (when nothing else
 #: is written): how far a restart may have to replay beyond the last event.
@@ -70,6 +71,11 @@ class Unavailable(QdcnetError):
     """The simulation stopped on an internal error: restart the service to replay."""
 
     code = "unavailable"
+
+
+def internal_caller() -> Caller:
+    """The operator, for calls made in-process (tests, the scenario's own workload)."""
+    return Caller(TenantConfig.model_construct(name=OPERATOR, role="operator"))
 
 
 def scenario_hash(scenario: DataCenterScenario) -> str:
@@ -100,17 +106,26 @@ class Service:
         when the journal is new).
     engine
         The physics engine for jobs' fidelities (``None``: none).
+    tenancy
+        Who may call, with their quotas (default: one operator, its token drawn now).
     """
 
     def __init__(self, scenario: DataCenterScenario, store: Store, *, seed: int | None = None,
                  clock: Clock | None = None, workload: bool = True,
-                 engine: str | None = "auto") -> None:
+                 engine: str | None = "auto", tenancy: Tenancy | None = None) -> None:
         self.scenario = scenario
         self.store = store
         self.seed = scenario.seed if seed is None else seed
         self.clock = clock or Clock()
         self.workload = workload
         self.engine = engine
+        self.tenancy = tenancy or Tenancy.single_operator()
+        self._topology: dict[str, Any] | None = None
+        #: Each submission's tenant, and the jobs of each tenant not yet ended.
+        self._tenant_of: dict[int, str] = {}
+        self._live_jobs: dict[str, set[int]] = {}
+        #: The quota each tenant's submissions last entered the dispatcher with.
+        self._quota_applied: dict[str, dict[str, Any] | None] = {}
         #: Why the simulation stopped (an internal error): the service then refuses work.
         self.fault: str | None = None
         self.backend = SimulatedBackend(scenario, seed=self.seed, engine=engine)
@@ -173,8 +188,12 @@ class Service:
                                  f"{meta.get('engine')}; a replay needs the same one "
                                  "(give --engine as before, or a new --db)")
         self._stored_seq = self.store.last_event_seq()
-        self._final = {row["id"] for row in self.store.list(limit=10**9)
-                       if row["status"] in FINAL}
+        for row in self.store.list(limit=10**9):
+            self._tenant_of[row["id"]] = row["tenant"]
+            if row["status"] in FINAL:
+                self._final.add(row["id"])
+            elif row["kind"] == "job":
+                self._live_jobs.setdefault(row["tenant"], set()).add(row["id"])
         self._replay(int(meta.get("clock_ps", "0")) if meta else 0)
         self.clock.anchor(self.backend.now_ps())
         self._last_heartbeat = time.monotonic()
@@ -206,8 +225,8 @@ class Service:
             checked = model.model_validate(body).model_dump(mode="json")
         except ValueError as exc:
             raise QdcnetError(f"workload entry {body.get('name')!r}: {exc}") from None
-        self.store.add_submission(kind, checked["client_key"], checked["name"], checked,
-                                  body_hash(checked), arrival_ps)
+        self.store.add_submission(kind, f"{OPERATOR}/{checked['client_key']}",
+                                  checked["name"], checked, body_hash(checked), arrival_ps)
 
     def _replay(self, until_ps: int) -> None:
         inputs = self.store.inputs()
@@ -250,9 +269,14 @@ class Service:
             return
         if sid in self._cancelled_early or sid in self._applied:
             return
+        tenant = item.tenant
+        if self._quota_applied.get(tenant) != item.limits:
+            # The quota journaled with the input: a replay applies what the live run did.
+            self.backend.set_quota(tenant, item.limits)
+            self._quota_applied[tenant] = item.limits
         try:
             if prepared is None:
-                prepared = self.backend.prepare(item.kind, item.body)
+                prepared = self.backend.prepare(item.kind, item.body, tenant=tenant)
             self._applied.add(sid)
             self.backend.submit(sid, prepared)
         except (QdcnetError, ValueError) as exc:
@@ -266,7 +290,13 @@ class Service:
         if sid in self._final:
             return
         self._final.add(sid)
+        self._ended(sid)
         self.store.apply([(sid, values)], [])
+
+    def _ended(self, sid: int) -> None:
+        live = self._live_jobs.get(self._tenant_of.get(sid, OPERATOR))
+        if live is not None:
+            live.discard(sid)
 
     def step(self) -> bool:
         """Let simulated time run one slice as the clock allows, then record what happened.
@@ -373,6 +403,8 @@ class Service:
         # Only once committed: a failed commit leaves memory as the database is.
         self.divergences += diverged
         self._final |= ending
+        for sid in ending:
+            self._ended(sid)
         if rows:
             self._stored_seq = rows[-1]["seq"]
         if clock_ps is not None:
@@ -405,26 +437,40 @@ class Service:
 
     # -- what clients do --------------------------------------------------------------
 
-    async def submit(self, kind: str, body: dict[str, Any], *, wait_s: float = 2.0
-                     ) -> tuple[dict[str, Any], bool]:
+    async def submit(self, kind: str, body: dict[str, Any], *, wait_s: float = 2.0,
+                     caller: Caller | None = None) -> tuple[dict[str, Any], bool]:
         """Journal and enter a submission; returns its view and whether it is new.
 
-        With a client key seen before, the first submission (409 :class:`Conflict` if
-        the body differs). Waits up to ``wait_s`` wall seconds for the decision.
+        With a client key the caller used before, the first submission (409
+        :class:`Conflict` if the body differs). Waits up to ``wait_s`` wall seconds for
+        the decision. The caller's limits are checked first (:class:`RateLimited`, or a
+        :class:`~qdcnet.errors.ParameterError` naming the limit), before anything is
+        journaled.
         """
         self._check_running()
+        caller = caller or internal_caller()
+        tenant = caller.tenant
+        self.tenancy.admit_call(caller)
         key = body.get("client_key")
+        stored_key = None if key is None else f"{tenant.name}/{key}"
         digest = body_hash(body)
-        if key is not None:
-            existing = self.store.by_client_key(key)
+        if stored_key is not None:
+            existing = self.store.by_client_key(stored_key)
             if existing is not None:
-                return self._checked_existing(existing, kind, digest), False
+                return self._checked_existing(existing, kind, digest, caller), False
+        self._check_quota(kind, body, tenant)
+        limits = tenant.quota()
         if kind == "job":  # compiling may take a while: off the loop
-            prepared = await asyncio.to_thread(self.backend.prepare, kind, body)
+            prepared = await asyncio.to_thread(
+                self.backend.prepare, kind, body, tenant=tenant.name,
+                max_qubits=tenant.max_circuit_qubits, max_depth=tenant.max_circuit_depth)
         else:
-            prepared = self.backend.prepare(kind, body)
+            prepared = self.backend.prepare(kind, body, tenant=tenant.name)
+        if kind == "job":
+            self._check_quota(kind, body, tenant)  # again: others may have entered meanwhile
         entered: asyncio.Future[tuple[int, bool]] = asyncio.get_running_loop().create_future()
-        self._intake.append(_Intake(kind, key, body, digest, prepared, entered))
+        self._intake.append(_Intake(kind, stored_key, body, digest, prepared, entered,
+                                    tenant.name, limits))
         if self._driving:
             self._wakeup.set()  # the driver journals every waiting submission in one commit
         else:
@@ -433,7 +479,7 @@ class Service:
         if not created:
             existing = self.store.get(sid)
             assert existing is not None
-            return self._checked_existing(existing, kind, digest), False
+            return self._checked_existing(existing, kind, digest, caller), False
         if wait_s > 0 and sid not in self._final:
             future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._waiters.setdefault(sid, []).append(future)
@@ -449,6 +495,32 @@ class Service:
                     self._waiters.pop(sid, None)
         return self.view(sid), True
 
+    def _check_quota(self, kind: str, body: dict[str, Any], tenant: TenantConfig) -> None:
+        """Refuse what the tenant's quotas cannot allow, naming the quota."""
+        if kind == "job":
+            limit = tenant.concurrent_jobs
+            if limit is None:
+                return
+            live = len(self._live_jobs.get(tenant.name, ())) + sum(
+                1 for i in self._intake if i.tenant == tenant.name and i.kind == "job")
+            if live >= limit:
+                raise RateLimited(f"tenant {tenant.name!r} has {live} jobs queued or running: "
+                                  f"its concurrent_jobs quota is {limit}; submit again when "
+                                  "one has ended", limit="concurrent_jobs", value=limit)
+            return
+        quota = tenant.pairs_per_s
+        if quota is None:
+            return
+        asked: float | None = body.get("rate")
+        what = f"rate = {asked:g} pairs/s" if asked is not None else ""
+        if asked is None and body.get("pairs") and body.get("max_time"):
+            asked = body["pairs"] / body["max_time"]
+            what = (f"pairs = {body['pairs']} within max_time = {body['max_time']:g} s "
+                    f"({asked:g} pairs/s)")
+        if asked is not None and asked > quota:
+            raise RateLimited(f"{what} exceeds tenant {tenant.name!r}'s pairs_per_s quota "
+                              f"of {quota:g}", limit="pairs_per_s", value=quota)
+
     def enter_intake(self) -> None:
         """Journal the submissions waiting to enter in one transaction (group commit), at
         the simulated time now, then enter them in that order and tell their callers."""
@@ -458,8 +530,8 @@ class Service:
         arrival = self.backend.now_ps()
         try:
             results = self.store.add_submissions(
-                [(i.kind, i.key, i.body.get("name") or "", i.body, i.digest) for i in items],
-                arrival, clock_ps=arrival)
+                [(i.kind, i.key, i.body.get("name") or "", i.body, i.digest, i.tenant,
+                  i.limits) for i in items], arrival, clock_ps=arrival)
         except Exception as exc:
             for item in items:
                 if not item.entered.done():
@@ -467,8 +539,11 @@ class Service:
             raise
         for item, (sid, created) in zip(items, results, strict=True):
             if created:
-                self._apply(Input(0, arrival, "submit", sid, item.kind, item.body),
-                            item.prepared)
+                self._tenant_of[sid] = item.tenant
+                if item.kind == "job":
+                    self._live_jobs.setdefault(item.tenant, set()).add(sid)
+                self._apply(Input(0, arrival, "submit", sid, item.kind, item.body,
+                                  item.tenant, item.limits), item.prepared)
             if not item.entered.done():
                 item.entered.set_result((sid, created))
 
@@ -477,18 +552,22 @@ class Service:
             raise Unavailable(f"the simulation stopped ({self.fault}); restart the service "
                               "to replay its journal")
 
-    def _checked_existing(self, row: dict[str, Any], kind: str, digest: str) -> dict[str, Any]:
+    def _checked_existing(self, row: dict[str, Any], kind: str, digest: str,
+                          caller: Caller) -> dict[str, Any]:
         if row["kind"] != kind or row["body_hash"] != digest:
-            raise Conflict(f"client_key = {row['client_key']!r} names submission {row['id']} "
+            raise Conflict(f"client_key = {_client_key(row)!r} names submission {row['id']} "
                            f"(a {row['kind']} with another body): a key identifies one "
                            "submission; use a new key for a new one")
-        return self.view(row["id"])
+        return self.view(row["id"], caller=caller)
 
-    def cancel(self, submission_id: int, kind: str | None = None) -> dict[str, Any]:
-        """Journal and enter a cancellation now."""
+    def cancel(self, submission_id: int, kind: str | None = None,
+               caller: Caller | None = None) -> dict[str, Any]:
+        """Journal and enter a cancellation now (only the owner or an operator may)."""
         self._check_running()
+        caller = caller or internal_caller()
+        self.tenancy.admit_call(caller)
         row = self.store.get(submission_id)
-        if row is None or (kind is not None and row["kind"] != kind):
+        if row is None or (kind is not None and row["kind"] != kind) or not _sees(caller, row):
             raise NotFound(f"no {kind or 'submission'} with id {submission_id}")
         started = submission_id in self._applied
         if row["status"] in FINAL or submission_id in self._final or (
@@ -497,13 +576,21 @@ class Service:
                            f"({row['status']}): nothing to cancel")
         arrival = self.backend.now_ps()
         self.store.add_cancel(submission_id, arrival)
-        self._apply(Input(0, arrival, "cancel", submission_id, row["kind"], row["body"]))
+        self._apply(Input(0, arrival, "cancel", submission_id, row["kind"], row["body"],
+                          row["tenant"], row["limits"]))
         self.flush()
-        return self.view(submission_id)
+        return self.view(submission_id, caller=caller)
 
-    def view(self, submission_id: int, row: dict[str, Any] | None = None) -> dict[str, Any]:
+    def tenant_of(self, submission_id: int | None) -> str | None:
+        """Who made a submission (``None``: unknown)."""
+        return None if submission_id is None else self._tenant_of.get(submission_id)
+
+    def view(self, submission_id: int, row: dict[str, Any] | None = None, *,
+             caller: Caller | None = None) -> dict[str, Any]:
+        """A submission as its owner (or an operator) sees it; :class:`NotFound` for
+        others, as for an id that does not exist."""
         row = row or self.store.get(submission_id)
-        if row is None:
+        if row is None or (caller is not None and not _sees(caller, row)):
             raise NotFound(f"no submission with id {submission_id}")
         progress = None
         status = row["status"]
@@ -516,16 +603,45 @@ class Service:
             return None if ps is None else ps / PS_PER_S
 
         return {"id": row["id"], "kind": row["kind"], "name": row["name"],
-                "client_key": row["client_key"], "status": status, "reason": row["reason"],
+                "tenant": row["tenant"], "client_key": _client_key(row), "status": status,
+                "reason": row["reason"],
                 "arrival_s": row["arrival_ps"] / PS_PER_S,
                 "decided_s": seconds(row["decided_ps"]),
                 "finished_s": seconds(row["finished_ps"]), "plan": row["plan"],
                 "result": row["result"], "progress": progress, "body": row["body"]}
 
     def views(self, *, kind: str | None, status: str | None, limit: int,
-              offset: int) -> list[dict[str, Any]]:
+              offset: int, caller: Caller | None = None) -> list[dict[str, Any]]:
+        """Submissions in id order: the caller's own, or all of them for an operator."""
+        tenant = None if caller is None or caller.is_operator else caller.name
         return [self.view(row["id"], row) for row in
-                self.store.list(kind=kind, status=status, limit=limit, offset=offset)]
+                self.store.list(kind=kind, status=status, limit=limit, offset=offset,
+                                tenant=tenant)]
+
+    # -- what the data center looks like -----------------------------------------------
+
+    def topology(self) -> dict[str, Any]:
+        if self._topology is None:
+            self._topology = self.backend.topology()
+        return self._topology
+
+    def telemetry(self) -> dict[str, Any]:
+        """The backend's figures now, and the last event recorded (a page that loads the
+        lists after reading it follows the stream from there)."""
+        return {**self.backend.telemetry(), "last_event": self._stored_seq}
+
+    def gantt(self, submission_id: int, caller: Caller | None = None) -> dict[str, Any]:
+        """A job's Gantt chart (see the backend's); :class:`NotFound` if the caller has
+        no such job, :class:`Conflict` while it has no schedule yet (or was refused)."""
+        row = self.store.get(submission_id)
+        if row is None or row["kind"] != "job" or (caller is not None
+                                                   and not _sees(caller, row)):
+            raise NotFound(f"no job with id {submission_id}")
+        chart = self.backend.gantt(submission_id)
+        if chart is None:
+            raise Conflict(f"job {submission_id} has no schedule ({row['status']})")
+        return {"id": submission_id, "status": self.view(submission_id, row)["status"],
+                **chart}
 
     # -- the clock and health ---------------------------------------------------------
 
@@ -597,6 +713,18 @@ class _Intake:
     digest: str
     prepared: Any
     entered: asyncio.Future[tuple[int, bool]]
+    tenant: str = OPERATOR
+    limits: dict[str, Any] | None = None
+
+
+def _sees(caller: Caller, row: dict[str, Any]) -> bool:
+    return caller.is_operator or row["tenant"] == caller.name
+
+
+def _client_key(row: dict[str, Any]) -> str | None:
+    """The key as its tenant gave it (stored as ``TENANT/KEY``)."""
+    key = row["client_key"]
+    return None if key is None else key.split("/", 1)[-1]
 
 
 def _row_change(event: BackendEvent) -> dict[str, Any] | None:

@@ -119,6 +119,7 @@ class SubmissionOut(BaseModel):
     id: int
     kind: Literal["request", "job"]
     name: str
+    tenant: str = Field(description="who submitted it")
     client_key: str | None
     status: str = Field(description="submitted, queued, serving, running, completed, "
                         "expired, cancelled, failed, refused or interrupted")

@@ -3,9 +3,11 @@
 Four tables (created and upgraded by the Alembic migrations beside this
 module, never by ``create_all``):
 
-- ``submissions``: every accepted request and job, with its client key
-  (unique: a second submission with the same key is the same submission),
-  its body, simulated arrival time, status, plan and result;
+- ``submissions``: every accepted request and job, with its tenant, its
+  client key (stored as ``TENANT/KEY``, unique: a second submission with the
+  same key is the same submission), its body, the tenant's quota in force
+  when it entered (``limits``, which a replay applies again), simulated
+  arrival time, status, plan and result;
 - ``journal``: the inputs (submissions and cancellations) in the order they
   entered the simulation, each with its simulated time: what a restart
   replays;
@@ -59,7 +61,10 @@ submissions = sa.Table(
     sa.Column("decided_ps", sa.BigInteger, nullable=True),
     sa.Column("finished_ps", sa.BigInteger, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("tenant", sa.String(64), nullable=False, server_default="operator"),
+    sa.Column("limits", sa.JSON, nullable=True),
     sa.Index("ix_submissions_kind_status", "kind", "status"),
+    sa.Index("ix_submissions_tenant", "tenant", "kind", "status"),
 )
 journal = sa.Table(
     "journal", metadata,
@@ -79,6 +84,10 @@ events = sa.Table(
 )
 
 
+#: One submission to journal: kind, client key, name, body, body hash, tenant, limits.
+Submitted = tuple[str, str | None, str, dict[str, Any], str, str, dict[str, Any] | None]
+
+
 class StoreError(QdcnetError):
     """The database cannot be used (unreachable, or it journals another scenario)."""
 
@@ -95,6 +104,8 @@ class Input:
     submission_id: int
     kind: str
     body: dict[str, Any]
+    tenant: str = "operator"
+    limits: dict[str, Any] | None = None
 
 
 def database_url(db: str | Path) -> str:
@@ -138,8 +149,8 @@ class Store:
     """The journal of one service (see the module's description).
 
     >>> store = Store("sqlite://")  # in memory
-    >>> sid, created = store.add_submission("request", "k1", "ab", {"src": "a"}, "h", 0)
-    >>> store.add_submission("request", "k1", "ab", {"src": "a"}, "h", 5)
+    >>> sid, created = store.add_submission("request", "op/k1", "ab", {"src": "a"}, "h", 0)
+    >>> store.add_submission("request", "op/k1", "ab", {"src": "a"}, "h", 5)
     (1, False)
     >>> [(i.action, i.submission_id) for i in store.inputs()]
     [('submit', 1)]
@@ -243,21 +254,22 @@ class Store:
 
     def add_submission(self, kind: str, client_key: str | None, name: str, body: dict[str, Any],
                        body_hash: str, arrival_ps: int,
-                       clock_ps: int | None = None) -> tuple[int, bool]:
+                       clock_ps: int | None = None, *, tenant: str = "operator",
+                       limits: dict[str, Any] | None = None) -> tuple[int, bool]:
         """Journal a submission at ``arrival_ps``; with a known client key, the existing one.
 
         Returns the submission's id and whether it was new. ``clock_ps`` records the
         simulated time reached in the same transaction (an input that entered the
         simulation live: a restart replays at least that far).
         """
-        return self.add_submissions([(kind, client_key, name, body, body_hash)], arrival_ps,
-                                    clock_ps=clock_ps)[0]
+        return self.add_submissions([(kind, client_key, name, body, body_hash, tenant, limits)],
+                                    arrival_ps, clock_ps=clock_ps)[0]
 
-    def add_submissions(self, items: Sequence[tuple[str, str | None, str, dict[str, Any], str]],
-                        arrival_ps: int, *, clock_ps: int | None = None
-                        ) -> list[tuple[int, bool]]:
-        """Journal several submissions (kind, client key, name, body, body hash) at one
-        arrival time in one transaction; per item its id and whether it is new.
+    def add_submissions(self, items: Sequence[Submitted], arrival_ps: int, *,
+                        clock_ps: int | None = None) -> list[tuple[int, bool]]:
+        """Journal several submissions (kind, client key, name, body, body hash, tenant,
+        limits) at one arrival time in one transaction; per item its id and whether it is
+        new.
 
         An item whose key is already journaled, or repeats an earlier item's key, is that
         submission (not new).
@@ -269,14 +281,14 @@ class Store:
                     submissions.c.client_key.in_(keys)))} if keys else {}
             out: list[tuple[int, bool]] = []
             now = _now()
-            for kind, key, name, body, digest in items:
+            for kind, key, name, body, digest, tenant, limits in items:
                 if key is not None and key in known:
                     out.append((int(known[key]), False))
                     continue
                 sid = int(c.execute(sa.insert(submissions).values(
                     kind=kind, client_key=key, name=name, body=body, body_hash=digest,
                     arrival_ps=arrival_ps, status="submitted", reason="",
-                    created_at=now)).inserted_primary_key[0])
+                    created_at=now, tenant=tenant, limits=limits)).inserted_primary_key[0])
                 c.execute(sa.insert(journal).values(arrival_ps=arrival_ps, action="submit",
                                                     submission_id=sid))
                 if key is not None:
@@ -295,12 +307,13 @@ class Store:
 
     def inputs(self) -> list[Input]:
         """Every journaled input in the order it entered the simulation."""
-        query = (sa.select(journal, submissions.c.kind, submissions.c.body)
+        query = (sa.select(journal, submissions.c.kind, submissions.c.body,
+                           submissions.c.tenant, submissions.c.limits)
                  .join(submissions, submissions.c.id == journal.c.submission_id)
                  .order_by(journal.c.arrival_ps, journal.c.seq))
         with self.engine.connect() as c:
-            return [Input(r.seq, r.arrival_ps, r.action, r.submission_id, r.kind, r.body)
-                    for r in c.execute(query)]
+            return [Input(r.seq, r.arrival_ps, r.action, r.submission_id, r.kind, r.body,
+                          r.tenant, r.limits) for r in c.execute(query)]
 
     # -- state --------------------------------------------------------------------------
 
@@ -335,8 +348,10 @@ class Store:
         return None if row is None else dict(row)
 
     def list(self, *, kind: str | None = None, status: str | None = None, limit: int = 100,
-             offset: int = 0) -> list[dict[str, Any]]:
+             offset: int = 0, tenant: str | None = None) -> list[dict[str, Any]]:
         query = sa.select(submissions).order_by(submissions.c.id).limit(limit).offset(offset)
+        if tenant is not None:
+            query = query.where(submissions.c.tenant == tenant)
         if kind is not None:
             query = query.where(submissions.c.kind == kind)
         if status is not None:
