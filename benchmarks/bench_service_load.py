@@ -37,6 +37,9 @@ import numpy as np
 from benchmarks.common import Row
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The operator's token of the served process (every /v1 call carries one).
+TOKEN = "benchmark-operator-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def _scenario_file(folder: Path) -> Path:
@@ -71,7 +74,8 @@ def _server(scenario: Path, db: str, log: Path):
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "qdcnet", "serve", str(scenario), "--db", db, "--port",
-             str(port), "--pace", "1.0", "--no-workload", "--quiet"], stdout=out,
+             str(port), "--pace", "1.0", "--no-workload", "--quiet", "--token", TOKEN],
+            stdout=out,
             stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -99,7 +103,7 @@ async def _phase(url: str, bodies: list[dict], rate: float, limit_s: float) -> d
 
     latencies: list[float] = []
     codes: list[int] = []
-    async with httpx.AsyncClient(base_url=url, timeout=limit_s,
+    async with httpx.AsyncClient(base_url=url, timeout=limit_s, headers=AUTH,
                                  limits=httpx.Limits(max_connections=256)) as client:
         async def send(body: dict, at: float) -> None:
             await asyncio.sleep(max(0.0, at - time.perf_counter()))
@@ -135,7 +139,7 @@ def _load(url: str, qpus: list[str], rates: list[float], count: int, limit_s: fl
           seed: int) -> list[dict]:
     import httpx
 
-    with httpx.Client(base_url=url, timeout=120) as client:  # warm the planner, in turn
+    with httpx.Client(base_url=url, timeout=120, headers=AUTH) as client:  # warm the planner
         for i, a in enumerate(qpus):
             for b in qpus[i + 1:]:
                 client.post("/v1/requests", json={"src": a, "dst": b, "pairs": 1},

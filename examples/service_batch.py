@@ -1,12 +1,13 @@
 """Submit a batch of jobs to a running ``qdcnet serve`` and wait for them.
 
-Start the service in one terminal::
+Start the service in one terminal, with a token of your choosing::
 
-    qdcnet serve examples/two_racks.yaml --no-workload --free
+    QDCNET_TOKEN=a-token-of-16-chars-or-more qdcnet serve examples/two_racks.yaml \
+        --no-workload --free
 
-then run this in another::
+then run this in another, with the same token in the environment::
 
-    python examples/service_batch.py            # or --url http://HOST:PORT
+    QDCNET_TOKEN=a-token-of-16-chars-or-more python examples/service_batch.py
 
 Each job is a GHZ state over 2 to 8 qubits with its own client key, so
 running the script again (or after the service restarts) returns the same
@@ -32,10 +33,12 @@ def ghz(n: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--token", default=None, help="the tenant's token (default "
+                        "$QDCNET_TOKEN)")
     parser.add_argument("--shots", type=int, default=50)
     parser.add_argument("--timeout", type=float, default=300.0, help="wall seconds")
     args = parser.parse_args()
-    with Client(args.url) as client:
+    with Client(args.url, token=args.token) as client:
         print(f"data center {client.datacenter()['name']}, clock {client.clock()['mode']}")
         jobs = [client.job(ghz(n), shots=args.shots, name=f"ghz{n}",
                            client_key=f"service-batch:ghz{n}:{args.shots}")

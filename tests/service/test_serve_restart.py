@@ -125,7 +125,8 @@ def test_the_readme_flow_serve_and_the_batch_example(tmp_path):
     try:
         runs = [subprocess.run(
             [sys.executable, str(ROOT / "examples" / "service_batch.py"), "--url",
-             f"http://127.0.0.1:{port}", "--shots", "10"], capture_output=True, text=True,
+             f"http://127.0.0.1:{port}", "--token", TOKEN, "--shots", "10"],
+            capture_output=True, text=True,
             cwd=tmp_path, check=False, timeout=600) for _ in range(2)]
     finally:
         _stop(process)
