@@ -7,16 +7,21 @@ PostgreSQL beside it when ``QDCNET_TEST_PG_URL`` names a server). A load
 generator in this process, on the loopback interface, first asks once for a
 pair between every two QPUs (warming the planner's caches), then offers
 requests of one pair between random QPUs *open loop* at a fixed rate: each
-submission is sent at its time whether or not earlier ones were answered.
-Each one's latency runs from sending the POST to receiving its admission
-decision (the plan, or the refusal), which comes after the modelled
-control-plane latency in simulated time. Bounded: a phase sends at most
+submission is sent at its time whether or not earlier ones were answered,
+over 64 keep-alive connections. Each one's latency runs from its scheduled
+sending time to receiving its admission decision (the plan, or the
+refusal), which comes after the modelled control-plane latency in simulated
+time; waiting for a free connection counts. Bounded: a phase sends at most
 ``count`` submissions and stops waiting after a wall-time limit.
 
 Figures per phase: the rate offered, the rate held (answered per second of
-the phase), p50 and p99 of the latency, answers that came without a
-decision (202) or with an error, and how far simulated time trailed the
-wall clock at the end (the simulation's lag).
+the phase, which ends with the last answer), p50 and p99 of the latency,
+answers that came without a decision (202) or with an error, and how far
+simulated time trailed the wall clock at the end (the simulation's lag).
+The goal (500 submissions/s held with p99 < 50 ms, SQLite) is met by a
+phase offering at least 500/s in which every submission is decided, the
+rate held is within 2 % of the rate offered, and p99 is under 50 ms.
+The generator shares the machine with the server (two cores here).
 """
 
 from __future__ import annotations
@@ -98,41 +103,79 @@ def _server(scenario: Path, db: str, log: Path):
             process.kill()
 
 
-async def _phase(url: str, bodies: list[dict], rate: float, limit_s: float) -> dict:
-    import httpx
+async def _phase(url: str, bodies: list[dict], rate: float, limit_s: float,
+                 connections: int = 64) -> dict:
+    """Send ``bodies`` open loop at ``rate`` over ``connections`` keep-alive connections.
 
+    A plain asyncio HTTP/1.1 client, not httpx: at hundreds of requests a second a
+    general client's connection pool costs more than the server under test (both share
+    the machine). Latency runs from each submission's *scheduled* time, so time spent
+    waiting for a free connection counts (no coordinated omission).
+    """
+    import json as jsonlib
+    from urllib.parse import urlsplit
+
+    host, port = urlsplit(url).hostname, urlsplit(url).port
     latencies: list[float] = []
     codes: list[int] = []
-    async with httpx.AsyncClient(base_url=url, timeout=limit_s, headers=AUTH,
-                                 limits=httpx.Limits(max_connections=256)) as client:
-        async def send(body: dict, at: float) -> None:
-            await asyncio.sleep(max(0.0, at - time.perf_counter()))
-            began = time.perf_counter()
-            try:
-                response = await client.post("/v1/requests", json=body,
-                                             params={"wait": limit_s})
-                codes.append(response.status_code)
-                if response.status_code == 201:
-                    latencies.append(time.perf_counter() - began)
-            except httpx.HTTPError:
-                codes.append(0)
+    queue: asyncio.Queue = asyncio.Queue()
+    timeline: list[tuple[float, float]] = []
 
-        start = time.perf_counter() + 0.1
-        tasks = [asyncio.create_task(send(body, start + i / rate))
-                 for i, body in enumerate(bodies)]
-        _done, pending = await asyncio.wait(tasks, timeout=len(bodies) / rate + limit_s)
-        for task in pending:
-            task.cancel()
-        wall = time.perf_counter() - start
+    def request_bytes(body: dict) -> bytes:
+        data = jsonlib.dumps(body).encode()
+        return (f"POST /v1/requests?wait={limit_s:g} HTTP/1.1\r\nHost: {host}\r\n"
+                f"Authorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(data)}\r\n\r\n").encode() + data
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            while True:
+                item = await queue.get()
+                if item is None:
+                    return
+                scheduled, payload = item
+                writer.write(payload)
+                status_line = await reader.readline()
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                await reader.readexactly(length)
+                code = int(status_line.split()[1])
+                codes.append(code)
+                if code == 201:
+                    latencies.append(time.perf_counter() - scheduled)
+                    timeline.append((scheduled - start, latencies[-1]))
+        finally:
+            writer.close()
+
+    workers = [asyncio.create_task(worker()) for _ in range(connections)]
+    payloads = [request_bytes(body) for body in bodies]
+    start = time.perf_counter() + 0.1
+    for i, payload in enumerate(payloads):
+        at = start + i / rate
+        await asyncio.sleep(max(0.0, at - time.perf_counter()))
+        queue.put_nowait((at, payload))
+    for _ in workers:
+        queue.put_nowait(None)
+    _done, pending = await asyncio.wait(workers, timeout=limit_s)
+    for task in pending:
+        task.cancel()
+    wall = time.perf_counter() - start
+    import httpx
+
+    async with httpx.AsyncClient(base_url=url, headers=AUTH) as client:
         clock = (await client.get("/v1/clock")).json()
     decided = len(latencies)
     return {"offered": rate, "sent": len(bodies), "decided": decided,
             "held": decided / wall if wall > 0 else 0.0,
             "p50_ms": float(np.percentile(latencies, 50)) * 1e3 if latencies else None,
             "p99_ms": float(np.percentile(latencies, 99)) * 1e3 if latencies else None,
-            "undecided": sum(1 for c in codes if c == 202) + len(pending),
+            "undecided": sum(1 for c in codes if c == 202) + len(bodies) - len(codes),
             "errors": sum(1 for c in codes if c not in (201, 202)),
-            "lag_s": clock["lag_s"]}
+            "lag_s": clock["lag_s"], "timeline": timeline}
 
 
 def _load(url: str, qpus: list[str], rates: list[float], count: int, limit_s: float,
@@ -172,7 +215,7 @@ def _postgres_database():
 
 
 def run(quick: bool) -> list[Row]:
-    rates = [100.0] if quick else [100.0, 250.0, 500.0]
+    rates = [100.0] if quick else [100.0, 250.0, 500.0, 750.0, 1000.0]
     count, limit_s = (200, 20.0) if quick else (2000, 60.0)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as folder:
@@ -188,7 +231,12 @@ def run(quick: bool) -> list[Row]:
                 with _server(scenario, db, Path(folder) / "serve.log") as url:
                     phases = _load(url, qpus, rates, count, limit_s, seed=5)
                 for phase in phases:
-                    met = (phase["held"] >= 500.0 and phase["p99_ms"] is not None
+                    # Held: every submission decided, at the rate offered (answers per
+                    # second of the phase, which ends with the last answer, so a rate held
+                    # exactly reads a little under it: 2 % is allowed for that tail).
+                    held = (phase["decided"] == phase["sent"]
+                            and phase["held"] >= 0.98 * phase["offered"])
+                    met = (phase["offered"] >= 500.0 and held and phase["p99_ms"] is not None
                            and phase["p99_ms"] < 50.0)
                     detail = (f"{label}; {phase['decided']}/{phase['sent']} decided, "
                               f"{phase['undecided']} undecided, {phase['errors']} errors; "

@@ -245,3 +245,19 @@ def test_a_stopped_simulation_is_reported_and_refuses_work(tmp_path):
         with pytest.raises(ServiceError) as info:
             client.request("r0q0", "r0q1", pairs=1)
         assert info.value.status_code == 503
+
+
+def test_a_finished_request_leaves_nothing_behind(live):
+    """A long-running service holds nothing of a request once it has ended (its record is
+    the database's): no handle, no plan, no random stream."""
+    service, client = live
+    subs = [client.request("r0q0", "r0q1", pairs=2, name=f"forget-me-{i}", wait=0)
+            for i in range(10)]
+    done = client.wait(subs, timeout=60)
+    assert {s.status for s in done} == {"completed"}
+    backend = service.backend
+    assert not [s.id for s in subs if s.id in backend._requests]
+    assert not any(h.name.startswith("forget-me") for h in backend.orchestrator.handles)
+    assert not [name for name in backend.sim._rngs if "forget-me" in name]
+    # What a client reads comes from the database all the same.
+    assert client.get(subs[0].id).result["delivered"] == 2

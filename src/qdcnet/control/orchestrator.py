@@ -111,6 +111,10 @@ class Orchestrator:
         Most distillation rounds admission considers.
     plan_samples
         Replicas of the path estimate behind each plan.
+    keep_handles
+        Keep every handle in :attr:`handles` for the run's reports (default). A
+        long-running service says ``False``: it records what it needs as the request
+        goes, and a finished request then leaves nothing behind.
     """
 
     def __init__(
@@ -123,6 +127,7 @@ class Orchestrator:
         stock: list[StockSpec] | None = None,
         max_rounds: int = DEFAULT_MAX_ROUNDS,
         plan_samples: int = PLAN_SAMPLES,
+        keep_handles: bool = True,
     ) -> None:
         self.dc = dc
         self.sim = dc.sim
@@ -133,6 +138,7 @@ class Orchestrator:
         self.processing_ps = s_to_ps(processing_latency_s if processing_latency_s is not None
                                      else (config.processing_latency_s if config else 0.0))
         self.handles: list[RequestHandle] = []
+        self.keep_handles = keep_handles
         self._ids = itertools.count(1)
         self.planner = Planner(dc, max_rounds=max_rounds, samples=plan_samples)
         self.dispatcher = Dispatcher(self, policy or FIFO())
@@ -145,12 +151,14 @@ class Orchestrator:
         self._storage_holds: dict[int, tuple[str, Booking]] = {}
 
     @classmethod
-    def from_settings(cls, dc: DataCenter, settings: OrchestratorSettings) -> Orchestrator:
+    def from_settings(cls, dc: DataCenter, settings: OrchestratorSettings, *,
+                      keep_handles: bool = True) -> Orchestrator:
         """The orchestrator ``settings`` describe, on ``dc``."""
         options = ({"quantum_s": settings.quantum_s}
                    if settings.policy == "fair-share" and settings.quantum_s else {})
         return cls(dc, policy=policy_by_name(settings.policy, **options),
-                   stock=list(settings.stock), max_rounds=settings.max_rounds)
+                   stock=list(settings.stock), max_rounds=settings.max_rounds,
+                   keep_handles=keep_handles)
 
     @property
     def policy(self) -> Policy:
@@ -192,7 +200,8 @@ class Orchestrator:
             raise ParameterError("deadline_s", request.deadline_s,
                                  f"a time after now ({now / PS_PER_S:g} s)")
         handle = self.new_handle(request, on_pair, on_done, on_lease)
-        self.handles.append(handle)
+        if self.keep_handles:
+            self.handles.append(handle)
         delay = self.delay_ps(request.src, self.control_node) + self.processing_ps
         self.sim.schedule(delay, self._admit, handle)
         return handle

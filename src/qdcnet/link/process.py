@@ -204,8 +204,9 @@ class LinkSimulation:
         self.demand_rate_hz = demand_rate_hz
         self.cutoff_ps = s_to_ps(cutoff_s) if cutoff_s is not None else None
         self._ids = pair_ids if pair_ids is not None else itertools.count(1)
-        rng = sim.rng(f"link/{self.name}")
-        self._demand_rng = sim.rng(f"link/{self.name}/demand")
+        # Counted: the owner of a link that ends (a path service) lets its streams go.
+        rng = sim.acquire_rng(f"link/{self.name}")
+        self._demand_rng = sim.acquire_rng(f"link/{self.name}/demand")
         outcomes = model.outcomes
         self._p = outcomes.p_success
         if not 0.0 < self._p <= 1.0:

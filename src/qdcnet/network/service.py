@@ -232,7 +232,7 @@ class PathService:
         self.stats = ServiceStats()
         self.routes = [datacenter.fabric.route(a, b) for a, b in itertools.pairwise(path)]
         self._check_streams(datacenter.stream_plan(self.routes))
-        self._rng = self.sim.rng(f"service/{name}")
+        self._rng = self.sim.acquire_rng(f"service/{name}")
         self._outcome_rng: Any = None
         self._circuits: list[Circuit] = []
         self._links: list[LinkSimulation] = []
@@ -345,6 +345,14 @@ class PathService:
         if self._closed:
             return
         self._closed = True
+        # Nothing of this service draws again: its streams go (a long-lived service
+        # would otherwise hold a generator per request it ever served).
+        streams = [f"service/{self.name}"]
+        if self._outcome_rng is not None:
+            streams.append(f"service/{self.name}/outcomes")
+        for link in self._links:
+            streams += [f"link/{link.name}", f"link/{link.name}/demand"]
+        self.sim.release_rng(*streams)
         if self._on_release is not None:
             self._on_release(self._circuits)
         else:
@@ -564,7 +572,7 @@ class PathService:
             # Outcomes on their own stream: they change no state (the frame is undone on
             # reading), so the lazy default path, which draws none, stays draw for draw
             # the same as this one.
-            self._outcome_rng = self.sim.rng(f"service/{self.name}/outcomes")
+            self._outcome_rng = self.sim.acquire_rng(f"service/{self.name}/outcomes")
         pair = swap_pairs(v_left.pair, v_right.pair, self.dc.ops[node], now, self._outcome_rng,
                           next(self.dc.pair_ids))
         if pair.end_a.node != node_left:

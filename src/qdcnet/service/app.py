@@ -121,9 +121,14 @@ def create_app(service: Service, *, drive: bool = True) -> FastAPI:
             yield
         finally:
             if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                # The driver ends after its round, its commits done; then the clock is kept.
+                service.stop()
+                try:
+                    await asyncio.wait_for(task, 30)
+                except TimeoutError:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             service.flush(force_clock=True)
 
     app = FastAPI(title="qdcnet orchestrator", version=__version__, lifespan=lifespan,
@@ -313,7 +318,7 @@ def _routes(app: FastAPI, service: Service, kind: str, plural: str) -> None:
                 name=f"cancel_{kind}")
     async def cancel(caller: Authenticated, submission_id: SubmissionId) -> dict[str, Any]:
         """Cancel it: its resources go back; 409 if it has already ended."""
-        return service.cancel(submission_id, kind, caller)
+        return await service.cancel_async(submission_id, kind, caller)
 
 
 async def _stream(service: Service, after: int, follow: bool, submission: int | None,

@@ -165,7 +165,10 @@ class SimulatedBackend:
         self.seed = scenario.seed if seed is None else seed
         self.dc = build_datacenter(scenario, seed=self.seed)
         self.sim = self.dc.sim
-        self.orchestrator = Orchestrator.from_settings(self.dc, scenario.orchestrator_settings())
+        # A service runs for long: a finished request must leave nothing behind (its
+        # record is the database's), or memory and the collector's pauses grow with it.
+        self.orchestrator = Orchestrator.from_settings(self.dc, scenario.orchestrator_settings(),
+                                                       keep_handles=False)
         self.jobs = JobManager(self.dc, self.orchestrator, engine=engine,
                                on_change=self._job_changed)
         self._events: list[BackendEvent] = []
@@ -351,6 +354,7 @@ class SimulatedBackend:
     def _decided(self, submission_id: int, handle: RequestHandle) -> None:
         if handle.status is RequestStatus.REFUSED:
             self._emit("request.refused", submission_id, {"reason": handle.reason})
+            self._forget(submission_id)
         else:
             self._emit("request.admitted", submission_id, {"plan": request_plan(handle)})
 
@@ -390,11 +394,18 @@ class SimulatedBackend:
         if handle.status is RequestStatus.REFUSED:
             return  # reported when decided
         result = json_safe(handle.metrics())
-        measured = self._measured.get(submission_id)
+        measured = self._measured.pop(submission_id, None)
         if measured is not None:
             result["measurements"] = _measurement_summary(measured)
         self._emit("request.finished", submission_id, {
             "status": handle.status.value, "reason": handle.reason, "result": result})
+        self._forget(submission_id)
+
+    def _forget(self, submission_id: int) -> None:
+        """A request has ended: from now on it is the service's record, not ours."""
+        self._requests.pop(submission_id, None)
+        self._fibers_of.pop(submission_id, None)
+        self._measured.pop(submission_id, None)
 
     def _fibers(self, handle: RequestHandle) -> tuple[tuple[str, str], ...]:
         path = handle.plan.path if handle.plan is not None else ()

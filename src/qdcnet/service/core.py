@@ -138,6 +138,8 @@ class Service:
         self._intake: list[_Intake] = []
         self._wakeup = asyncio.Event()
         self._driving = False
+        self._stopping = False
+        self._lock = asyncio.Lock()
         self._changed: asyncio.Event | None = None
         self._slice_ps = 10**9
         self._last_heartbeat = 0.0
@@ -303,6 +305,11 @@ class Service:
 
         Returns whether simulated time moved.
         """
+        moved = self._run_slice()
+        self.flush()
+        return moved
+
+    def _run_slice(self) -> bool:
         now = self.backend.now_ps()
         target: int | None = None
         if self.clock.paused:
@@ -325,22 +332,30 @@ class Service:
                 self._slice_ps = min(MAX_SLICE_PS, self._slice_ps * 2)
             elif took > STEP_WALL_S * 2:
                 self._slice_ps = max(MIN_SLICE_PS, self._slice_ps // 2)
-        self.flush()
         return moved
 
     async def drive(self) -> None:
-        """Run the clock until cancelled (the server's background task).
+        """Run the clock until :meth:`stop` (the server's background task).
+
+        Each round, under the write lock: journal the waiting submissions, enter them,
+        run a slice, record its events. The two commits run in a worker thread, so the
+        loop goes on answering calls while the disk syncs; nothing else touches the
+        backend meanwhile (a cancellation takes the lock, see :meth:`cancel_async`).
 
         An internal error stops the simulation: :attr:`fault` says why, ``/health``
         answers 503 and submissions are refused; a restart replays the journal.
         """
         self._wakeup = asyncio.Event()  # bound to this loop
+        self._lock = asyncio.Lock()
         self._driving = True
+        self._stopping = False
         try:
-            while True:
+            while not self._stopping:
                 try:
-                    self.enter_intake()
-                    moved = self.step()
+                    async with self._lock:
+                        await self._enter_intake_async()
+                        moved = self._run_slice()
+                        await self._flush_async()
                 except Exception as exc:
                     import traceback
 
@@ -364,17 +379,38 @@ class Service:
         finally:
             self._driving = False
 
+    def stop(self) -> None:
+        """Ask :meth:`drive` to end after its current round (its commits complete)."""
+        self._stopping = True
+        self._wakeup.set()
+
     # -- recording ---------------------------------------------------------------------
 
     def flush(self, *, force_clock: bool = False) -> list[BackendEvent]:
         """Write the backend's new events and the submissions they change, in one transaction,
         then wake whoever waits for them."""
+        batch = self._collect(force_clock)
+        if batch is None:
+            return []
+        self.store.apply(batch.updates, batch.rows, batch.clock_ps)
+        return self._committed(batch)
+
+    async def _flush_async(self) -> list[BackendEvent]:
+        """:meth:`flush`, its commit in a worker thread."""
+        batch = self._collect(False)
+        if batch is None:
+            return []
+        await asyncio.to_thread(self.store.apply, batch.updates, batch.rows, batch.clock_ps)
+        return self._committed(batch)
+
+    def _collect(self, force_clock: bool) -> _Batch | None:
+        """What the next commit writes: the drained events, the rows they change."""
         drained = self.backend.drain()
         now = self.backend.now_ps()
         wall = time.monotonic()
         heartbeat = force_clock or wall - self._last_heartbeat >= HEARTBEAT_S
         if not drained and not heartbeat:
-            return drained
+            return None
         updates: list[tuple[int, dict[str, Any]]] = []
         rows: list[dict[str, Any]] = []
         ending: set[int] = set()
@@ -399,18 +435,20 @@ class Service:
                 ending.add(event.submission)
             updates.append((event.submission, change))
         clock_ps = now if (heartbeat or drained) and not self._replaying else None
-        self.store.apply(updates, rows, clock_ps)
+        return _Batch(drained, updates, rows, ending, diverged, clock_ps, wall)
+
+    def _committed(self, batch: _Batch) -> list[BackendEvent]:
         # Only once committed: a failed commit leaves memory as the database is.
-        self.divergences += diverged
-        self._final |= ending
-        for sid in ending:
+        self.divergences += batch.diverged
+        self._final |= batch.ending
+        for sid in batch.ending:
             self._ended(sid)
-        if rows:
-            self._stored_seq = rows[-1]["seq"]
-        if clock_ps is not None:
-            self._last_heartbeat = wall
-        self._wake(drained)
-        return drained
+        if batch.rows:
+            self._stored_seq = batch.rows[-1]["seq"]
+        if batch.clock_ps is not None:
+            self._last_heartbeat = batch.wall
+        self._wake(batch.drained)
+        return batch.drained
 
     def _stored_events(self, drained: list[BackendEvent]) -> dict[int, dict[str, Any]]:
         old = [e for e in drained if e.seq <= self._stored_seq]
@@ -529,14 +567,29 @@ class Service:
             return
         arrival = self.backend.now_ps()
         try:
-            results = self.store.add_submissions(
-                [(i.kind, i.key, i.body.get("name") or "", i.body, i.digest, i.tenant,
-                  i.limits) for i in items], arrival, clock_ps=arrival)
+            results = self.store.add_submissions(_rows_of(items), arrival, clock_ps=arrival)
         except Exception as exc:
-            for item in items:
-                if not item.entered.done():
-                    item.entered.set_exception(exc)
+            _fail(items, exc)
             raise
+        self._entered(items, results, arrival)
+
+    async def _enter_intake_async(self) -> None:
+        """:meth:`enter_intake`, its commit in a worker thread (the backend waits: only the
+        driver advances it)."""
+        items, self._intake = self._intake, []
+        if not items:
+            return
+        arrival = self.backend.now_ps()
+        try:
+            results = await asyncio.to_thread(self.store.add_submissions, _rows_of(items),
+                                              arrival, clock_ps=arrival)
+        except Exception as exc:
+            _fail(items, exc)
+            raise
+        self._entered(items, results, arrival)
+
+    def _entered(self, items: list[_Intake], results: list[tuple[int, bool]],
+                 arrival: int) -> None:
         for item, (sid, created) in zip(items, results, strict=True):
             if created:
                 self._tenant_of[sid] = item.tenant
@@ -559,6 +612,14 @@ class Service:
                            f"(a {row['kind']} with another body): a key identifies one "
                            "submission; use a new key for a new one")
         return self.view(row["id"], caller=caller)
+
+    async def cancel_async(self, submission_id: int, kind: str | None = None,
+                           caller: Caller | None = None) -> dict[str, Any]:
+        """:meth:`cancel` between two rounds of the driver (never inside one)."""
+        if not self._driving:
+            return self.cancel(submission_id, kind, caller)
+        async with self._lock:
+            return self.cancel(submission_id, kind, caller)
 
     def cancel(self, submission_id: int, kind: str | None = None,
                caller: Caller | None = None) -> dict[str, Any]:
@@ -715,6 +776,30 @@ class _Intake:
     entered: asyncio.Future[tuple[int, bool]]
     tenant: str = OPERATOR
     limits: dict[str, Any] | None = None
+
+
+@dataclass
+class _Batch:
+    """One commit of recorded events: what it writes and what memory learns after."""
+
+    drained: list[BackendEvent]
+    updates: list[tuple[int, dict[str, Any]]]
+    rows: list[dict[str, Any]]
+    ending: set[int]
+    diverged: int
+    clock_ps: int | None
+    wall: float
+
+
+def _rows_of(items: list[_Intake]) -> list[Any]:
+    return [(i.kind, i.key, i.body.get("name") or "", i.body, i.digest, i.tenant, i.limits)
+            for i in items]
+
+
+def _fail(items: list[_Intake], exc: BaseException) -> None:
+    for item in items:
+        if not item.entered.done():
+            item.entered.set_exception(exc)
 
 
 def _sees(caller: Caller, row: dict[str, Any]) -> bool:

@@ -84,6 +84,33 @@ events = sa.Table(
 )
 
 
+# The statements of the hot paths, built once: building a statement costs more than
+# executing it (SQLAlchemy caches the compiled form by the statement's cache key).
+_KNOWN_KEYS = sa.select(submissions.c.client_key, submissions.c.id).where(
+    submissions.c.client_key.in_(sa.bindparam("keys", expanding=True)))
+_INSERT_SUBMISSIONS = sa.insert(submissions).returning(submissions.c.id,
+                                                       sort_by_parameter_order=True)
+_INSERT_JOURNAL = sa.insert(journal)
+_INSERT_EVENTS = sa.insert(events)
+_UPDATE_META = (sa.update(service_meta).where(service_meta.c.key == sa.bindparam("meta_key"))
+                .values(value=sa.bindparam("meta_value")))
+_INSERT_META = sa.insert(service_meta).values(key=sa.bindparam("meta_key"),
+                                              value=sa.bindparam("meta_value"))
+_SELECT_ONE = sa.select(submissions).where(submissions.c.id == sa.bindparam("sid"))
+_SELECT_BY_KEY = sa.select(submissions).where(submissions.c.client_key == sa.bindparam("key"))
+_updates: dict[tuple[str, ...], Any] = {}
+
+
+def _update_statement(columns: tuple[str, ...]) -> Any:
+    """An UPDATE of ``columns`` of one submission (by ``sid_``), built once per column set."""
+    statement = _updates.get(columns)
+    if statement is None:
+        statement = _updates[columns] = (
+            sa.update(submissions).where(submissions.c.id == sa.bindparam("sid_"))
+            .values({name: sa.bindparam(name) for name in columns}))
+    return statement
+
+
 #: One submission to journal: kind, client key, name, body, body hash, tenant, limits.
 Submitted = tuple[str, str | None, str, dict[str, Any], str, str, dict[str, Any] | None]
 
@@ -239,10 +266,9 @@ class Store:
     def set_meta(self, values: dict[str, str], connection: Connection | None = None) -> None:
         def write(c: Connection) -> None:
             for key, value in values.items():
-                updated = c.execute(sa.update(service_meta).where(service_meta.c.key == key)
-                                    .values(value=value)).rowcount
-                if not updated:
-                    c.execute(sa.insert(service_meta).values(key=key, value=value))
+                params = {"meta_key": key, "meta_value": value}
+                if not c.execute(_UPDATE_META, params).rowcount:
+                    c.execute(_INSERT_META, params)
 
         if connection is not None:
             write(connection)
@@ -274,28 +300,38 @@ class Store:
         An item whose key is already journaled, or repeats an earlier item's key, is that
         submission (not new).
         """
-        keys = {item[1] for item in items if item[1] is not None}
+        keys = list({item[1] for item in items if item[1] is not None})
         with self.engine.begin() as c:
             known = {row.client_key: row.id for row in c.execute(
-                sa.select(submissions.c.client_key, submissions.c.id).where(
-                    submissions.c.client_key.in_(keys)))} if keys else {}
-            out: list[tuple[int, bool]] = []
+                _KNOWN_KEYS, {"keys": keys})} if keys else {}
+            # New items in order; a key that repeats an earlier new item's is that one.
+            fresh: list[dict[str, Any]] = []
+            slots: list[tuple[str, Any]] = []
+            first_of_key: dict[str, int] = {}
             now = _now()
             for kind, key, name, body, digest, tenant, limits in items:
                 if key is not None and key in known:
-                    out.append((int(known[key]), False))
-                    continue
-                sid = int(c.execute(sa.insert(submissions).values(
-                    kind=kind, client_key=key, name=name, body=body, body_hash=digest,
-                    arrival_ps=arrival_ps, status="submitted", reason="",
-                    created_at=now, tenant=tenant, limits=limits)).inserted_primary_key[0])
-                c.execute(sa.insert(journal).values(arrival_ps=arrival_ps, action="submit",
-                                                    submission_id=sid))
-                if key is not None:
-                    known[key] = sid
-                out.append((sid, True))
+                    slots.append(("known", known[key]))
+                elif key is not None and key in first_of_key:
+                    slots.append(("repeat", first_of_key[key]))
+                else:
+                    if key is not None:
+                        first_of_key[key] = len(fresh)
+                    slots.append(("new", len(fresh)))
+                    fresh.append({"kind": kind, "client_key": key, "name": name, "body": body,
+                                  "body_hash": digest, "arrival_ps": arrival_ps,
+                                  "status": "submitted", "reason": "", "created_at": now,
+                                  "tenant": tenant, "limits": limits})
+            ids = [int(row[0]) for row in c.execute(_INSERT_SUBMISSIONS, fresh)] if fresh else []
+            if ids:
+                c.execute(_INSERT_JOURNAL, [{"arrival_ps": arrival_ps, "action": "submit",
+                                             "submission_id": sid} for sid in ids])
             if clock_ps is not None:
                 self.set_meta({"clock_ps": str(clock_ps)}, c)
+        out: list[tuple[int, bool]] = []
+        for how, where in slots:
+            out.append((int(where), False) if how == "known" else
+                       (ids[where], how == "new"))
         return out
 
     def add_cancel(self, submission_id: int, arrival_ps: int) -> None:
@@ -328,23 +364,20 @@ class Store:
             batches.setdefault(tuple(sorted(values)), []).append({"sid_": sid, **values})
         with self.engine.begin() as c:
             for columns, rows in batches.items():
-                c.execute(sa.update(submissions).where(submissions.c.id == sa.bindparam("sid_"))
-                          .values({name: sa.bindparam(name) for name in columns}), rows)
+                c.execute(_update_statement(columns), rows)
             if new_events:
-                c.execute(sa.insert(events), list(new_events))
+                c.execute(_INSERT_EVENTS, list(new_events))
             if clock_ps is not None:
                 self.set_meta({"clock_ps": str(clock_ps)}, c)
 
     def get(self, submission_id: int) -> dict[str, Any] | None:
         with self.engine.connect() as c:
-            row = c.execute(sa.select(submissions).where(
-                submissions.c.id == submission_id)).mappings().first()
+            row = c.execute(_SELECT_ONE, {"sid": submission_id}).mappings().first()
         return None if row is None else dict(row)
 
     def by_client_key(self, client_key: str) -> dict[str, Any] | None:
         with self.engine.connect() as c:
-            row = c.execute(sa.select(submissions).where(
-                submissions.c.client_key == client_key)).mappings().first()
+            row = c.execute(_SELECT_BY_KEY, {"key": client_key}).mappings().first()
         return None if row is None else dict(row)
 
     def list(self, *, kind: str | None = None, status: str | None = None, limit: int = 100,

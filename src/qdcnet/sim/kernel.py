@@ -139,7 +139,9 @@ class Simulator:
         "_cancelled",
         "_cancelled_popped",
         "_heap",
+        "_holders",
         "_next_seq",
+        "_retired",
         "_rngs",
         "_running",
         "_trace",
@@ -159,6 +161,10 @@ class Simulator:
         self._cancelled: set[int] = set()
         self._cancelled_popped = 0
         self._rngs: dict[str, np.random.Generator] = {}
+        #: Holders of each counted stream, and where each stream let go stood (to
+        #: continue it if asked for again): see acquire_rng and release_rng.
+        self._holders: dict[str, int] = {}
+        self._retired: dict[str, tuple[int, int, int, int]] = {}
         self._trace = trace
         self._running = False
 
@@ -378,9 +384,50 @@ class Simulator:
         if generator is None:
             if not isinstance(name, str) or not name:
                 raise ParameterError("name", name, "a non-empty string")
-            generator = np.random.Generator(np.random.PCG64(stream_seed_sequence(self.seed, name)))
+            bits = np.random.PCG64(stream_seed_sequence(self.seed, name))
+            position = self._retired.pop(name, None)
+            if position is not None:
+                state, inc, has_uint32, uinteger = position
+                bits.state = {"bit_generator": "PCG64", "state": {"state": state, "inc": inc},
+                              "has_uint32": has_uint32, "uinteger": uinteger}
+            generator = np.random.Generator(bits)
             self._rngs[name] = generator
         return generator
+
+    def acquire_rng(self, name: str) -> np.random.Generator:
+        """:meth:`rng`, counted: the stream is shared as usual, and
+        :meth:`release_rng` lets it go once its last holder is done."""
+        generator = self.rng(name)
+        self._holders[name] = self._holders.get(name, 0) + 1
+        return generator
+
+    def release_rng(self, *names: str) -> None:
+        """A holder (see :meth:`acquire_rng`) draws no more from these streams.
+
+        When a stream's last holder is gone only its position is kept (four
+        integers, nothing the garbage collector walks), and :meth:`rng` with the
+        same name continues it exactly where it stood: releasing changes no number
+        drawn (so long as no holder draws after releasing), only what a long run
+        holds (a service would otherwise keep a generator for every request it
+        ever served).
+
+        >>> a, b = Simulator(seed=3), Simulator(seed=3)
+        >>> _ = a.rng("s").random(5), b.acquire_rng("s").random(5)
+        >>> b.release_rng("s")
+        >>> bool(a.rng("s").random() == b.rng("s").random())
+        True
+        """
+        for name in names:
+            holders = self._holders.get(name, 0) - 1
+            if holders > 0:
+                self._holders[name] = holders
+                continue
+            self._holders.pop(name, None)
+            generator = self._rngs.pop(name, None)
+            if generator is not None:
+                state = generator.bit_generator.state
+                self._retired[name] = (state["state"]["state"], state["state"]["inc"],
+                                       state["has_uint32"], state["uinteger"])
 
     @property
     def tracing(self) -> bool:
