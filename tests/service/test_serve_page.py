@@ -18,10 +18,23 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
-from service_fixtures import ALICE_TOKEN, BOB_TOKEN, GHZ3, OPERATOR_TOKEN, ROOT, serving
+from service_fixtures import (
+    ALICE_TOKEN,
+    BOB_TOKEN,
+    GHZ3,
+    OPERATOR_TOKEN,
+    ROOT,
+    TWO_RACKS,
+    free_port,
+    serving,
+)
 
 from qdcnet.client import Client
 
@@ -164,3 +177,51 @@ def test_the_page_shows_the_live_data_center(tmp_path):
     finally:
         driver.quit()
     assert (shots / "operator.png").stat().st_size > 10_000
+
+
+def test_qdcnet_serve_two_racks_shows_its_workload_live(tmp_path):
+    """The acceptance path: `qdcnet serve examples/two_racks.yaml`, a browser at the
+    address it prints, the scenario's own workload on the page as it runs."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "qdcnet", "serve", str(TWO_RACKS), "--db",
+             str(tmp_path / "journal.db"), "--port", str(port), "--token", OPERATOR_TOKEN],
+            cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
+    driver = None
+    try:
+        client = Client(f"http://127.0.0.1:{port}", token=OPERATOR_TOKEN, timeout=30)
+        deadline = time.monotonic() + 90
+        while True:
+            assert process.poll() is None, log.read_text()
+            try:
+                client.health()
+                break
+            except Exception:
+                assert time.monotonic() < deadline, "qdcnet serve did not start"
+                time.sleep(0.2)
+        banner = log.read_text()
+        assert f"http://127.0.0.1:{port}/#token=(--token)" in banner  # not echoed back
+        driver = _browser()
+        driver.get(f"http://127.0.0.1:{port}/#token={OPERATOR_TOKEN}")
+        _until(driver, lambda d: len(d.find_elements("css selector", "#topology-svg g.node"))
+               == 16, "the 16 nodes of two racks")
+        workload = [s for s in client.list("request")]
+        assert {s.name for s in workload} >= {"in-rack", "cross-rack", "distilled"}
+        in_rack = next(s for s in workload if s.name == "in-rack")
+        _until(driver, lambda d: _row_status(d, in_rack.id) == "completed",
+               "the workload's in-rack request completed")
+        _until(driver, lambda d: float(d.find_element(
+            "css selector", 'line.link[data-id="r0q0~tor0"]').get_attribute(
+                "data-pairs")) >= 200, "the in-rack pairs on its link")
+        driver.save_screenshot(str(_artifacts() / "two_racks.png"))
+        client.close()
+    finally:
+        if driver is not None:
+            driver.quit()
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
