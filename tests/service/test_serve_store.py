@@ -67,6 +67,10 @@ def test_a_client_key_names_one_submission(tmp_path, kind):
         assert [(i.action, i.submission_id, i.arrival_ps) for i in store.inputs()] == [
             ("submit", 1, 10), ("submit", 2, 15), ("cancel", 2, 30)]
         assert store.meta()["clock_ps"] == "30"
+        # The longest key a tenant can have: its name (64), the slash, its key (200).
+        longest = "t" * 64 + "/" + "k" * 200
+        assert store.add_submission("request", longest, "c", {}, "h", 40)[1] is True
+        assert store.by_client_key(longest)["client_key"] == longest
         store.close()
 
 

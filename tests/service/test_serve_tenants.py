@@ -7,6 +7,9 @@ for its status and for the limit it names.
 
 from __future__ import annotations
 
+import itertools
+import time
+
 import httpx
 import numpy as np
 import pytest
@@ -125,21 +128,59 @@ def test_limits_at_the_door_name_the_limit(tmp_path):
         assert alice.list() == []
 
 
-def test_concurrent_jobs_quota_counts_jobs_not_yet_ended(tmp_path):
-    with serving(f"sqlite:///{tmp_path / 'j.db'}", tenants=tenancy(concurrent_jobs=1),
-                 token=ALICE_TOKEN) as (service, alice):
+def test_jobs_beyond_the_concurrent_jobs_quota_wait_their_turn(tmp_path):
+    """With ``concurrent_jobs = 1`` alice's three jobs run one after another (each held
+    until the one before has ended), bob's alongside them; a replay holds them alike."""
+    url = f"sqlite:///{tmp_path / 'j.db'}"
+    with serving(url, tenants=tenancy(concurrent_jobs=1), token=ALICE_TOKEN) as (service,
+                                                                                 alice):
+        bob = _as(alice, BOB_TOKEN)
         service.set_clock(paused=True, mode=None, pace=None)
-        first = alice.job(GHZ3, shots=5, wait=0)
-        with pytest.raises(ServiceError) as info:
-            alice.job(GHZ3, shots=5, wait=0)
-        assert info.value.status_code == 429
-        assert info.value.detail["limit"] == "concurrent_jobs"
-        bob = _as(alice, BOB_TOKEN)  # another tenant is not counted against alice
-        bob.job(GHZ3, shots=5, wait=0)
-        alice.cancel(first.id, "job")
-        second = alice.job(GHZ3, shots=5, wait=0)
-        assert second.id > first.id
+        mine = [alice.job(GHZ3, shots=5, name=f"a{i}", wait=0) for i in range(3)]
+        theirs = bob.job(GHZ3, shots=5, name="b", wait=0)
+        assert service.store.get(mine[0].id)["limits"] == {"concurrent_jobs": 1}
+        service.set_clock(paused=False, mode=None, pace=None)
+        done = alice.wait(mine, timeout=120) + bob.wait([theirs], timeout=120)
+        assert {s.status for s in done} == {"completed"}
+        events = {sid: {e.kind: e.time_s for e in alice.events(follow=False, submission=sid)}
+                  for sid in (s.id for s in mine)}
+        # Each later job was held, then admitted only once the one before had ended.
+        assert "job.held" not in events[mine[0].id]
+        for before, after in itertools.pairwise(s.id for s in mine):
+            assert "job.held" in events[after]
+            assert events[after]["job.admitted"] >= events[before]["job.finished"]
+        # Bob's job did not wait for alice's.
+        bobs = {e.kind: e.time_s for e in bob.events(follow=False, submission=theirs.id)}
+        assert "job.held" not in bobs
+        assert bobs["job.admitted"] < events[mine[0].id]["job.finished"]
+        recorded = [(e.seq, e.kind, e.submission, e.time_s) for e in alice.events(
+            follow=False)]
         bob.close()
+    model, _ = load_scenario(TWO_RACKS)
+    reopened = Service(model, Store(database_url(url)), clock=Clock("free"), workload=False,
+                       tenancy=tenancy(concurrent_jobs=1))
+    reopened.open()
+    assert reopened.divergences == 0
+    replayed = [(e["seq"], e["kind"], e["submission_id"], e["time_ps"] / 1e12)
+                for e in reopened.store.events_after(0, 10_000, tenant="alice")]
+    assert replayed == recorded
+    reopened.store.close()
+
+
+def test_a_held_job_can_be_cancelled_and_its_place_goes_on(tmp_path):
+    # Paced slowly: the first job runs for seconds of wall time while the others wait.
+    with serving(f"sqlite:///{tmp_path / 'j.db'}", tenants=tenancy(concurrent_jobs=1),
+                 token=ALICE_TOKEN, mode="paced", pace=0.05) as (service, alice):
+        first, second, third = (alice.job(GHZ3, shots=5, wait=0) for _ in range(3))
+        deadline = time.monotonic() + 30
+        while not (alice.get(second.id, "job").progress or {}).get("held_by_quota"):
+            assert time.monotonic() < deadline, alice.get(second.id, "job")
+            time.sleep(0.01)
+        assert alice.get(first.id, "job").status in ("queued", "running")
+        assert alice.cancel(second.id, "job").status == "cancelled"
+        service.set_clock(paused=None, mode="free", pace=None)
+        done = alice.wait([first, third], timeout=120)
+        assert [s.status for s in done] == ["completed", "completed"]
 
 
 def _pair_times(client: Client, sid: int) -> np.ndarray:
@@ -200,14 +241,18 @@ tenants:
 """)
     config = load_tenants(good)
     assert [t.name for t in config.tenants] == ["ops", "chem"]
-    assert config.tenants[1].quota() == {"pairs_per_s": 100.0, "pairs_burst": 10.0}
+    assert config.tenants[1].quota() == {"pairs_per_s": 100.0, "pairs_burst": 10.0,
+                                         "concurrent_jobs": 2}
+    assert config.tenants[0].quota() is None
     bad = tmp_path / "bad.yaml"
     for text, where in (("tenants:\n  - name: Chem\n    token: " + ALICE_TOKEN, "name"),
                         ("tenants:\n  - name: a\n    token: short", "token"),
                         ("tenants:\n  - name: a\n    token: " + ALICE_TOKEN
                          + "\n    pairs_per_s: -1", "pairs_per_s"),
                         ("tenants:\n  - name: a\n    token: " + ALICE_TOKEN
-                         + "\n    quota: 3", "quota")):
+                         + "\n    quota: 3", "quota"),
+                        ("tenants:\n  - name: operator\n    token: " + ALICE_TOKEN,
+                         "operator")):
         bad.write_text(text)
         with pytest.raises(ValueError, match=where):
             load_tenants(bad)

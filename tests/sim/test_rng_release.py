@@ -2,9 +2,10 @@
 
 The twin: the same workload on a simulator whose ``release_rng`` keeps every
 generator (as before releasing existed) gives the same pairs at the same
-times, request by request, including requests that share a name (and so a
-stream). The release bounds what a long run holds: after the requests end,
-no generator of theirs is left.
+times, request by request, including requests a client named alike (each
+slice has streams of its own). The release bounds what a long run holds:
+after the requests end, nothing of their streams is left, not even a
+position.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def _serve() -> tuple[list[tuple[str, int, float]], Simulator]:
 
 def test_releasing_streams_changes_no_pair(monkeypatch):
     with monkeypatch.context() as patch:
-        patch.setattr(Simulator, "release_rng", lambda self, *names: None)
+        patch.setattr(Simulator, "release_rng", lambda self, *names, **how: None)
         kept, _ = _serve()
     released, sim = _serve()
     assert len(kept) == 180
@@ -43,6 +44,7 @@ def test_releasing_streams_changes_no_pair(monkeypatch):
     # Nothing of the finished services' is left: only the streams that live on.
     assert not [name for name in sim._rngs if name.startswith(("service/", "link/"))]
     assert not sim._holders
+    assert not sim._retired
 
 
 def test_a_released_stream_continues_where_it_stood():

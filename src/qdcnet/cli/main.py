@@ -452,7 +452,8 @@ def serve(
              "whose token is --token or drawn and printed.")] = None,
     token: Annotated[str | None, typer.Option(
         envvar="QDCNET_TOKEN", help="The operator's token when no --tenants file is given "
-        "(at least 16 characters).")] = None,
+        "(at least 16 characters); prefer the environment variable QDCNET_TOKEN, since a "
+        "command line is visible to the machine's other users.")] = None,
     seed: SeedOption = None,
     quiet: QuietOption = False,
 ) -> None:

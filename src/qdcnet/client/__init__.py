@@ -158,8 +158,9 @@ class Client:
         return Submission.from_json(self._call("GET", f"/v1/{kind}s/{submission_id}"))
 
     def list(self, kind: Literal["request", "job"] = "request", *, status: str | None = None,
-             limit: int = 100, offset: int = 0) -> list[Submission]:
-        params: dict[str, Any] = {"limit": limit, "offset": offset}
+             limit: int = 100, offset: int = 0,
+             order: Literal["oldest", "newest"] = "oldest") -> list[Submission]:
+        params: dict[str, Any] = {"limit": limit, "offset": offset, "order": order}
         if status is not None:
             params["status"] = status
         return [Submission.from_json(x) for x in self._call("GET", f"/v1/{kind}s",

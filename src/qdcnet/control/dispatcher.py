@@ -61,6 +61,15 @@ class Slice:
     holds_storage: bool = False
 
 
+def _streams(handle: RequestHandle) -> str:
+    """The name of a slice's random streams, its own: an unnamed request's name is
+    already unique (``request<id>``); a named one takes its id after a ``#`` (which no
+    unnamed one has), so two requests a client named alike never share a stream."""
+    name = f"{handle.name}.{handle.slices}"
+    return name if not handle.request.name else f"{handle.request.name}#{handle.id}." \
+        f"{handle.slices}"
+
+
 @dataclass
 class _Bucket:
     """A tenant's pairs-per-second quota: tokens (pairs) refilled at ``per_ps``."""
@@ -134,13 +143,15 @@ class Dispatcher:
         bucket.tokens = min(bucket.tokens, burst)
 
     def quota(self, tenant: str | None) -> dict[str, Any] | None:
-        """A tenant's quota and bucket now (``None``: it has none)."""
+        """A tenant's quota and bucket now (``None``: it has none). Only a look: the
+        bucket is left as it is (a read from outside must not change the simulation)."""
         bucket = self._quotas.get(tenant) if tenant is not None else None
         if bucket is None:
             return None
-        self._refill(bucket, self.sim.now)
+        tokens = min(bucket.burst, bucket.tokens + (self.sim.now - bucket.refilled_ps)
+                     * bucket.per_ps)
         return {"pairs_per_s": bucket.per_ps * PS_PER_S, "burst": bucket.burst,
-                "tokens": bucket.tokens, "held": bucket.held_until_ps is not None,
+                "tokens": tokens, "held": bucket.held_until_ps is not None,
                 "held_until_s": (None if bucket.held_until_ps is None
                                  else bucket.held_until_ps / PS_PER_S)}
 
@@ -260,10 +271,16 @@ class Dispatcher:
                 tried |= waiting
         blocked = self._blocked
         quotas = self._quotas
+        serving = self.serving
         candidates = []
         for request_id in tried:
             handle = queue.get(request_id)
             if handle is None:
+                continue
+            if request_id in serving:
+                # Back in the queue while its last slice still hands its circuits back:
+                # tried again once they are (its release dispatches).
+                self._fresh.add(request_id)
                 continue
             if quotas:
                 tenant = handle.request.tenant
@@ -392,7 +409,8 @@ class Dispatcher:
                               strategy=plan.strategy,
                               on_pair=lambda pair: self._delivered(served, pair),
                               request=handle.name,
-                              store=self.orchestrator.stock.is_filler(handle))
+                              store=self.orchestrator.stock.is_filler(handle),
+                              streams=_streams(handle))
         served.service = service
         served.started_ps = self.sim.now
         service.start(served.circuits, on_release=lambda circuits: self._release(served))

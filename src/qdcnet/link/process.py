@@ -157,7 +157,8 @@ class LinkSimulation:
     Parameters
     ----------
     sim
-        The simulator; random numbers come from its stream ``link/<name>``.
+        The simulator; random numbers come from its stream ``link/<name>`` (or
+        ``link/<stream>``).
     model
         The analytic model of the segment (outcome probabilities, states,
         timing).
@@ -176,6 +177,8 @@ class LinkSimulation:
         A held pair older than this (since its state time) is discarded.
     pair_ids
         Shared id source when several links feed one simulation.
+    stream
+        The name of its random streams, ``link/<stream>`` (default its name).
     """
 
     def __init__(
@@ -189,10 +192,13 @@ class LinkSimulation:
         demand_rate_hz: float | None = None,
         cutoff_s: float | None = None,
         pair_ids: Iterator[int] | None = None,
+        stream: str | None = None,
     ) -> None:
         self.sim = sim
         self.model = model
         self.name = name or model.spec.name
+        #: The name of its random streams (``link/<stream>``): its name unless given.
+        self.stream = stream or self.name
         self.skip_failures = skip_failures
         self.on_pair = on_pair
         if demand_rate_hz is not None and not demand_rate_hz > 0:
@@ -205,8 +211,8 @@ class LinkSimulation:
         self.cutoff_ps = s_to_ps(cutoff_s) if cutoff_s is not None else None
         self._ids = pair_ids if pair_ids is not None else itertools.count(1)
         # Counted: the owner of a link that ends (a path service) lets its streams go.
-        rng = sim.acquire_rng(f"link/{self.name}")
-        self._demand_rng = sim.acquire_rng(f"link/{self.name}/demand")
+        rng = sim.acquire_rng(f"link/{self.stream}")
+        self._demand_rng = sim.acquire_rng(f"link/{self.stream}/demand")
         outcomes = model.outcomes
         self._p = outcomes.p_success
         if not 0.0 < self._p <= 1.0:

@@ -176,6 +176,11 @@ class PathService:
         How the relays build end-to-end pairs (:class:`~qdcnet.network.strategies.Strategy`:
         swap order, pairing, cutoff, nested purification); the default is
         ASAP swaps, oldest first, no cutoff, no nesting.
+    streams
+        The name of its random streams when no other service ever uses it (an
+        orchestrator's request and slice): they are let go entirely when the service
+        closes. Default: ``name``, which others may share; such streams continue one
+        another (see :meth:`~qdcnet.sim.kernel.Simulator.release_rng`).
     """
 
     def __init__(
@@ -191,6 +196,7 @@ class PathService:
         request: Any = None,
         store: bool = False,
         strategy: Strategy | None = None,
+        streams: str | None = None,
     ) -> None:
         if len(path) < 2:
             raise QdcnetError(f"request {name}: a path needs two nodes at least")
@@ -232,7 +238,9 @@ class PathService:
         self.stats = ServiceStats()
         self.routes = [datacenter.fabric.route(a, b) for a, b in itertools.pairwise(path)]
         self._check_streams(datacenter.stream_plan(self.routes))
-        self._rng = self.sim.acquire_rng(f"service/{name}")
+        self._streams = name if streams is None else streams
+        self._private_streams = streams is not None
+        self._rng = self.sim.acquire_rng(f"service/{self._streams}")
         self._outcome_rng: Any = None
         self._circuits: list[Circuit] = []
         self._links: list[LinkSimulation] = []
@@ -303,6 +311,7 @@ class PathService:
             model = self.dc.fabric.model(circuit.route.a, circuit.route.b, circuit.streams)
             link = LinkSimulation(
                 self.sim, model, name=f"{self.name}/seg{index}",
+                stream=f"{self._streams}/seg{index}",
                 skip_failures=self.dc.layout.links.skip_failures,
                 on_pair=partial(self._join_link_pair if self._deferred else self._on_link_pair,
                                 index),
@@ -347,12 +356,12 @@ class PathService:
         self._closed = True
         # Nothing of this service draws again: its streams go (a long-lived service
         # would otherwise hold a generator per request it ever served).
-        streams = [f"service/{self.name}"]
+        streams = [f"service/{self._streams}"]
         if self._outcome_rng is not None:
-            streams.append(f"service/{self.name}/outcomes")
+            streams.append(f"service/{self._streams}/outcomes")
         for link in self._links:
-            streams += [f"link/{link.name}", f"link/{link.name}/demand"]
-        self.sim.release_rng(*streams)
+            streams += [f"link/{link.stream}", f"link/{link.stream}/demand"]
+        self.sim.release_rng(*streams, forget=self._private_streams)
         if self._on_release is not None:
             self._on_release(self._circuits)
         else:
@@ -572,7 +581,7 @@ class PathService:
             # Outcomes on their own stream: they change no state (the frame is undone on
             # reading), so the lazy default path, which draws none, stays draw for draw
             # the same as this one.
-            self._outcome_rng = self.sim.acquire_rng(f"service/{self.name}/outcomes")
+            self._outcome_rng = self.sim.acquire_rng(f"service/{self._streams}/outcomes")
         pair = swap_pairs(v_left.pair, v_right.pair, self.dc.ops[node], now, self._outcome_rng,
                           next(self.dc.pair_ids))
         if pair.end_a.node != node_left:

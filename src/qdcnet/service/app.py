@@ -121,14 +121,10 @@ def create_app(service: Service, *, drive: bool = True) -> FastAPI:
             yield
         finally:
             if task is not None:
-                # The driver ends after its round, its commits done; then the clock is kept.
+                # The driver ends after its round, its commits done (never cut in the
+                # middle of one: a commit in its thread would race the last flush).
                 service.stop()
-                try:
-                    await asyncio.wait_for(task, 30)
-                except TimeoutError:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                await task
             service.flush(force_clock=True)
 
     app = FastAPI(title="qdcnet orchestrator", version=__version__, lifespan=lifespan,
@@ -300,10 +296,12 @@ def _routes(app: FastAPI, service: Service, kind: str, plural: str) -> None:
                                       "expired", "cancelled", "failed", "refused",
                                       "interrupted"] | None = None,
                       limit: int = Query(100, ge=1, le=1000),
-                      offset: int = Query(0, ge=0, le=MAX_ID)) -> list[dict[str, Any]]:
-        """The caller's own, in id order (an operator: everyone's)."""
+                      offset: int = Query(0, ge=0, le=MAX_ID),
+                      order: Literal["oldest", "newest"] = "oldest") -> list[dict[str, Any]]:
+        """The caller's own, in id order, oldest or newest first (an operator:
+        everyone's)."""
         return service.views(kind=kind, status=status, limit=limit, offset=offset,
-                             caller=caller)
+                             caller=caller, newest_first=order == "newest")
 
     @app.get(f"/v1/{plural}/{{submission_id}}", response_model=SubmissionOut, tags=[plural],
              responses={k: _ERRORS[k] for k in (401, 404)}, name=f"get_{kind}")
@@ -331,18 +329,17 @@ async def _stream(service: Service, after: int, follow: bool, submission: int | 
             next_telemetry = loop.time() + telemetry_s
             yield f"event: datacenter.telemetry\ndata: {json.dumps(service.telemetry())}\n\n"
         changed = service.changed()
-        rows = service.store.events_after(last, EVENT_BATCH)
+        # Filtered by the database: a tenant's stream skips others' events there.
+        rows = service.store.events_after(last, EVENT_BATCH, tenant=owner,
+                                          submission=submission)
         for row in rows:
             last = row["seq"]
-            if submission is not None and row["submission_id"] != submission:
-                continue
-            if owner is not None and service.tenant_of(row["submission_id"]) != owner:
-                continue
             payload = {"seq": row["seq"], "time_s": row["time_ps"] / 1e12,
                        "kind": row["kind"], "submission": row["submission_id"],
                        "data": row["data"]}
             yield f"id: {row['seq']}\nevent: {row['kind']}\ndata: {json.dumps(payload)}\n\n"
         if len(rows) == EVENT_BATCH:
+            await asyncio.sleep(0)  # a long catch-up must not hold the loop
             continue
         if not follow:
             return

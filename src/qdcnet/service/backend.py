@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
@@ -71,6 +72,7 @@ class PreparedJob:
 
     job: Job
     purpose_id: int = 0
+    tenant: str | None = None
 
 
 @runtime_checkable
@@ -178,6 +180,12 @@ class SimulatedBackend:
         self._record_ids: dict[int, int] = {}  # id(record) -> submission
         self._admitting = 0
         self._pending_jobs: dict[int, PreparedJob] = {}
+        #: Tenants' concurrent-jobs quotas: each tenant's jobs admitted and not ended (or
+        #: about to be admitted), and its line of jobs held until one of those ends.
+        self._job_limits: dict[str, int] = {}
+        self._jobs_in: dict[str, set[int]] = {}
+        self._job_line: dict[str, deque[int]] = {}
+        self._tenant_of_job: dict[int, str] = {}
         self._measured: dict[int, dict[str, list[int]]] = {}
         self._measure_rng = self.sim.rng("service.measure-directly")
         #: Per fibre: pairs delivered over it and a moving mean of their fidelity.
@@ -252,16 +260,22 @@ class SimulatedBackend:
                 0.0, circuit, shots=job_model.shots, policy=job_model.policy,
                 min_fidelity=job_model.min_fidelity, deadline_s=job_model.max_time,
                 model=job_model.model, name=job_model.name or circuit.name))
-            return PreparedJob(job, job_model.purpose_id)
+            return PreparedJob(job, job_model.purpose_id, tenant)
         raise ParameterError("kind", kind, "request or job")
 
     def set_quota(self, tenant: str, quota: Mapping[str, float] | None) -> None:
-        """The dispatcher's pairs-per-second quota for ``tenant`` (``None``: none)."""
-        if quota is None:
-            self.orchestrator.dispatcher.set_quota(tenant, None)
+        """``tenant``'s quotas from now on (``None``: none): ``pairs_per_s`` (and
+        ``pairs_burst``) for the dispatcher, ``concurrent_jobs`` for the job line."""
+        quota = quota or {}
+        pairs = quota.get("pairs_per_s")
+        self.orchestrator.dispatcher.set_quota(tenant, pairs, None if pairs is None
+                                               else quota.get("pairs_burst"))
+        jobs = quota.get("concurrent_jobs")
+        if jobs is None:
+            self._job_limits.pop(tenant, None)
         else:
-            self.orchestrator.dispatcher.set_quota(tenant, quota["pairs_per_s"],
-                                                   quota.get("pairs_burst"))
+            self._job_limits[tenant] = int(jobs)
+        self._next_in_line(tenant)
 
     def now_ps(self) -> int:
         return self.sim.now
@@ -304,10 +318,17 @@ class SimulatedBackend:
             handle.cancel()
             return True
         if submission_id in self._pending_jobs:
-            del self._pending_jobs[submission_id]
+            prepared = self._pending_jobs.pop(submission_id)
+            tenant = prepared.tenant or ""
+            line = self._job_line.get(tenant)
+            if line is not None and submission_id in line:
+                line.remove(submission_id)
             self._emit("job.finished", submission_id, {
                 "status": "cancelled", "reason": "cancelled by the client before admission",
                 "result": None})
+            if submission_id in self._jobs_in.get(tenant, ()):
+                self._jobs_in[tenant].discard(submission_id)  # its slot was reserved
+                self._next_in_line(tenant)
             return True
         record = self._job_records.get(submission_id)
         if record is None:
@@ -329,7 +350,12 @@ class SimulatedBackend:
             return out
         record = self._job_records.get(submission_id)
         if record is None:
-            return {"status": "submitted"} if submission_id in self._pending_jobs else None
+            prepared = self._pending_jobs.get(submission_id)
+            if prepared is None:
+                return None
+            line = self._job_line.get(prepared.tenant or "")
+            return {"status": "submitted",
+                    "held_by_quota": line is not None and submission_id in line}
         execution = record.result.extra.get("execution") if record.result else None
         done = 0 if execution is None else len(execution.traces)
         return {"status": record.status, "completed_shots": done, "shots": record.job.shots}
@@ -488,16 +514,51 @@ class SimulatedBackend:
     # -- jobs ---------------------------------------------------------------------------
 
     def _admit_job(self, submission_id: int) -> None:
-        prepared = self._pending_jobs.pop(submission_id, None)
+        """The control plane takes a job: admitted now, or, when its tenant has as many
+        jobs in as its ``concurrent_jobs`` quota, held in the tenant's line (an input of
+        dispatching, like the pairs-per-second quota: the line moves as jobs end)."""
+        prepared = self._pending_jobs.get(submission_id)
         if prepared is None:
             return  # cancelled before the control plane took it
+        tenant = prepared.tenant or ""
+        inside = self._jobs_in.setdefault(tenant, set())
+        limit = self._job_limits.get(tenant)
+        if limit is not None and submission_id not in inside and len(inside) >= limit:
+            self._job_line.setdefault(tenant, deque()).append(submission_id)
+            self._emit("job.held", submission_id, {
+                "reason": f"tenant {tenant!r} has {len(inside)} jobs in, its "
+                f"concurrent_jobs quota: waits for one to end", "concurrent_jobs": limit,
+                "position": len(self._job_line[tenant])})
+            return
+        inside.add(submission_id)
+        del self._pending_jobs[submission_id]
+        self._tenant_of_job[submission_id] = tenant
         self._admitting = submission_id  # read by _job_changed while submit() runs
         self.jobs.submit(prepared.job)
+
+    def _next_in_line(self, tenant: str) -> None:
+        """Let the tenant's held jobs in while its quota allows (each slot reserved now,
+        the job admitted by its own kernel event, never inside another job's callback)."""
+        line = self._job_line.get(tenant)
+        if not line:
+            return
+        inside = self._jobs_in.setdefault(tenant, set())
+        limit = self._job_limits.get(tenant)
+        while line and (limit is None or len(inside) < limit):
+            submission_id = line.popleft()
+            inside.add(submission_id)
+            self.sim.schedule(0, self._admit_job, submission_id)
 
     def _job_changed(self, record: JobRecord) -> None:
         submission_id = self._record_ids.setdefault(id(record), self._admitting)
         self._job_records[submission_id] = record
         status = record.status
+        if status not in ("queued", "running"):
+            # Ended (or refused): its tenant's slot frees, the next held job goes in.
+            tenant = self._tenant_of_job.pop(submission_id, None)
+            if tenant is not None and submission_id in self._jobs_in.get(tenant, ()):
+                self._jobs_in[tenant].discard(submission_id)
+                self._next_in_line(tenant)
         if status == "refused":
             self._emit("job.refused", submission_id, {"reason": record.reason})
         elif status == "queued":

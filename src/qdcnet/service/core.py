@@ -121,9 +121,8 @@ class Service:
         self.engine = engine
         self.tenancy = tenancy or Tenancy.single_operator()
         self._topology: dict[str, Any] | None = None
-        #: Each submission's tenant, and the jobs of each tenant not yet ended.
+        #: Each submission's tenant.
         self._tenant_of: dict[int, str] = {}
-        self._live_jobs: dict[str, set[int]] = {}
         #: The quota each tenant's submissions last entered the dispatcher with.
         self._quota_applied: dict[str, dict[str, Any] | None] = {}
         #: Why the simulation stopped (an internal error): the service then refuses work.
@@ -190,12 +189,10 @@ class Service:
                                  f"{meta.get('engine')}; a replay needs the same one "
                                  "(give --engine as before, or a new --db)")
         self._stored_seq = self.store.last_event_seq()
-        for row in self.store.list(limit=10**9):
-            self._tenant_of[row["id"]] = row["tenant"]
-            if row["status"] in FINAL:
-                self._final.add(row["id"])
-            elif row["kind"] == "job":
-                self._live_jobs.setdefault(row["tenant"], set()).add(row["id"])
+        for sid, tenant, status in self.store.index():
+            self._tenant_of[sid] = tenant
+            if status in FINAL:
+                self._final.add(sid)
         self._replay(int(meta.get("clock_ps", "0")) if meta else 0)
         self.clock.anchor(self.backend.now_ps())
         self._last_heartbeat = time.monotonic()
@@ -292,13 +289,7 @@ class Service:
         if sid in self._final:
             return
         self._final.add(sid)
-        self._ended(sid)
         self.store.apply([(sid, values)], [])
-
-    def _ended(self, sid: int) -> None:
-        live = self._live_jobs.get(self._tenant_of.get(sid, OPERATOR))
-        if live is not None:
-            live.discard(sid)
 
     def step(self) -> bool:
         """Let simulated time run one slice as the clock allows, then record what happened.
@@ -378,6 +369,10 @@ class Service:
                                            0.05 if self.clock.paused else 0.005)
         finally:
             self._driving = False
+            # What arrived during the last round is not entered: its callers hear so.
+            _fail(self._intake, Unavailable("the service is stopping: submit again once "
+                                            "it is back"))
+            self._intake = []
 
     def stop(self) -> None:
         """Ask :meth:`drive` to end after its current round (its commits complete)."""
@@ -441,8 +436,6 @@ class Service:
         # Only once committed: a failed commit leaves memory as the database is.
         self.divergences += batch.diverged
         self._final |= batch.ending
-        for sid in batch.ending:
-            self._ended(sid)
         if batch.rows:
             self._stored_seq = batch.rows[-1]["seq"]
         if batch.clock_ps is not None:
@@ -504,8 +497,6 @@ class Service:
                 max_qubits=tenant.max_circuit_qubits, max_depth=tenant.max_circuit_depth)
         else:
             prepared = self.backend.prepare(kind, body, tenant=tenant.name)
-        if kind == "job":
-            self._check_quota(kind, body, tenant)  # again: others may have entered meanwhile
         entered: asyncio.Future[tuple[int, bool]] = asyncio.get_running_loop().create_future()
         self._intake.append(_Intake(kind, stored_key, body, digest, prepared, entered,
                                     tenant.name, limits))
@@ -534,17 +525,10 @@ class Service:
         return self.view(sid), True
 
     def _check_quota(self, kind: str, body: dict[str, Any], tenant: TenantConfig) -> None:
-        """Refuse what the tenant's quotas cannot allow, naming the quota."""
+        """Refuse a request that asks more than the tenant's pairs-per-second quota
+        outright, naming the quota (its aggregate is the dispatcher's to hold, and a
+        job over ``concurrent_jobs`` waits in the backend's line)."""
         if kind == "job":
-            limit = tenant.concurrent_jobs
-            if limit is None:
-                return
-            live = len(self._live_jobs.get(tenant.name, ())) + sum(
-                1 for i in self._intake if i.tenant == tenant.name and i.kind == "job")
-            if live >= limit:
-                raise RateLimited(f"tenant {tenant.name!r} has {live} jobs queued or running: "
-                                  f"its concurrent_jobs quota is {limit}; submit again when "
-                                  "one has ended", limit="concurrent_jobs", value=limit)
             return
         quota = tenant.pairs_per_s
         if quota is None:
@@ -569,8 +553,8 @@ class Service:
         try:
             results = self.store.add_submissions(_rows_of(items), arrival, clock_ps=arrival)
         except Exception as exc:
-            _fail(items, exc)
-            raise
+            _fail(items, _not_journaled(exc))
+            return
         self._entered(items, results, arrival)
 
     async def _enter_intake_async(self) -> None:
@@ -584,8 +568,9 @@ class Service:
             results = await asyncio.to_thread(self.store.add_submissions, _rows_of(items),
                                               arrival, clock_ps=arrival)
         except Exception as exc:
-            _fail(items, exc)
-            raise
+            # Nothing of them was journaled or entered: they fail, the service goes on.
+            _fail(items, _not_journaled(exc))
+            return
         self._entered(items, results, arrival)
 
     def _entered(self, items: list[_Intake], results: list[tuple[int, bool]],
@@ -593,8 +578,6 @@ class Service:
         for item, (sid, created) in zip(items, results, strict=True):
             if created:
                 self._tenant_of[sid] = item.tenant
-                if item.kind == "job":
-                    self._live_jobs.setdefault(item.tenant, set()).add(sid)
                 self._apply(Input(0, arrival, "submit", sid, item.kind, item.body,
                                   item.tenant, item.limits), item.prepared)
             if not item.entered.done():
@@ -615,15 +598,33 @@ class Service:
 
     async def cancel_async(self, submission_id: int, kind: str | None = None,
                            caller: Caller | None = None) -> dict[str, Any]:
-        """:meth:`cancel` between two rounds of the driver (never inside one)."""
+        """:meth:`cancel` between two rounds of the driver (never inside one), its commits
+        in a worker thread."""
         if not self._driving:
             return self.cancel(submission_id, kind, caller)
         async with self._lock:
-            return self.cancel(submission_id, kind, caller)
+            row, caller = self._cancellable(submission_id, kind, caller)
+            arrival = self.backend.now_ps()
+            await asyncio.to_thread(self.store.add_cancel, submission_id, arrival)
+            self._apply(Input(0, arrival, "cancel", submission_id, row["kind"], row["body"],
+                              row["tenant"], row["limits"]))
+            await self._flush_async()
+        return self.view(submission_id, caller=caller)
 
     def cancel(self, submission_id: int, kind: str | None = None,
                caller: Caller | None = None) -> dict[str, Any]:
         """Journal and enter a cancellation now (only the owner or an operator may)."""
+        row, caller = self._cancellable(submission_id, kind, caller)
+        arrival = self.backend.now_ps()
+        self.store.add_cancel(submission_id, arrival)
+        self._apply(Input(0, arrival, "cancel", submission_id, row["kind"], row["body"],
+                          row["tenant"], row["limits"]))
+        self.flush()
+        return self.view(submission_id, caller=caller)
+
+    def _cancellable(self, submission_id: int, kind: str | None,
+                     caller: Caller | None) -> tuple[dict[str, Any], Caller]:
+        """The submission to cancel, or why not (404 for another tenant's, 409 ended)."""
         self._check_running()
         caller = caller or internal_caller()
         self.tenancy.admit_call(caller)
@@ -635,12 +636,7 @@ class Service:
                 started and not self.backend.can_cancel(submission_id)):
             raise Conflict(f"{row['kind']} {submission_id} has already ended "
                            f"({row['status']}): nothing to cancel")
-        arrival = self.backend.now_ps()
-        self.store.add_cancel(submission_id, arrival)
-        self._apply(Input(0, arrival, "cancel", submission_id, row["kind"], row["body"],
-                          row["tenant"], row["limits"]))
-        self.flush()
-        return self.view(submission_id, caller=caller)
+        return row, caller
 
     def tenant_of(self, submission_id: int | None) -> str | None:
         """Who made a submission (``None``: unknown)."""
@@ -672,12 +668,13 @@ class Service:
                 "result": row["result"], "progress": progress, "body": row["body"]}
 
     def views(self, *, kind: str | None, status: str | None, limit: int,
-              offset: int, caller: Caller | None = None) -> list[dict[str, Any]]:
+              offset: int, caller: Caller | None = None,
+              newest_first: bool = False) -> list[dict[str, Any]]:
         """Submissions in id order: the caller's own, or all of them for an operator."""
         tenant = None if caller is None or caller.is_operator else caller.name
         return [self.view(row["id"], row) for row in
                 self.store.list(kind=kind, status=status, limit=limit, offset=offset,
-                                tenant=tenant)]
+                                tenant=tenant, newest_first=newest_first)]
 
     # -- what the data center looks like -----------------------------------------------
 
@@ -794,6 +791,12 @@ class _Batch:
 def _rows_of(items: list[_Intake]) -> list[Any]:
     return [(i.kind, i.key, i.body.get("name") or "", i.body, i.digest, i.tenant, i.limits)
             for i in items]
+
+
+def _not_journaled(exc: BaseException) -> StoreError:
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return StoreError(f"the journal did not take the submission ({first}); nothing was "
+                      "entered: submit it again")
 
 
 def _fail(items: list[_Intake], exc: BaseException) -> None:

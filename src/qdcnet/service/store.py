@@ -22,6 +22,7 @@ survives a kill -9. SQLite runs in WAL mode with ``synchronous=FULL``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ __all__ = ["Input", "Store", "StoreError", "database_url", "metadata", "migrate"
 
 metadata = sa.MetaData()
 
+#: Longest stored client key: TENANT/KEY, a tenant's name and the key a client gave.
+CLIENT_KEY_CHARS = 64 + 1 + 200
 #: The advisory-lock key that marks a PostgreSQL journal's writer (one journal per database).
 WRITER_LOCK_KEY = 0x51DC_5E7E
 
@@ -49,7 +52,8 @@ submissions = sa.Table(
     "submissions", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("client_key", sa.String(200), nullable=True, unique=True),
+    # TENANT/KEY: a tenant's name (64) and its key (200).
+    sa.Column("client_key", sa.String(CLIENT_KEY_CHARS), nullable=True, unique=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("body", sa.JSON, nullable=False),
     sa.Column("body_hash", sa.String(64), nullable=False),
@@ -251,6 +255,12 @@ class Store:
         writer, self._writer = self._writer, None
         if writer is None or writer is True:
             return
+        if isinstance(writer, Connection):
+            # Unlocked now, not when the server notices the session has gone: a writer
+            # that follows at once must find the journal free.
+            with contextlib.suppress(sa.exc.SQLAlchemyError):
+                writer.execute(sa.select(sa.func.pg_advisory_unlock(WRITER_LOCK_KEY)))
+                writer.commit()
         writer.close()  # the flock, or the session holding the advisory lock, ends here
 
     def close(self) -> None:
@@ -381,8 +391,10 @@ class Store:
         return None if row is None else dict(row)
 
     def list(self, *, kind: str | None = None, status: str | None = None, limit: int = 100,
-             offset: int = 0, tenant: str | None = None) -> list[dict[str, Any]]:
-        query = sa.select(submissions).order_by(submissions.c.id).limit(limit).offset(offset)
+             offset: int = 0, tenant: str | None = None,
+             newest_first: bool = False) -> list[dict[str, Any]]:
+        order = submissions.c.id.desc() if newest_first else submissions.c.id
+        query = sa.select(submissions).order_by(order).limit(limit).offset(offset)
         if tenant is not None:
             query = query.where(submissions.c.tenant == tenant)
         if kind is not None:
@@ -392,15 +404,28 @@ class Store:
         with self.engine.connect() as c:
             return [dict(row) for row in c.execute(query).mappings()]
 
+    def index(self) -> list[tuple[int, str, str]]:
+        """Every submission's id, tenant and status (what opening a service needs of them)."""
+        query = sa.select(submissions.c.id, submissions.c.tenant, submissions.c.status)
+        with self.engine.connect() as c:
+            return [(int(r.id), r.tenant, r.status) for r in c.execute(query)]
+
     def counts(self) -> dict[tuple[str, str], int]:
         query = (sa.select(submissions.c.kind, submissions.c.status, sa.func.count())
                  .group_by(submissions.c.kind, submissions.c.status))
         with self.engine.connect() as c:
             return {(kind, status): n for kind, status, n in c.execute(query)}
 
-    def events_after(self, seq: int, limit: int = 1000) -> list[dict[str, Any]]:
-        query = (sa.select(events).where(events.c.seq > seq).order_by(events.c.seq)
-                 .limit(limit))
+    def events_after(self, seq: int, limit: int = 1000, *, tenant: str | None = None,
+                     submission: int | None = None) -> list[dict[str, Any]]:
+        """Events after ``seq`` in order: all, a tenant's own, or one submission's."""
+        query = sa.select(events).where(events.c.seq > seq)
+        if submission is not None:
+            query = query.where(events.c.submission_id == submission)
+        if tenant is not None:
+            query = query.where(events.c.submission_id.in_(
+                sa.select(submissions.c.id).where(submissions.c.tenant == tenant)))
+        query = query.order_by(events.c.seq).limit(limit)
         with self.engine.connect() as c:
             return [dict(row) for row in c.execute(query).mappings()]
 

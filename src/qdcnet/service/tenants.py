@@ -28,10 +28,14 @@ Where each limit is enforced:
   until the bucket refills (see :mod:`qdcnet.control.dispatcher`). A request
   that asks more than the quota outright (a ``rate`` above it, or ``pairs``
   within ``max_time`` faster than it) is refused with 429 before anything
-  is journaled. The quota in force is journaled with each submission, so a
-  replay applies the quotas the live run applied.
-- ``concurrent_jobs``, ``submissions_per_s`` and the circuit limits at the
-  door: 429 (quota, rate) or 422 (size), each naming the limit.
+  is journaled.
+- ``concurrent_jobs`` by the control plane's job admission: a tenant's job
+  beyond it waits in the tenant's line (event ``job.held``) and is admitted
+  when one of the tenant's jobs ends.
+- The quotas in force are journaled with each submission, so a replay
+  applies the quotas the live run applied.
+- ``submissions_per_s`` and the circuit limits at the door: 429 (rate, with
+  ``Retry-After``) or 422 (size), each naming the limit.
 """
 
 from __future__ import annotations
@@ -91,6 +95,10 @@ class TenantConfig(BaseModel):
     def _one_token(self) -> TenantConfig:
         if (self.token is None) == (self.token_sha256 is None):
             raise ValueError("give exactly one of token and token_sha256")
+        if self.name == OPERATOR and self.role != "operator":
+            raise ValueError(f"the name {OPERATOR!r} is the operator's (it owns the "
+                             "scenario's own workload): give it role operator, or another "
+                             "name")
         return self
 
     @property
@@ -102,11 +110,14 @@ class TenantConfig(BaseModel):
         return self.role == "operator"
 
     def quota(self) -> dict[str, float] | None:
-        """What the dispatcher enforces for this tenant (journaled with each submission)."""
-        if self.pairs_per_s is None:
-            return None
-        burst = self.pairs_burst or max(1.0, self.pairs_per_s / 10)
-        return {"pairs_per_s": self.pairs_per_s, "pairs_burst": burst}
+        """What dispatching enforces for this tenant (journaled with each submission)."""
+        out: dict[str, float] = {}
+        if self.pairs_per_s is not None:
+            out["pairs_per_s"] = self.pairs_per_s
+            out["pairs_burst"] = self.pairs_burst or max(1.0, self.pairs_per_s / 10)
+        if self.concurrent_jobs is not None:
+            out["concurrent_jobs"] = self.concurrent_jobs
+        return out or None
 
 
 class TenantsConfig(BaseModel):

@@ -401,8 +401,11 @@ class Simulator:
         self._holders[name] = self._holders.get(name, 0) + 1
         return generator
 
-    def release_rng(self, *names: str) -> None:
+    def release_rng(self, *names: str, forget: bool = False) -> None:
         """A holder (see :meth:`acquire_rng`) draws no more from these streams.
+
+        ``forget``: the names are never asked for again (a holder that made them
+        unique), so nothing of the streams is kept at all.
 
         When a stream's last holder is gone only its position is kept (four
         integers, nothing the garbage collector walks), and :meth:`rng` with the
@@ -424,7 +427,7 @@ class Simulator:
                 continue
             self._holders.pop(name, None)
             generator = self._rngs.pop(name, None)
-            if generator is not None:
+            if generator is not None and not forget:
                 state = generator.bit_generator.state
                 self._retired[name] = (state["state"]["state"], state["state"]["inc"],
                                        state["has_uint32"], state["uinteger"])
