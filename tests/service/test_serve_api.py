@@ -261,3 +261,19 @@ def test_a_finished_request_leaves_nothing_behind(live):
     assert not [name for name in backend.sim._rngs if "forget-me" in name]
     # What a client reads comes from the database all the same.
     assert client.get(subs[0].id).result["delivered"] == 2
+
+
+def test_the_rows_kept_in_memory_are_the_databases(live):
+    """Views are answered from rows kept in step with each commit: the same as read back."""
+    service, client = live
+    served = client.request("r0q0", "r1q1", pairs=3, min_fidelity=0.9, wait=0)
+    refused = client.request("r0q0", "r1q2", pairs=3, min_fidelity=0.9999, wait=0)
+    job = client.job(GHZ3, shots=5, wait=0)
+    cancelled = client.request("r0q2", "r0q3", wait=0)  # open-ended: until cancelled
+    client.cancel(cancelled.id)
+    client.wait([served, refused, job, cancelled], timeout=60)
+    for sid in (served.id, refused.id, job.id, cancelled.id):
+        assert sid in service._rows
+        stored = service.store.get(sid)
+        assert {k: v for k, v in service._rows[sid].items() if k != "created_at"} == {
+            k: v for k, v in stored.items() if k != "created_at"}

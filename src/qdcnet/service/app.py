@@ -306,7 +306,7 @@ def _routes(app: FastAPI, service: Service, kind: str, plural: str) -> None:
     @app.get(f"/v1/{plural}/{{submission_id}}", response_model=SubmissionOut, tags=[plural],
              responses={k: _ERRORS[k] for k in (401, 404)}, name=f"get_{kind}")
     async def one(caller: Authenticated, submission_id: SubmissionId) -> dict[str, Any]:
-        row = service.store.get(submission_id)
+        row = service.row(submission_id)
         if row is None or row["kind"] != kind:
             raise NotFound(f"no {kind} with id {submission_id}")
         return service.view(submission_id, row, caller=caller)

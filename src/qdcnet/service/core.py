@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import hashlib
 import heapq
 import json
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,9 @@ HEARTBEAT_S = 1.0
 STEP_WALL_S = 0.02
 #: Bounds of a slice of simulated time (1 us to 10 s).
 MIN_SLICE_PS, MAX_SLICE_PS = 10**6, 10**13
+
+#: Ended submissions whose rows stay in memory after their last change (newest kept).
+ROW_CACHE = 10_000
 
 #: Event kinds that decide a submission (the POST that made it waits for one).
 DECISIONS = frozenset({"request.admitted", "request.refused", "request.finished",
@@ -120,6 +125,11 @@ class Service:
         self.workload = workload
         self.engine = engine
         self.tenancy = tenancy or Tenancy.single_operator()
+        #: Rows of the submissions this process entered, as the database holds them
+        #: (kept in step after each commit): a view needs no read. Ended ones leave
+        #: after ROW_CACHE more have ended.
+        self._rows: dict[int, dict[str, Any]] = {}
+        self._rows_ended: deque[int] = deque()
         self._topology: dict[str, Any] | None = None
         #: Each submission's tenant.
         self._tenant_of: dict[int, str] = {}
@@ -290,6 +300,7 @@ class Service:
             return
         self._final.add(sid)
         self.store.apply([(sid, values)], [])
+        self._cache_updates([(sid, values)], {sid})
 
     def step(self) -> bool:
         """Let simulated time run one slice as the clock allows, then record what happened.
@@ -436,12 +447,32 @@ class Service:
         # Only once committed: a failed commit leaves memory as the database is.
         self.divergences += batch.diverged
         self._final |= batch.ending
+        self._cache_updates(batch.updates, batch.ending)
         if batch.rows:
             self._stored_seq = batch.rows[-1]["seq"]
         if batch.clock_ps is not None:
             self._last_heartbeat = batch.wall
         self._wake(batch.drained)
         return batch.drained
+
+    def _cache_updates(self, updates: list[tuple[int, dict[str, Any]]],
+                       ending: set[int]) -> None:
+        rows = self._rows
+        for sid, values in updates:  # in order, as the database applied them
+            row = rows.get(sid)
+            if row is not None:
+                row.update(values)
+        for sid in ending:
+            if sid in rows:
+                self._rows_ended.append(sid)
+        while len(self._rows_ended) > ROW_CACHE:
+            rows.pop(self._rows_ended.popleft(), None)
+
+    def row(self, submission_id: int) -> dict[str, Any] | None:
+        """A submission's row: from memory when this process entered it, else the
+        database's."""
+        cached = self._rows.get(submission_id)
+        return cached if cached is not None else self.store.get(submission_id)
 
     def _stored_events(self, drained: list[BackendEvent]) -> dict[int, dict[str, Any]]:
         old = [e for e in drained if e.seq <= self._stored_seq]
@@ -506,7 +537,7 @@ class Service:
             self.enter_intake()
         sid, created = await entered
         if not created:
-            existing = self.store.get(sid)
+            existing = self.row(sid)
             assert existing is not None
             return self._checked_existing(existing, kind, digest, caller), False
         if wait_s > 0 and sid not in self._final:
@@ -575,9 +606,17 @@ class Service:
 
     def _entered(self, items: list[_Intake], results: list[tuple[int, bool]],
                  arrival: int) -> None:
+        now = dt.datetime.now(dt.UTC)
         for item, (sid, created) in zip(items, results, strict=True):
             if created:
                 self._tenant_of[sid] = item.tenant
+                self._rows[sid] = {
+                    "id": sid, "kind": item.kind, "client_key": item.key,
+                    "name": item.body.get("name") or "", "body": item.body,
+                    "body_hash": item.digest, "arrival_ps": arrival, "status": "submitted",
+                    "reason": "", "plan": None, "result": None, "decided_ps": None,
+                    "finished_ps": None, "created_at": now, "tenant": item.tenant,
+                    "limits": item.limits}
                 self._apply(Input(0, arrival, "submit", sid, item.kind, item.body,
                                   item.tenant, item.limits), item.prepared)
             if not item.entered.done():
@@ -628,7 +667,7 @@ class Service:
         self._check_running()
         caller = caller or internal_caller()
         self.tenancy.admit_call(caller)
-        row = self.store.get(submission_id)
+        row = self.row(submission_id)
         if row is None or (kind is not None and row["kind"] != kind) or not _sees(caller, row):
             raise NotFound(f"no {kind or 'submission'} with id {submission_id}")
         started = submission_id in self._applied
@@ -646,7 +685,7 @@ class Service:
              caller: Caller | None = None) -> dict[str, Any]:
         """A submission as its owner (or an operator) sees it; :class:`NotFound` for
         others, as for an id that does not exist."""
-        row = row or self.store.get(submission_id)
+        row = row or self.row(submission_id)
         if row is None or (caller is not None and not _sees(caller, row)):
             raise NotFound(f"no submission with id {submission_id}")
         progress = None
@@ -691,7 +730,7 @@ class Service:
     def gantt(self, submission_id: int, caller: Caller | None = None) -> dict[str, Any]:
         """A job's Gantt chart (see the backend's); :class:`NotFound` if the caller has
         no such job, :class:`Conflict` while it has no schedule yet (or was refused)."""
-        row = self.store.get(submission_id)
+        row = self.row(submission_id)
         if row is None or row["kind"] != "job" or (caller is not None
                                                    and not _sees(caller, row)):
             raise NotFound(f"no job with id {submission_id}")
