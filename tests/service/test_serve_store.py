@@ -22,7 +22,7 @@ def test_migrations_build_the_schema_the_code_uses(tmp_path, kind):
         store = Store(database_url(url))
         with store.engine.connect() as connection:
             context = MigrationContext.configure(connection)
-            assert context.get_current_revision() == "0002"
+            assert context.get_current_revision() == "0003"
             assert compare_metadata(context, metadata) == []
         Store(database_url(url)).close()  # reopening upgrades nothing and keeps the data
         store.close()

@@ -162,7 +162,8 @@ def test_jobs_beyond_the_concurrent_jobs_quota_wait_their_turn(tmp_path):
     reopened.open()
     assert reopened.divergences == 0
     replayed = [(e["seq"], e["kind"], e["submission_id"], e["time_ps"] / 1e12)
-                for e in reopened.store.events_after(0, 10_000, tenant="alice")]
+                for e in reopened.store.events_after(0, 10_000)
+                if reopened.tenant_of(e["submission_id"]) == "alice"]
     assert replayed == recorded
     reopened.store.close()
 
@@ -259,3 +260,51 @@ tenants:
     with pytest.raises(ValueError, match="share a token"):
         TenantsConfig(tenants=[TenantConfig(name="a", token=ALICE_TOKEN),
                                TenantConfig(name="b", token_sha256=token_digest(ALICE_TOKEN))])
+
+
+def _job_events(backend, until_s: float) -> dict[int, dict[str, dict]]:
+    backend.advance(int(until_s * 1e12))
+    out: dict[int, dict[str, dict]] = {}
+    for event in backend.drain():
+        out.setdefault(event.submission, {})[event.kind] = event.data
+    return out
+
+
+def test_the_job_line_is_bounded_and_counts_its_wait_against_max_time(monkeypatch):
+    from qdcnet.service import backend as backend_module
+
+    monkeypatch.setattr(backend_module, "JOB_LINE_MAX", 1)
+    model, _ = load_scenario(TWO_RACKS)
+    backend = backend_module.SimulatedBackend(model, engine=None)
+    backend.set_quota("a", {"concurrent_jobs": 1})
+    long = backend.prepare("job", {"circuit": GHZ3, "shots": 30}, tenant="a")
+    hurried = backend.prepare("job", {"circuit": GHZ3, "shots": 2, "max_time": 0.05},
+                              tenant="a")
+    extra = backend.prepare("job", {"circuit": GHZ3, "shots": 2}, tenant="a")
+    for sid, prepared in ((1, long), (2, hurried), (3, extra)):
+        backend.submit(sid, prepared)
+    events = _job_events(backend, 60.0)
+    assert events[1]["job.finished"]["status"] == "completed"
+    # The second waited behind the first, longer than its max_time: refused, saying so.
+    assert "job.held" in events[2]
+    assert "max_time" in events[2]["job.refused"]["reason"]
+    # The third found the line full (one may wait): refused, naming the bound.
+    assert "at most 1 wait" in events[3]["job.refused"]["reason"]
+    assert "job.held" not in events[3]
+
+
+def test_a_stop_before_the_driver_starts_still_stops_it(tmp_path):
+    import asyncio
+
+    model, _ = load_scenario(TWO_RACKS)
+    service = Service(model, Store(database_url(f"sqlite:///{tmp_path / 'j.db'}")),
+                      workload=False)
+    service.open()
+
+    async def main() -> None:
+        task = asyncio.create_task(service.drive())
+        service.stop()
+        await asyncio.wait_for(task, 5)
+
+    asyncio.run(main())
+    service.store.close()

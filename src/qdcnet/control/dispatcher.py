@@ -11,7 +11,9 @@ index from resource to waiting requests, so a dispatch costs what changed,
 not the length of the queue (10,000 queued requests stay cheap). A grant is a *slice*: the
 instructions travel to every node of the path, the service runs, and the
 slice ends when the request does, or when a fair-share time slice is over
-and others wait (the request then rejoins the queue).
+and others wait (the request then rejoins the queue, and may be granted a
+new slice while the old one still hands back the circuits its delivered
+pairs hold).
 
 A tenant may have a quota of pairs per second (:meth:`Dispatcher.set_quota`),
 an input of the dispatch like the policy's order: a token bucket of
@@ -61,13 +63,15 @@ class Slice:
     holds_storage: bool = False
 
 
-def _streams(handle: RequestHandle) -> str:
+def _streams(handle: RequestHandle, serial: int) -> str:
     """The name of a slice's random streams, its own: an unnamed request's name is
-    already unique (``request<id>``); a named one takes its id after a ``#`` (which no
-    unnamed one has), so two requests a client named alike never share a stream."""
-    name = f"{handle.name}.{handle.slices}"
-    return name if not handle.request.name else f"{handle.request.name}#{handle.id}." \
-        f"{handle.slices}"
+    unique within its orchestrator (``request<id>``); a named one takes its id after a
+    ``#`` (which no unnamed one has), so two requests a client named alike never share
+    a stream; the data center's second orchestrator on (``serial``) prefixes ``o<n>/``,
+    since its ids start again at 1."""
+    name = (f"{handle.name}.{handle.slices}" if not handle.request.name
+            else f"{handle.request.name}#{handle.id}.{handle.slices}")
+    return name if serial == 1 else f"o{serial}/{name}"
 
 
 @dataclass
@@ -102,6 +106,9 @@ class Dispatcher:
         #: Queued requests by id, in arrival order.
         self.queue: dict[int, RequestHandle] = {}
         self.serving: dict[int, Slice] = {}
+        #: Slices ended while their request went back to the queue, until their circuits
+        #: are back (by id: a request may have one serving and others draining).
+        self._draining: dict[int, Slice] = {}
         self._pending = False
         self._changed: set[Any] = set()
         #: Queued requests not tried since they (re)joined the queue.
@@ -176,7 +183,7 @@ class Dispatcher:
         for served in [s for s in self.serving.values()
                        if s.handle.request.tenant == tenant and not s.handle.finished]:
             served.handle.status = RequestStatus.QUEUED
-            self._end_slice(served)
+            self._yield_slice(served)
             self.queue[served.handle.id] = served.handle
             held.add(served.handle.id)
 
@@ -271,16 +278,10 @@ class Dispatcher:
                 tried |= waiting
         blocked = self._blocked
         quotas = self._quotas
-        serving = self.serving
         candidates = []
         for request_id in tried:
             handle = queue.get(request_id)
             if handle is None:
-                continue
-            if request_id in serving:
-                # Back in the queue while its last slice still hands its circuits back:
-                # tried again once they are (its release dispatches).
-                self._fresh.add(request_id)
                 continue
             if quotas:
                 tenant = handle.request.tenant
@@ -410,7 +411,7 @@ class Dispatcher:
                               on_pair=lambda pair: self._delivered(served, pair),
                               request=handle.name,
                               store=self.orchestrator.stock.is_filler(handle),
-                              streams=_streams(handle))
+                              streams=_streams(handle, self.orchestrator.serial))
         served.service = service
         served.started_ps = self.sim.now
         service.start(served.circuits, on_release=lambda circuits: self._release(served))
@@ -434,7 +435,7 @@ class Dispatcher:
         if self.queue:
             # Others wait: yield the fabric and rejoin the queue.
             handle.status = RequestStatus.QUEUED
-            self._end_slice(served)
+            self._yield_slice(served)
             self.queue[handle.id] = handle
             self._fresh.add(handle.id)
         else:
@@ -448,11 +449,23 @@ class Dispatcher:
         else:
             self._release(served)
 
+    def _yield_slice(self, served: Slice) -> None:
+        """End a slice whose request goes back to the queue. It may be granted again at
+        once: this slice, set aside, still hands back its circuits when the pairs it
+        delivered are released (a consumer may hold one until the next slice delivers)."""
+        del self.serving[served.handle.id]
+        self._draining[id(served)] = served
+        if served.service is not None:
+            served.service.stop()  # releases through _release when its pairs are back
+        else:
+            self._release(served)
+
     def _release(self, served: Slice) -> None:
         handle = served.handle
-        if self.serving.get(handle.id) is not served:
-            return
-        del self.serving[handle.id]
+        if self._draining.pop(id(served), None) is None:
+            if self.serving.get(handle.id) is not served:
+                return
+            del self.serving[handle.id]
         now = self.sim.now
         held = now - served.granted_ps
         handle.served_ps += held
@@ -466,6 +479,6 @@ class Dispatcher:
             self.dc.free_storage(handle.plan.path[0], handle.plan.path[-1])  # type: ignore[union-attr]
             served.holds_storage = False
         self.touch(self._resources(handle))
-        if handle.finished:
+        if handle.finished and handle.id not in self.serving:
             self.forget(handle)
         self.dispatch()

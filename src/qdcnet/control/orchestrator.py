@@ -139,6 +139,8 @@ class Orchestrator:
                                      else (config.processing_latency_s if config else 0.0))
         self.handles: list[RequestHandle] = []
         self.keep_handles = keep_handles
+        #: 1 for the first orchestrator on this data center, 2 for the next, ...
+        self.serial = next(dc.orchestrator_serials)
         self._ids = itertools.count(1)
         self.planner = Planner(dc, max_rounds=max_rounds, samples=plan_samples)
         self.dispatcher = Dispatcher(self, policy or FIFO())

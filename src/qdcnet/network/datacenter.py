@@ -79,6 +79,9 @@ class DataCenter:
         self._storage_bookings: dict[tuple[str, ...], list[Booking]] = {}
         #: called with the nodes whenever storage slots are given back (free_storage)
         self.storage_listeners: list[Callable[[tuple[str, ...]], None]] = []
+        #: Numbers the orchestrators built on this data center in turn: their requests'
+        #: ids restart at 1, so names of what is private to them carry this too.
+        self.orchestrator_serials = itertools.count(1)
         self._estimates: dict[tuple[Any, ...], PathEstimate] = {}
         self._raw: dict[tuple[Any, ...], RawFigures] = {}
         self._ops_signature = {n: dataclasses.replace(o, name="") for n, o in self.ops.items()}

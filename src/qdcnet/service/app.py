@@ -65,6 +65,8 @@ MAX_ID = 2**31 - 1
 MAX_EVENT_ID = 2**62
 #: Events sent per database read of the stream.
 EVENT_BATCH = 500
+#: Wall seconds the driver may take to end its round when the server stops.
+SHUTDOWN_S = 30.0
 #: Seconds between keep-alive comments on a quiet stream.
 KEEPALIVE_S = 15.0
 
@@ -120,12 +122,21 @@ def create_app(service: Service, *, drive: bool = True) -> FastAPI:
         try:
             yield
         finally:
+            ended = True
             if task is not None:
-                # The driver ends after its round, its commits done (never cut in the
-                # middle of one: a commit in its thread would race the last flush).
+                # The driver ends after its round, its commits done (not cut in the middle
+                # of one, whose thread would race the last flush), unless the database
+                # hangs: then it is cancelled after a while and the last flush is skipped.
                 service.stop()
-                await task
-            service.flush(force_clock=True)
+                try:
+                    await asyncio.wait_for(asyncio.shield(task), SHUTDOWN_S)
+                except TimeoutError:
+                    ended = False
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+            if ended:
+                service.flush(force_clock=True)
 
     app = FastAPI(title="qdcnet orchestrator", version=__version__, lifespan=lifespan,
                   description="The control plane of a simulated quantum data center: "
@@ -329,11 +340,13 @@ async def _stream(service: Service, after: int, follow: bool, submission: int | 
             next_telemetry = loop.time() + telemetry_s
             yield f"event: datacenter.telemetry\ndata: {json.dumps(service.telemetry())}\n\n"
         changed = service.changed()
-        # Filtered by the database: a tenant's stream skips others' events there.
-        rows = service.store.events_after(last, EVENT_BATCH, tenant=owner,
-                                          submission=submission)
+        # Read in order and filtered here: reading moves past others' events too, so a
+        # follower never reads an event twice (a tenant filter in SQL would rescan them).
+        rows = service.store.events_after(last, EVENT_BATCH, submission=submission)
         for row in rows:
             last = row["seq"]
+            if owner is not None and service.tenant_of(row["submission_id"]) != owner:
+                continue
             payload = {"seq": row["seq"], "time_s": row["time_ps"] / 1e12,
                        "kind": row["kind"], "submission": row["submission_id"],
                        "data": row["data"]}

@@ -186,6 +186,7 @@ class SimulatedBackend:
         self._jobs_in: dict[str, set[int]] = {}
         self._job_line: dict[str, deque[int]] = {}
         self._tenant_of_job: dict[int, str] = {}
+        self._held_since: dict[int, int] = {}
         self._measured: dict[int, dict[str, list[int]]] = {}
         self._measure_rng = self.sim.rng("service.measure-directly")
         #: Per fibre: pairs delivered over it and a moving mean of their fidelity.
@@ -323,6 +324,7 @@ class SimulatedBackend:
             line = self._job_line.get(tenant)
             if line is not None and submission_id in line:
                 line.remove(submission_id)
+            self._held_since.pop(submission_id, None)
             self._emit("job.finished", submission_id, {
                 "status": "cancelled", "reason": "cancelled by the client before admission",
                 "result": None})
@@ -524,17 +526,40 @@ class SimulatedBackend:
         inside = self._jobs_in.setdefault(tenant, set())
         limit = self._job_limits.get(tenant)
         if limit is not None and submission_id not in inside and len(inside) >= limit:
-            self._job_line.setdefault(tenant, deque()).append(submission_id)
+            line = self._job_line.setdefault(tenant, deque())
+            if len(line) >= JOB_LINE_MAX:
+                del self._pending_jobs[submission_id]
+                self._emit("job.refused", submission_id, {
+                    "reason": f"tenant {tenant!r} already has {len(line)} jobs waiting "
+                    f"behind its concurrent_jobs quota of {limit} (at most {JOB_LINE_MAX} "
+                    "wait): submit again when some have ended"})
+                return
+            line.append(submission_id)
+            self._held_since[submission_id] = self.sim.now
             self._emit("job.held", submission_id, {
                 "reason": f"tenant {tenant!r} has {len(inside)} jobs in, its "
                 f"concurrent_jobs quota: waits for one to end", "concurrent_jobs": limit,
-                "position": len(self._job_line[tenant])})
+                "position": len(line)})
             return
+        job = prepared.job
+        held_since = self._held_since.pop(submission_id, None)
+        if held_since is not None and job.deadline_s is not None:
+            # max_time counts from arrival: the wait in the line is part of it.
+            left = job.deadline_s - (self.sim.now - held_since) / PS_PER_S
+            if left <= 0:
+                inside.discard(submission_id)
+                del self._pending_jobs[submission_id]
+                self._emit("job.refused", submission_id, {
+                    "reason": f"its max_time of {job.deadline_s:g} s passed while it waited "
+                    f"behind tenant {tenant!r}'s concurrent_jobs quota"})
+                self._next_in_line(tenant)
+                return
+            job = replace(job, deadline_s=left)
         inside.add(submission_id)
         del self._pending_jobs[submission_id]
         self._tenant_of_job[submission_id] = tenant
         self._admitting = submission_id  # read by _job_changed while submit() runs
-        self.jobs.submit(prepared.job)
+        self.jobs.submit(job)
 
     def _next_in_line(self, tenant: str) -> None:
         """Let the tenant's held jobs in while its quota allows (each slot reserved now,
@@ -582,6 +607,8 @@ class SimulatedBackend:
         self._events.append(BackendEvent(self._seq, self.sim.now, kind, submission, data))
 
 
+#: Jobs a tenant may have waiting behind its concurrent_jobs quota (more are refused).
+JOB_LINE_MAX = 100
 #: Bounds of a Gantt chart's document: operations of the first shot, shots measured.
 MAX_GANTT_OPS = 5000
 MAX_GANTT_SHOTS = 500

@@ -61,7 +61,7 @@ ROW_CACHE = 10_000
 
 #: Event kinds that decide a submission (the POST that made it waits for one).
 DECISIONS = frozenset({"request.admitted", "request.refused", "request.finished",
-                       "job.admitted", "job.refused", "job.finished"})
+                       "job.admitted", "job.refused", "job.finished", "job.held"})
 
 
 class NotFound(QdcnetError):
@@ -347,10 +347,11 @@ class Service:
         An internal error stops the simulation: :attr:`fault` says why, ``/health``
         answers 503 and submissions are refused; a restart replays the journal.
         """
+        stopping = self._stopping
         self._wakeup = asyncio.Event()  # bound to this loop
         self._lock = asyncio.Lock()
         self._driving = True
-        self._stopping = False
+        self._stopping = stopping  # a stop() that came first still holds
         try:
             while not self._stopping:
                 try:
@@ -380,6 +381,7 @@ class Service:
                                            0.05 if self.clock.paused else 0.005)
         finally:
             self._driving = False
+            self._stopping = False
             # What arrived during the last round is not entered: its callers hear so.
             _fail(self._intake, Unavailable("the service is stopping: submit again once "
                                             "it is back"))
@@ -584,8 +586,8 @@ class Service:
         try:
             results = self.store.add_submissions(_rows_of(items), arrival, clock_ps=arrival)
         except Exception as exc:
-            _fail(items, _not_journaled(exc))
-            return
+            _fail(items, exc)
+            raise
         self._entered(items, results, arrival)
 
     async def _enter_intake_async(self) -> None:
@@ -599,9 +601,11 @@ class Service:
             results = await asyncio.to_thread(self.store.add_submissions, _rows_of(items),
                                               arrival, clock_ps=arrival)
         except Exception as exc:
-            # Nothing of them was journaled or entered: they fail, the service goes on.
-            _fail(items, _not_journaled(exc))
-            return
+            # A commit that failed may have been stored all the same (a connection lost
+            # in COMMIT): the simulation would no longer be its journal's. The driver
+            # stops the service (503); a restart replays what was stored.
+            _fail(items, exc)
+            raise
         self._entered(items, results, arrival)
 
     def _entered(self, items: list[_Intake], results: list[tuple[int, bool]],
@@ -830,12 +834,6 @@ class _Batch:
 def _rows_of(items: list[_Intake]) -> list[Any]:
     return [(i.kind, i.key, i.body.get("name") or "", i.body, i.digest, i.tenant, i.limits)
             for i in items]
-
-
-def _not_journaled(exc: BaseException) -> StoreError:
-    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return StoreError(f"the journal did not take the submission ({first}); nothing was "
-                      "entered: submit it again")
 
 
 def _fail(items: list[_Intake], exc: BaseException) -> None:

@@ -109,7 +109,8 @@ class JobIn(_Body):
     min_fidelity: float | None = Field(default=None, gt=0.25, le=1.0)
     max_time: float | None = Field(
         default=None, ge=1e-9, le=1e6, description="seconds from the job's admission (its "
-        "arrival plus the control plane's processing time) to its last shot")
+        "arrival plus the control plane's processing time, plus any wait behind its "
+        "tenant's concurrent_jobs quota) to its last shot")
     model: Literal["fixed", "teleport"] = "fixed"
 
 

@@ -416,15 +416,12 @@ class Store:
         with self.engine.connect() as c:
             return {(kind, status): n for kind, status, n in c.execute(query)}
 
-    def events_after(self, seq: int, limit: int = 1000, *, tenant: str | None = None,
+    def events_after(self, seq: int, limit: int = 1000, *,
                      submission: int | None = None) -> list[dict[str, Any]]:
-        """Events after ``seq`` in order: all, a tenant's own, or one submission's."""
+        """Events after ``seq`` in order: all, or one submission's."""
         query = sa.select(events).where(events.c.seq > seq)
         if submission is not None:
             query = query.where(events.c.submission_id == submission)
-        if tenant is not None:
-            query = query.where(events.c.submission_id.in_(
-                sa.select(submissions.c.id).where(submissions.c.tenant == tenant)))
         query = query.order_by(events.c.seq).limit(limit)
         with self.engine.connect() as c:
             return [dict(row) for row in c.execute(query).mappings()]

@@ -1,8 +1,8 @@
 """Tenants: who made each submission, and the quota in force when it entered.
 
 A client key identifies a submission within its tenant: keys are stored as
-``TENANT/KEY`` (earlier journals had one tenant, the operator), in a column
-wide enough for a tenant's name (64), the slash and a key (200).
+``TENANT/KEY`` (earlier journals had one tenant, the operator); 0003 widens
+the column for them.
 
 Revision ID: 0002
 Revises: 0001
@@ -20,8 +20,6 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("submissions") as batch:
-        batch.alter_column("client_key", type_=sa.String(265),
-                           existing_type=sa.String(200), existing_nullable=True)
         batch.add_column(sa.Column("tenant", sa.String(64), nullable=False,
                                    server_default="operator"))
         batch.add_column(sa.Column("limits", sa.JSON, nullable=True))
@@ -37,5 +35,3 @@ def downgrade() -> None:
         batch.drop_index("ix_submissions_tenant")
         batch.drop_column("limits")
         batch.drop_column("tenant")
-        batch.alter_column("client_key", type_=sa.String(200),
-                           existing_type=sa.String(265), existing_nullable=True)
