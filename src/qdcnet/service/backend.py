@@ -107,6 +107,23 @@ class Backend(Protocol):
         """Live figures of a submission still running (``None``: not known or ended)."""
         ...
 
+    def set_quota(self, tenant: str, quota: Mapping[str, float] | None) -> None:
+        """A tenant's quotas from now on (``pairs_per_s``, ``pairs_burst``,
+        ``concurrent_jobs``), applied when its next input enters, live and on replay."""
+        ...
+
+    def topology(self) -> dict[str, Any]:
+        """Nodes (with drawing positions) and links, for the live page."""
+        ...
+
+    def telemetry(self) -> dict[str, Any]:
+        """Each link's use and pair fidelity now (reading it changes nothing)."""
+        ...
+
+    def gantt(self, submission_id: int) -> dict[str, Any] | None:
+        """A job's Gantt chart (``None`` until it has a schedule)."""
+        ...
+
 
 def json_safe(value: Any) -> Any:
     """``value`` with non-finite floats as ``None`` and tuples as lists (JSON has no NaN)."""
