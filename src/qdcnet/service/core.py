@@ -80,7 +80,11 @@ class Unavailable(QdcnetError):
 
 def internal_caller() -> Caller:
     """The operator, for calls made in-process (tests, the scenario's own workload)."""
-    return Caller(TenantConfig.model_construct(name=OPERATOR, role="operator"))
+    return _INTERNAL
+
+
+# Unlimited (no bucket to spend), so one object serves every in-process call.
+_INTERNAL = Caller(TenantConfig.model_construct(name=OPERATOR, role="operator"))
 
 
 def scenario_hash(scenario: DataCenterScenario) -> str:
@@ -649,8 +653,7 @@ class Service:
             row, caller = self._cancellable(submission_id, kind, caller)
             arrival = self.backend.now_ps()
             await asyncio.to_thread(self.store.add_cancel, submission_id, arrival)
-            self._apply(Input(0, arrival, "cancel", submission_id, row["kind"], row["body"],
-                              row["tenant"], row["limits"]))
+            self._apply(_cancel_input(row, arrival))
             await self._flush_async()
         return self.view(submission_id, caller=caller)
 
@@ -660,8 +663,7 @@ class Service:
         row, caller = self._cancellable(submission_id, kind, caller)
         arrival = self.backend.now_ps()
         self.store.add_cancel(submission_id, arrival)
-        self._apply(Input(0, arrival, "cancel", submission_id, row["kind"], row["body"],
-                          row["tenant"], row["limits"]))
+        self._apply(_cancel_input(row, arrival))
         self.flush()
         return self.view(submission_id, caller=caller)
 
@@ -829,6 +831,12 @@ class _Batch:
     diverged: int
     clock_ps: int | None
     wall: float
+
+
+def _cancel_input(row: dict[str, Any], arrival_ps: int) -> Input:
+    """The journaled cancellation of ``row``'s submission, entering now."""
+    return Input(0, arrival_ps, "cancel", row["id"], row["kind"], row["body"], row["tenant"],
+                 row["limits"])
 
 
 def _rows_of(items: list[_Intake]) -> list[Any]:

@@ -206,6 +206,8 @@ class Tenancy:
         self.config = config
         self._by_digest = {t.digest: Caller(t, tokens=_burst(t)) for t in config.tenants}
         self.by_name = {c.name: c for c in self._by_digest.values()}
+        #: The operator's token when it was drawn or given here (single_operator).
+        self.token: str | None = None
 
     @classmethod
     def single_operator(cls, token: str | None = None) -> Tenancy:
@@ -215,8 +217,6 @@ class Tenancy:
                                                           token=drawn)]))
         tenancy.token = drawn
         return tenancy
-
-    token: str | None = None
 
     def authenticate(self, token: str) -> Caller | None:
         return self._by_digest.get(token_digest(token))
